@@ -1,0 +1,160 @@
+# The clip's loop: IMU FIFO batches in, steps, posture, nudges and minute
+# summaries out.
+#
+# Hardware comes in as small objects, so that the same loop runs on a
+# board and in the simulator:
+#   imu    read(buf) -> samples, max_batch, rate_hz, lsb_per_g, init()
+#   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
+#          minute_of_day() (-1 while the wall clock is not set)
+#   motor  value(0 or 1), like machine.Pin
+#   storage  see storage.py
+# Per sample only `process` runs, and it allocates nothing; posture and the
+# coach run once a second inside it; flash is written once a minute, outside.
+
+from array import array
+
+import settings
+from coach import Coach
+from minutelog import MinuteLog
+from motor import Vibrator
+from posture import NAMES, Posture
+from steps import StepCounter
+
+
+class Clip:
+    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None):
+        self.imu = imu
+        self.clock = clock
+        self.storage = storage
+        self.settings = s
+        self.watchdog = watchdog
+        self.events = events  # optional: posture(t, name) and nudge(t) callbacks
+        self.steps = StepCounter(imu.rate_hz, imu.lsb_per_g, s)
+        self.posture = Posture(s)
+        self.coach = Coach(s)
+        self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
+        self.log = MinuteLog(storage)
+        self.buf = array("h", bytes(6 * imu.max_batch))
+        self._g = array("i", (0, 0, 0))
+        self._rate = imu.rate_hz
+        self._left = self._rate  # samples left in the current second
+        self._poll_ms = s["poll_ms"]
+        self.samples = 0
+        self.seconds = 0
+        self.i2c_errors = 0
+        self.flash_errors = 0
+        self._imu_ok = True
+        # the minute being summed, and the last complete one waiting for flash
+        self._posture_s = array("H", bytes(2 * len(NAMES)))
+        self._minute_steps0 = 0
+        self._minute_nudges = 0
+        self._due = False
+        self._due_minute = 0
+        self._due_steps = 0
+        self._due_posture = 0
+        self._due_nudges = 0
+
+    def process(self, n):
+        """Run `n` samples from `buf` through the step counter (and posture once a second)."""
+        buf = self.buf
+        steps = self.steps
+        left = self._left
+        j = 0
+        end = 3 * n
+        while j < end:
+            steps.update(buf[j], buf[j + 1], buf[j + 2])
+            j += 3
+            left -= 1
+            if left == 0:
+                left = self._rate
+                self._second()
+        self._left = left
+        self.samples += n
+
+    def _second(self):
+        steps = self.steps
+        steps.gravity_into(self._g)
+        # mean |vertical acceleration| over the second, roughly mg
+        motion = steps.take_motion() // self._rate
+        before = self.posture.state
+        state = self.posture.second(self._g, steps.walking(), motion)
+        self.seconds += 1
+        self._posture_s[state] += 1
+        if state != before and self.events:
+            self.events.posture(self.seconds, NAMES[state])
+        if self.coach.second(state, self.clock.minute_of_day()):
+            self.vibrator.start()
+            self._minute_nudges += 1
+            if self.events:
+                self.events.nudge(self.seconds)
+        if self.seconds % 60 == 0:
+            self._close_minute()
+
+    def _close_minute(self):
+        """Keep the finished minute's totals until the loop writes them to flash."""
+        ps = self._posture_s
+        best = 0
+        i = 1
+        while i < len(ps):
+            if ps[i] > ps[best]:
+                best = i
+            i += 1
+        self._due_minute = (self.seconds - 1) // 60
+        self._due_steps = self.steps.total - self._minute_steps0
+        self._due_posture = best
+        self._due_nudges = self._minute_nudges
+        self._due = True
+        self._minute_steps0 = self.steps.total
+        self._minute_nudges = 0
+        i = 0
+        while i < len(ps):
+            ps[i] = 0
+            i += 1
+
+    def _write_minute(self):
+        self._due = False
+        try:
+            self.log.append(self._due_minute, self._due_steps, self._due_posture, self._due_nudges)
+            if self.posture.dirty:
+                self.settings["upright_mg"] = self.posture.upright_mg()
+                settings.save(self.storage, self.settings)
+        except OSError:
+            self.flash_errors += 1
+
+    def step(self):
+        """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
+        imu = self.imu
+        try:
+            if not self._imu_ok:
+                imu.init()
+                self._imu_ok = True
+            n = imu.max_batch
+            while n == imu.max_batch:
+                n = imu.read(self.buf)
+                if n:
+                    self.process(n)
+        except OSError:
+            self.i2c_errors += 1
+            self._imu_ok = False
+        if self._due:
+            self._write_minute()
+        wait = self.vibrator.update()
+        return self._poll_ms if wait < 0 or wait > self._poll_ms else wait
+
+    def finish(self):
+        """Write the minute in progress, as when the loop is stopped for a sync."""
+        if self.seconds % 60:
+            self._close_minute()
+        if self._due:
+            self._write_minute()
+
+    def run(self, until=None):
+        clock = self.clock
+        try:
+            while until is None or not until():
+                wait = self.step()
+                if self.watchdog:
+                    self.watchdog.feed()
+                clock.sleep_ms(wait)
+        finally:
+            self.finish()

@@ -1,0 +1,69 @@
+# Inactivity coach: pure logic, advanced once a second.
+#
+# A nudge comes when the wearer has gone `inactive_s` without a walking
+# break (at least `break_s` of walking), and again every `renudge_s` while
+# they stay inactive. Sitting and standing still both count as inactive.
+# Lying and off-body pause the timer and never get a nudge; a long rest
+# (`rest_reset_s`) restarts it. No nudge during quiet hours.
+
+from posture import LYING, OFF_BODY, WALKING
+
+
+class Coach:
+    def __init__(self, s):
+        self._inactive_s = s["inactive_s"]
+        self._renudge_s = s["renudge_s"]
+        self._break_s = s["break_s"]
+        self._rest_reset_s = s["rest_reset_s"]
+        self._snooze_s = s["snooze_s"]
+        self._quiet_start = s["quiet_start_min"]
+        self._quiet_end = s["quiet_end_min"]
+        self.inactive = 0  # seconds without a walking break
+        self._due = self._inactive_s
+        self._walk = 0
+        self._rest = 0
+        self.nudges = 0
+        self.snoozes = 0
+
+    def _restart(self):
+        self.inactive = 0
+        self._due = self._inactive_s
+
+    def quiet(self, minute_of_day):
+        """True inside quiet hours; never while the clock is not set (-1)."""
+        if minute_of_day < 0:
+            return False
+        a = self._quiet_start
+        b = self._quiet_end
+        if a <= b:
+            return a <= minute_of_day < b
+        return minute_of_day >= a or minute_of_day < b
+
+    def second(self, state, minute_of_day):
+        """Advance one second in posture `state`; True when a nudge is due now."""
+        if state == WALKING:
+            self._rest = 0
+            self._walk += 1
+            if self._walk >= self._break_s:
+                self._restart()
+            else:
+                self.inactive += 1
+            return False
+        self._walk = 0
+        if state == LYING or state == OFF_BODY:
+            self._rest += 1
+            if self._rest >= self._rest_reset_s:
+                self._restart()
+            return False
+        self._rest = 0
+        self.inactive += 1
+        if self.inactive < self._due or self.quiet(minute_of_day):
+            return False
+        self._due = self.inactive + self._renudge_s
+        self.nudges += 1
+        return True
+
+    def snooze(self):
+        """Postpone the next nudge by `snooze_s`."""
+        self._due += self._snooze_s
+        self.snoozes += 1

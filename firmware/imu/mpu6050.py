@@ -1,0 +1,141 @@
+# InvenSense MPU-6050 accelerometer driver, FIFO based.
+#
+# Register names and bits follow the MPU-6000/MPU-6050 Register Map and
+# Descriptions, rev. 4.2. Only the accelerometer goes into the FIFO (the
+# algorithms need no gyro); the gyro is put in standby, which saves about
+# 3 mA. Samples are drained in bursts into a preallocated buffer and handed
+# on as raw signed counts, x, y, z interleaved; `lsb_per_g` gives the scale.
+
+from micropython import const
+
+_SMPLRT_DIV = const(0x19)
+_CONFIG = const(0x1A)
+_ACCEL_CONFIG = const(0x1C)
+_FIFO_EN = const(0x23)
+_INT_STATUS = const(0x3A)
+_USER_CTRL = const(0x6A)
+_PWR_MGMT_1 = const(0x6B)
+_PWR_MGMT_2 = const(0x6C)
+_FIFO_COUNTH = const(0x72)
+_FIFO_R_W = const(0x74)
+_WHO_AM_I = const(0x75)
+
+_ACCEL_FIFO_EN = const(0x08)
+_USER_FIFO_EN = const(0x40)
+_FIFO_RESET = const(0x04)
+_DEVICE_RESET = const(0x80)
+_STBY_XYZG = const(0x07)
+
+_FIFO_SIZE = const(1024)
+_FRAME = const(6)  # ACCEL_XOUT_H .. ACCEL_ZOUT_L
+_GYRO_RATE = const(1000)  # gyroscope output rate with the DLPF on, Hz
+
+# DLPF_CFG by the largest accelerometer bandwidth (Hz) it gives.
+_DLPF = ((184, 1), (94, 2), (44, 3), (21, 4), (10, 5), (5, 6))
+
+CHIPS = {0x68: "MPU-6050", 0x70: "MPU-6500", 0x19: "MPU-6886", 0x71: "MPU-9250"}
+
+
+def output_rate(rate_hz):
+    """The output data rate the chip can give nearest to `rate_hz` (at or above it)."""
+    return _GYRO_RATE // (1 + _divider(rate_hz))
+
+
+def _divider(rate_hz):
+    div = _GYRO_RATE // rate_hz - 1
+    return 0 if div < 0 else (255 if div > 255 else div)
+
+
+class IMUError(OSError):
+    pass
+
+
+class MPU6050:
+    CHIP = "MPU-6050"
+    WHO_AM_I = 0x68
+
+    def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
+        self.i2c = i2c
+        self.addr = addr
+        self.max_batch = max_batch
+        self.overflows = 0
+        self._b1 = bytearray(1)
+        self._b2 = bytearray(2)
+        self._fifo = bytearray(_FRAME * max_batch)
+        mv = memoryview(self._fifo)
+        # One view per burst length, made once: a read allocates nothing.
+        self._views = [mv[: _FRAME * k] for k in range(1, max_batch + 1)]
+        self._div = _divider(rate_hz)
+        self.rate_hz = output_rate(rate_hz)
+        dlpf = 6
+        for bw, cfg in _DLPF:
+            if 2 * bw <= self.rate_hz:
+                dlpf = cfg
+                break
+        self._dlpf = dlpf
+        self._afs = (2, 4, 8, 16).index(range_g)
+        self.lsb_per_g = 16384 >> self._afs
+        self.init()
+
+    def _read_reg(self, reg):
+        self.i2c.readfrom_mem_into(self.addr, reg, self._b1)
+        return self._b1[0]
+
+    def _write_reg(self, reg, value):
+        self._b1[0] = value
+        self.i2c.writeto_mem(self.addr, reg, self._b1)
+
+    def init(self):
+        """Check the chip, reset it and start filling the FIFO."""
+        who = self._read_reg(_WHO_AM_I)
+        if who != self.WHO_AM_I:
+            raise IMUError("expected %s (WHO_AM_I 0x%02x) at 0x%02x, found %s (0x%02x)"
+                           % (self.CHIP, self.WHO_AM_I, self.addr, CHIPS.get(who, "an unknown chip"), who))
+        self._write_reg(_PWR_MGMT_1, _DEVICE_RESET)
+        tries = 1000
+        while self._read_reg(_PWR_MGMT_1) & _DEVICE_RESET:
+            tries -= 1
+            if not tries:
+                raise IMUError("%s did not come out of reset" % self.CHIP)
+        self._write_reg(_PWR_MGMT_1, 0)  # awake, internal oscillator
+        self._write_reg(_PWR_MGMT_2, _STBY_XYZG)
+        self._write_reg(_CONFIG, self._dlpf)
+        self._write_reg(_SMPLRT_DIV, self._div)
+        self._write_reg(_ACCEL_CONFIG, self._afs << 3)
+        self._write_reg(_FIFO_EN, _ACCEL_FIFO_EN)
+        self.reset_fifo()
+
+    def reset_fifo(self):
+        self._write_reg(_USER_CTRL, _FIFO_RESET)
+        self._write_reg(_USER_CTRL, _USER_FIFO_EN)
+
+    def read(self, out):
+        """Move up to max_batch samples from the FIFO into `out` (x, y, z counts).
+
+        Returns how many samples were read. An overflowed FIFO has lost
+        samples and its frame alignment: it is reset and counted.
+        """
+        b2 = self._b2
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_COUNTH, b2)
+        count = (b2[0] << 8) | b2[1]
+        if count > _FIFO_SIZE - _FRAME:
+            self._read_reg(_INT_STATUS)  # clears FIFO_OFLOW_INT
+            self.reset_fifo()
+            self.overflows += 1
+            return 0
+        n = count // _FRAME
+        if n > self.max_batch:
+            n = self.max_batch
+        if n == 0:
+            return 0
+        f = self._fifo
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_R_W, self._views[n - 1])
+        j = 0
+        k = 0
+        end = n * _FRAME
+        while j < end:
+            v = (f[j] << 8) | f[j + 1]
+            out[k] = v - ((v & 0x8000) << 1)
+            j += 2
+            k += 1
+        return n

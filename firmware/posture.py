@@ -1,0 +1,150 @@
+# Posture from the belt: pure logic, decided once a second.
+#
+# The clip learns the wearer's upright direction by itself: the mean
+# gravity direction while walking is upright by definition. Sitting shows
+# as the pelvis tilting away from upright, lying as the trunk near
+# horizontal. A new state must hold for `posture_hold_s` seconds before it
+# is reported, so the state does not flicker.
+
+import math
+
+UNKNOWN = 0
+SITTING = 1
+STANDING = 2
+LYING = 3
+WALKING = 4
+OFF_BODY = 5
+NAMES = ("unknown", "sitting", "standing", "lying", "walking", "off_body")
+
+_STILL_AXIS = 30  # per-axis change of gravity, 1/1024 g (~1.7 deg), that ends stillness
+
+
+def isqrt(n):
+    if n <= 0:
+        return 0
+    x = n
+    y = (x + 1) >> 1
+    while y < x:
+        x = y
+        y = (x + n // x) >> 1
+    return x
+
+
+def cos1024(ax, ay, az, bx, by, bz):
+    """Cosine of the angle between two vectors, times 1024 (0 for a null vector)."""
+    norm = isqrt(ax * ax + ay * ay + az * az) * isqrt(bx * bx + by * by + bz * bz)
+    if norm == 0:
+        return 0
+    return (ax * bx + ay * by + az * bz) * 1024 // norm
+
+
+def _cos1024(deg):
+    return int(math.cos(math.radians(deg)) * 1024)
+
+
+class Posture:
+    def __init__(self, s):
+        self._cos_sit = _cos1024(s["sit_tilt_deg"])
+        self._cos_lie = _cos1024(s["lie_tilt_deg"])
+        self._cos_moved = _cos1024(5)
+        self._hold = s["posture_hold_s"]
+        self._still_mg = s["still_mg"]
+        self._off_body_s = s["off_body_s"]
+        self._learn_s = s["upright_learn_s"]
+        u = s["upright_mg"]
+        self.calibrated = u[0] != 0 or u[1] != 0 or u[2] != 0
+        self._ux = u[0] * 1024 // 1000
+        self._uy = u[1] * 1024 // 1000
+        self._uz = u[2] * 1024 // 1000
+        self._saved = (self._ux, self._uy, self._uz)
+        self.dirty = False  # the upright direction changed and wants saving
+        self._learn_n = 0
+        self._lx = 0
+        self._ly = 0
+        self._lz = 0
+        self._still_n = 0
+        self._sx = 0
+        self._sy = 0
+        self._sz = 0
+        self.state = UNKNOWN
+        self._cand = UNKNOWN
+        self._cand_n = 0
+
+    def second(self, g, walking, motion_mg):
+        """Decide the state from this second's gravity `g` (1/1024 g), walking flag and motion."""
+        gx = g[0]
+        gy = g[1]
+        gz = g[2]
+        if walking:
+            self._learn(gx, gy, gz)
+            self._still_n = 0
+            cand = WALKING
+        else:
+            self._track_still(gx, gy, gz, motion_mg)
+            if self._still_n >= self._off_body_s:
+                cand = OFF_BODY
+            elif not self.calibrated:
+                cand = UNKNOWN
+            else:
+                cand = self._tilt_state(gx, gy, gz)
+        if cand == self.state:
+            self._cand_n = 0
+        elif cand == WALKING:
+            # the step counter has already waited for a run of regular steps
+            self.state = WALKING
+            self._cand_n = 0
+        else:
+            if cand != self._cand:
+                self._cand = cand
+                self._cand_n = 0
+            self._cand_n += 1
+            if self._cand_n >= self._hold:
+                self.state = cand
+                self._cand_n = 0
+        return self.state
+
+    def _tilt_state(self, gx, gy, gz):
+        cos = cos1024(gx, gy, gz, self._ux, self._uy, self._uz)
+        if cos >= self._cos_sit:
+            return STANDING
+        if cos > self._cos_lie:
+            return SITTING
+        return LYING
+
+    def _track_still(self, gx, gy, gz, motion_mg):
+        if (motion_mg <= self._still_mg and abs(gx - self._sx) <= _STILL_AXIS
+                and abs(gy - self._sy) <= _STILL_AXIS and abs(gz - self._sz) <= _STILL_AXIS):
+            self._still_n += 1
+        else:
+            self._still_n = 0
+            self._sx = gx
+            self._sy = gy
+            self._sz = gz
+
+    def _learn(self, gx, gy, gz):
+        if not self.calibrated:
+            self._lx += gx
+            self._ly += gy
+            self._lz += gz
+            self._learn_n += 1
+            if self._learn_n >= self._learn_s:
+                n = self._learn_n
+                self._ux = self._lx // n
+                self._uy = self._ly // n
+                self._uz = self._lz // n
+                self.calibrated = True
+                self.dirty = True
+            return
+        # keep refining: an exponential mean over walking seconds
+        self._ux += (gx - self._ux) >> 6
+        self._uy += (gy - self._uy) >> 6
+        self._uz += (gz - self._uz) >> 6
+        sx, sy, sz = self._saved
+        if cos1024(sx, sy, sz, self._ux, self._uy, self._uz) < self._cos_moved:
+            self.dirty = True
+
+    def upright_mg(self):
+        """The learned upright direction in mg, for the settings file."""
+        self._saved = (self._ux, self._uy, self._uz)
+        self.dirty = False
+        return (self._ux * 1000 // 1024, self._uy * 1000 // 1024, self._uz * 1000 // 1024)

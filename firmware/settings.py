@@ -1,0 +1,97 @@
+# Settings: one schema, shared by the firmware and the host tools.
+#
+# Every tunable number of the clip lives here with its default and its
+# allowed range, so that the algorithms take them as arguments instead of
+# burying constants in code. The host imports this very file to validate
+# `stepclip config set` and `sim replay --set` values.
+
+# name: (default, minimum, maximum, help). A tuple default is a list of ints,
+# each element within [minimum, maximum].
+SCHEMA = {
+    # IMU and loop
+    "rate_hz": (50, 25, 200, "IMU output data rate, samples per second"),
+    "accel_range_g": (4, 2, 16, "accelerometer full scale, g (2, 4, 8 or 16)"),
+    "poll_ms": (200, 20, 1000, "how often the IMU FIFO is drained, ms"),
+    # step counter
+    "step_threshold_mg": (45, 10, 500, "vertical acceleration swing that makes a step, mg"),
+    "step_smooth_ms": (100, 20, 300, "moving-average window before step detection, ms"),
+    "step_min_interval_ms": (250, 150, 1000, "shortest time between two steps, ms"),
+    "step_max_interval_ms": (1500, 500, 3000, "longest time between two steps of one walk, ms"),
+    "step_start_run": (4, 1, 20, "regular steps needed before counting starts (they are credited)"),
+    "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
+    # posture
+    "sit_tilt_deg": (18, 5, 60, "tilt from upright above which the wearer sits"),
+    "lie_tilt_deg": (60, 30, 89, "tilt from upright above which the wearer lies"),
+    "posture_hold_s": (3, 1, 30, "seconds a new posture must last before it is reported"),
+    "walk_hold_s": (2, 1, 10, "seconds after the last step that still count as walking"),
+    "still_mg": (12, 1, 200, "motion per second below which the clip is still, mg"),
+    "off_body_s": (300, 60, 3600, "still seconds after which the clip is off the body"),
+    "upright_learn_s": (20, 5, 600, "walking seconds needed to learn the upright direction"),
+    "upright_mg": ((0, 0, 0), -2000, 2000, "learned upright direction, mg (0,0,0: not yet)"),
+    # inactivity coach
+    "inactive_s": (1800, 60, 14400, "inactive time before a nudge, s"),
+    "renudge_s": (1800, 60, 14400, "time between nudges while still inactive, s"),
+    "break_s": (60, 10, 900, "walking time that counts as a break, s"),
+    "rest_reset_s": (1200, 60, 14400, "lying or off-body time that restarts the timer, s"),
+    "snooze_s": (900, 60, 7200, "how long a snooze postpones the next nudge, s"),
+    "quiet_start_min": (1320, 0, 1439, "quiet hours start, minutes after midnight"),
+    "quiet_end_min": (420, 0, 1439, "quiet hours end, minutes after midnight"),
+    "nudge_pattern_ms": ((200, 200, 200, 200, 200), 10, 2000, "motor on/off durations, ms"),
+}
+
+RANGES_G = (2, 4, 8, 16)
+FILENAME = "settings.json"
+
+
+def defaults():
+    d = {}
+    for k in SCHEMA:
+        d[k] = SCHEMA[k][0]
+    return d
+
+
+def check(name, value):
+    """Return `value` in its canonical type, or raise ValueError saying what is allowed."""
+    if name not in SCHEMA:
+        raise ValueError("unknown setting '%s'" % name)
+    default, lo, hi, _ = SCHEMA[name]
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)) or len(value) != len(default):
+            raise ValueError("%s takes %d whole numbers" % (name, len(default)))
+        out = []
+        for v in value:
+            out.append(_int_in(name, v, lo, hi))
+        return tuple(out)
+    v = _int_in(name, value, lo, hi)
+    if name == "accel_range_g" and v not in RANGES_G:
+        raise ValueError("accel_range_g takes one of 2, 4, 8, 16")
+    return v
+
+
+def _int_in(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ValueError("%s takes a whole number from %d to %d" % (name, lo, hi))
+    if v < lo or v > hi:
+        raise ValueError("%s takes a whole number from %d to %d, not %d" % (name, lo, hi, v))
+    return v
+
+
+def load(storage):
+    """Defaults overlaid with what is stored; a damaged or unknown entry keeps its default."""
+    s = defaults()
+    stored = storage.read_json(FILENAME)
+    if isinstance(stored, dict):
+        for k in stored:
+            try:
+                s[k] = check(k, stored[k])
+            except ValueError:
+                pass
+    return s
+
+
+def save(storage, s):
+    out = {}
+    for k in SCHEMA:
+        v = s[k]
+        out[k] = list(v) if isinstance(v, tuple) else v
+    storage.write_json(FILENAME, out)

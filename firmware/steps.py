@@ -1,0 +1,126 @@
+# Step counter: pure logic, integer math, no allocation per sample.
+#
+# Mount-independent: gravity is tracked by a slow low-pass filter on each
+# axis, and steps are read from the acceleration along that gravity
+# direction, whatever way round the clip is worn. A step is one swing of
+# the smoothed vertical acceleration above +threshold/2 and back below
+# -threshold/2. As good pedometers do, counting starts only after a run of
+# `step_start_run` steps at a regular rhythm, and then credits the whole
+# run, so that isolated jolts, taps and bumps never count.
+
+from array import array
+
+from micropython import const
+
+_ONE_G = const(1024)  # internal scale: counts per g after the input shift
+
+
+class StepCounter:
+    def __init__(self, rate_hz, lsb_per_g, s):
+        sh = 0
+        while (lsb_per_g >> sh) > _ONE_G:
+            sh += 1
+        self._sh = sh
+        k = 0
+        while (1 << (k + 1)) <= rate_hz + rate_hz // 2:
+            k += 1
+        self._k = k  # gravity filter: time constant about 2**k samples, ~1 s
+        self._gx = 0
+        self._gy = 0
+        self._gz = 0
+        self._primed = False
+        w = rate_hz * s["step_smooth_ms"] // 1000
+        self._w = w if w > 0 else 1
+        self._ring = array("i", bytes(4 * self._w))
+        self._pos = 0
+        self._sum = 0
+        half = s["step_threshold_mg"] * _ONE_G * self._w // 2000
+        self._hi = half
+        self._lo = -half
+        self._up = False
+        self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
+        self._max_n = rate_hz * s["step_max_interval_ms"] // 1000
+        self._since = self._max_n + 1
+        self._last = 0
+        self._reg = s["step_regularity_pct"]
+        self._start = s["step_start_run"]
+        self.run = 0
+        self.total = 0
+        self.motion = 0  # sum of |vertical acceleration| since take_motion(), 1/1024 g
+
+    def update(self, x, y, z):
+        sh = self._sh
+        x >>= sh
+        y >>= sh
+        z >>= sh
+        k = self._k
+        if not self._primed:
+            self._gx = x << k
+            self._gy = y << k
+            self._gz = z << k
+            self._primed = True
+        gx = self._gx
+        gx += x - (gx >> k)
+        self._gx = gx
+        gy = self._gy
+        gy += y - (gy >> k)
+        self._gy = gy
+        gz = self._gz
+        gz += z - (gz >> k)
+        self._gz = gz
+        gx >>= k
+        gy >>= k
+        gz >>= k
+        v = ((x - gx) * gx + (y - gy) * gy + (z - gz) * gz) >> 10
+        self.motion += v if v > 0 else -v
+        pos = self._pos
+        ring = self._ring
+        total = self._sum + v - ring[pos]
+        self._sum = total
+        ring[pos] = v
+        pos += 1
+        self._pos = 0 if pos == self._w else pos
+        if self._since <= self._max_n:
+            self._since += 1
+        if self._up:
+            if total < self._lo:
+                self._up = False
+                self._step()
+        elif total > self._hi:
+            self._up = True
+
+    def _step(self):
+        since = self._since
+        if since < self._min_n:
+            return
+        if since > self._max_n:
+            self.run = 1
+        else:
+            last = self._last
+            if self.run >= 2 and abs(since - last) * 100 > self._reg * last:
+                self.run = 1
+            else:
+                self.run += 1
+            self._last = since
+        self._since = 0
+        run = self.run
+        if run == self._start:
+            self.total += run
+        elif run > self._start:
+            self.total += 1
+
+    def gravity_into(self, g):
+        """Write the gravity estimate, 1/1024 g per axis, into `g` (3 ints)."""
+        k = self._k
+        g[0] = self._gx >> k
+        g[1] = self._gy >> k
+        g[2] = self._gz >> k
+
+    def take_motion(self):
+        m = self.motion
+        self.motion = 0
+        return m
+
+    def walking(self):
+        """True while a counted walk is going on."""
+        return self.run >= self._start and self._since <= self._max_n

@@ -1,0 +1,34 @@
+# Virtual I2C bus with the machine.I2C methods drivers use.
+#
+# Devices are register models with read(reg, buf) and write(reg, buf). An
+# address with no device raises OSError(ENODEV), as a NACK does on a board.
+
+_ENODEV = 19
+
+
+class VirtualI2C:
+    def __init__(self):
+        self._devices = {}
+
+    def attach(self, addr, device):
+        self._devices[addr] = device
+
+    def _device(self, addr):
+        dev = self._devices.get(addr)
+        if dev is None:
+            raise OSError(_ENODEV)
+        return dev
+
+    def scan(self):
+        return sorted(self._devices)
+
+    def readfrom_mem_into(self, addr, memaddr, buf):
+        self._device(addr).read(memaddr, buf)
+
+    def readfrom_mem(self, addr, memaddr, nbytes):
+        buf = bytearray(nbytes)
+        self._device(addr).read(memaddr, buf)
+        return bytes(buf)
+
+    def writeto_mem(self, addr, memaddr, buf):
+        self._device(addr).write(memaddr, buf)

@@ -1,0 +1,119 @@
+"""Replay a trace through the firmware, on the unix-port MicroPython or in CPython.
+
+The host reads the trace, resamples it to the rate the board's IMU driver
+will set, and writes it as a sample stream; the firmware then runs on
+simulated hardware (simulator/device) fed by that stream, in either
+interpreter, and reports steps, minutes, posture changes and nudges.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from simulator import project, trace as tracemod
+
+RUNTIMES = ("micropython", "cpython")
+MICROPYTHON_ENV = "MICROPYTHON"
+
+
+class SimError(Exception):
+    pass
+
+
+def micropython_command():
+    """The unix-port interpreter: $MICROPYTHON, else the one beside this Python, else on PATH."""
+    env = os.environ.get(MICROPYTHON_ENV)
+    if env:
+        return env
+    beside = Path(sys.executable).with_name("micropython")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("micropython")
+    if not found:
+        raise SimError("no MicroPython interpreter: run `make setup` or set MICROPYTHON")
+    return found
+
+
+def imu_rate(board, settings):
+    """The output data rate the board's IMU driver sets for the requested rate."""
+    project.use_firmware()
+    from imu.mpu6050 import output_rate
+
+    if board["imu"] != "mpu6050":
+        raise SimError(f"the simulator has no model of the {board['imu']} yet")
+    return output_rate(settings["rate_hz"])
+
+
+def resolve_settings(overrides):
+    """Defaults with `overrides` applied, each checked against the firmware's schema."""
+    project.use_firmware()
+    import settings as fw_settings
+
+    s = fw_settings.defaults()
+    for k, v in overrides.items():
+        try:
+            s[k] = fw_settings.check(k, v)
+        except ValueError as e:
+            raise SimError(str(e)) from None
+    return s
+
+
+def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overrides=None,
+           start_minute=-1, flash=None):
+    """Run `trace` (a path or a loaded Trace) through the firmware; the result dict of `sim replay --json`."""
+    if runtime not in RUNTIMES:
+        raise SimError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
+    if not isinstance(trace, tracemod.Trace):
+        trace = tracemod.load(trace)
+    board = project.board(board_name)
+    overrides = dict(overrides or {})
+    settings = resolve_settings(overrides)
+    rate = imu_rate(board, settings)
+    with tempfile.TemporaryDirectory(prefix="stepclip-sim-") as work:
+        work = Path(work)
+        flash_dir = Path(flash) if flash else work / "flash"
+        flash_dir.mkdir(parents=True, exist_ok=True)
+        stream = work / "stream.bin"
+        tracemod.write_stream(tracemod.resample(trace, rate), stream)
+        job = {
+            "firmware": str(project.FIRMWARE),
+            "stream": str(stream),
+            "stream_rate_hz": rate,
+            "flash": str(flash_dir),
+            "board": board,
+            "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()},
+            "start_minute": start_minute,
+        }
+        if runtime == "micropython":
+            result = _run_micropython(job, work)
+        else:
+            result = _run_cpython(job)
+    result["seconds"] = round(trace.seconds, 3)
+    result["runtime"] = runtime
+    return result
+
+
+def _run_micropython(job, work):
+    job_path = work / "job.json"
+    job_path.write_text(json.dumps(job))
+    cmd = [micropython_command(), str(project.DEVICE / "run_clip.py"), str(job_path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:
+        raise SimError(f"cannot start MicroPython ({cmd[0]}): {e.strerror or e}") from None
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
+        raise SimError("the firmware stopped on MicroPython:\n" + "\n".join(tail))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _run_cpython(job):
+    project.use_firmware()
+    import run_clip
+
+    # the same JSON round trip as the MicroPython side, so both report alike
+    return json.loads(json.dumps(run_clip.run(json.loads(json.dumps(job)))))
