@@ -62,6 +62,26 @@ def resolve_settings(overrides):
     return s
 
 
+def prepare(trace, work, board_name=project.DEFAULT_BOARD, overrides=None, start_minute=-1, flash=None):
+    """Write the sample stream for `trace` into folder `work`; the job that runs it."""
+    board = project.board(board_name)
+    overrides = dict(overrides or {})
+    rate = imu_rate(board, resolve_settings(overrides))
+    flash_dir = Path(flash) if flash else Path(work) / "flash"
+    flash_dir.mkdir(parents=True, exist_ok=True)
+    stream = Path(work) / "stream.bin"
+    tracemod.write_stream(tracemod.resample(trace, rate), stream)
+    return {
+        "firmware": str(project.FIRMWARE),
+        "stream": str(stream),
+        "stream_rate_hz": rate,
+        "flash": str(flash_dir),
+        "board": board,
+        "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()},
+        "start_minute": start_minute,
+    }
+
+
 def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overrides=None,
            start_minute=-1, flash=None):
     """Run `trace` (a path or a loaded Trace) through the firmware; the result dict of `sim replay --json`."""
@@ -69,27 +89,10 @@ def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overr
         raise SimError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
     if not isinstance(trace, tracemod.Trace):
         trace = tracemod.load(trace)
-    board = project.board(board_name)
-    overrides = dict(overrides or {})
-    settings = resolve_settings(overrides)
-    rate = imu_rate(board, settings)
     with tempfile.TemporaryDirectory(prefix="stepclip-sim-") as work:
-        work = Path(work)
-        flash_dir = Path(flash) if flash else work / "flash"
-        flash_dir.mkdir(parents=True, exist_ok=True)
-        stream = work / "stream.bin"
-        tracemod.write_stream(tracemod.resample(trace, rate), stream)
-        job = {
-            "firmware": str(project.FIRMWARE),
-            "stream": str(stream),
-            "stream_rate_hz": rate,
-            "flash": str(flash_dir),
-            "board": board,
-            "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()},
-            "start_minute": start_minute,
-        }
+        job = prepare(trace, work, board_name, overrides, start_minute, flash)
         if runtime == "micropython":
-            result = _run_micropython(job, work)
+            result = run_micropython("run_clip.py", job, Path(work))
         else:
             result = _run_cpython(job)
     result["seconds"] = round(trace.seconds, 3)
@@ -97,10 +100,14 @@ def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overr
     return result
 
 
-def _run_micropython(job, work):
-    job_path = work / "job.json"
+def run_micropython(script, job, work, heap="2M"):
+    """Run a script of simulator/device on the unix port with `job`; its JSON answer.
+
+    The heap is kept near a board's size, so that memory hunger shows here too.
+    """
+    job_path = Path(work) / "job.json"
     job_path.write_text(json.dumps(job))
-    cmd = [micropython_command(), str(project.DEVICE / "run_clip.py"), str(job_path)]
+    cmd = [micropython_command(), "-X", f"heapsize={heap}", str(project.DEVICE / script), str(job_path)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as e:

@@ -1,0 +1,44 @@
+"""`stepclip bench`: figures for the firmware's per-sample cost and the simulator's speed.
+
+It prints figures, it does not pass or fail: targets are judged by people.
+"""
+
+import tempfile
+import time
+from pathlib import Path
+
+from simulator import replay, trace as tracemod, tracegen
+
+MIXED = [("walk", 600), ("sit", 900), ("stand", 300), ("walk", 300), ("sit", 1500), ("lie", 600),
+         ("sit", 1200), ("walk", 1800)]  # two hours
+
+
+def _generated(schedule, seed=0):
+    g = tracegen.generate(schedule, rate_hz=50, seed=seed)
+    return tracemod.Trace("<generated>", g.t, g.acc, g.gyro)
+
+
+def firmware_figures():
+    """us_per_sample, call_us, call_equivalents, alloc_bytes_per_sample on the unix port."""
+    trace = _generated(MIXED[:4])
+    with tempfile.TemporaryDirectory(prefix="stepclip-bench-") as work:
+        job = replay.prepare(trace, work)
+        return replay.run_micropython("bench_firmware.py", job, Path(work), heap="8M")
+
+
+def realtime_factors():
+    """Simulated seconds per wall second, replaying two hours of mixed activity."""
+    trace = _generated(MIXED, seed=1)
+    out = {}
+    for runtime in replay.RUNTIMES:
+        t0 = time.perf_counter()
+        replay.replay(trace, runtime=runtime)
+        out[runtime] = round(trace.seconds / (time.perf_counter() - t0), 1)
+    return out
+
+
+def run():
+    figures = firmware_figures()
+    figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
+    figures["sim_realtime_factor"] = realtime_factors()
+    return figures

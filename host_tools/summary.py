@@ -1,0 +1,82 @@
+"""Readable summaries of what the firmware reported for a trace or a day."""
+
+from pathlib import Path
+
+UPRIGHT_AGAIN = ("walking", "standing")
+
+
+def bouts(result):
+    """Posture bouts as (start_s, end_s, posture), from the firmware's posture changes."""
+    out = []
+    start, state = 0, "unknown"
+    for t, posture in result["posture_changes"]:
+        if t > start:
+            out.append((start, t, state))
+        start, state = t, posture
+    if result["seconds"] > start:
+        out.append((start, result["seconds"], state))
+    return out
+
+
+def duration(seconds):
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {s:02d} s"
+    return f"{s} s"
+
+
+def clock(start_minute, t):
+    """Wall-clock time HH:MM of `t` seconds into a trace that began at `start_minute`."""
+    minutes = (start_minute * 60 + int(t)) // 60 % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def time_in(result):
+    totals = {}
+    for a, b, state in bouts(result):
+        totals[state] = totals.get(state, 0) + b - a
+    return totals
+
+
+def replay_text(path, result):
+    lines = [
+        f"{Path(path).name}: {duration(result['seconds'])} at {result['rate_hz']} Hz, "
+        f"{result['samples']} samples on {result['runtime']}",
+        f"steps: {result['steps']}",
+    ]
+    totals = time_in(result)
+    if totals:
+        lines.append("posture: " + ", ".join(f"{k} {duration(v)}" for k, v in
+                                             sorted(totals.items(), key=lambda kv: -kv[1])))
+    if result["nudges"]:
+        lines.append("nudges at: " + ", ".join(duration(t) for t in result["nudges"]))
+    else:
+        lines.append("nudges: none")
+    errors = {k: v for k, v in result["errors"].items() if v}
+    if errors:
+        lines.append("errors: " + ", ".join(f"{k} {v}" for k, v in errors.items()))
+    return "\n".join(lines)
+
+
+def day_text(result, start_minute):
+    """The day as a wearer reads it: steps, sitting, and each nudge with its response."""
+    sitting = [(a, b) for a, b, s in bouts(result) if s == "sitting"]
+    total_sit = sum(b - a for a, b in sitting)
+    lines = [
+        f"Your day from {clock(start_minute, 0)} to {clock(start_minute, result['seconds'])}",
+        f"  steps:               {result['steps']:,}",
+        f"  time sitting:        {duration(total_sit)} in {len(sitting)} bouts",
+    ]
+    if sitting:
+        a, b = max(sitting, key=lambda ab: ab[1] - ab[0])
+        lines.append(f"  longest sitting:     {duration(b - a)} ({clock(start_minute, a)}-{clock(start_minute, b)})")
+    lines.append(f"  nudges:              {len(result['nudges'])}")
+    for t in result["nudges"]:
+        up = next((c for c, s in result["posture_changes"] if c >= t and s in UPRIGHT_AGAIN), None)
+        response = f"got up {duration(up - t)} later" if up is not None else "did not get up before the end"
+        lines.append(f"    {clock(start_minute, t)}  {response}")
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+# Per-sample cost and allocation of the firmware pipeline (FIFO decode and
+# Clip.process), measured inside one interpreter run.
+#
+# After the driver has set the chip up on the register model, the bus is
+# swapped for one that hands out prepared FIFO bursts without copying in
+# Python, so that the figures are the firmware's own, not the simulator's.
+# Usage: micropython bench_firmware.py JOB.json  (job as for run_clip.py)
+
+import gc
+import json
+import sys
+from time import ticks_diff, ticks_us
+
+
+class BurstBus:
+    """Answers FIFO_COUNT with a full burst and FIFO_R_W with the next prepared one."""
+
+    def __init__(self, data, burst_bytes):
+        mv = memoryview(data)
+        self._bursts = [mv[i:i + burst_bytes] for i in range(0, len(data) - burst_bytes + 1, burst_bytes)]
+        self._count = bytearray((burst_bytes >> 8, burst_bytes & 0xFF))
+        self._zero = bytearray(2)
+        self.i = 0
+
+    def left(self):
+        return self.i < len(self._bursts)
+
+    def readfrom_mem_into(self, addr, reg, buf):
+        if reg == 0x72:  # FIFO_COUNTH
+            buf[:] = self._count if self.i < len(self._bursts) else self._zero
+        else:  # FIFO_R_W
+            buf[:] = self._bursts[self.i]
+            self.i += 1
+
+
+def fifo_bytes(stream_path, shift, n):
+    """The first n accelerometer frames of a stream as big-endian FIFO bytes."""
+    from array import array
+
+    frames = array("i", bytes(24 * n))
+    with open(stream_path, "rb") as f:
+        f.readinto(frames)
+    out = bytearray(6 * n)
+    for i in range(n):
+        for a in range(3):
+            c = (frames[6 * i + a] + ((1 << shift) >> 1)) >> shift
+            c = max(-32768, min(32767, c)) & 0xFFFF
+            out[6 * i + 2 * a] = c >> 8
+            out[6 * i + 2 * a + 1] = c & 0xFF
+    return out
+
+
+def empty():
+    pass
+
+
+def call_loop(n):
+    i = 0
+    while i < n:
+        empty()
+        i += 1
+
+
+def pipeline(imu, clip, bus):
+    buf = clip.buf
+    n = 0
+    while bus.left():
+        k = imu.read(buf)
+        clip.process(k)
+        n += k
+    return n
+
+
+def run(job, samples=60000):
+    sys.path.insert(0, job["firmware"])
+    import settings
+    from board import normalise
+    from clip import Clip
+    from imu import open_imu
+    from storage import Storage
+
+    from mpu6050_model import MPU6050Model
+    from vclock import VirtualClock
+    from vi2c import VirtualI2C
+    from vmotor import VirtualMotor
+
+    board = normalise(job["board"])
+    s = settings.defaults()
+    clock = VirtualClock()
+    bus = VirtualI2C()
+    bus.attach(board["imu_addr"], MPU6050Model(clock, job["stream"], job["stream_rate_hz"]))
+    imu = open_imu(board["imu"], bus, board["imu_addr"], s["rate_hz"], s["accel_range_g"])
+    data = fifo_bytes(job["stream"], (2, 4, 8, 16).index(s["accel_range_g"]), samples)
+    results = {}
+    for run_no in (0, 1):
+        clip = Clip(imu, clock, VirtualMotor(clock), Storage(job["flash"]), s)
+        fast = BurstBus(data, 6 * imu.max_batch)
+        imu.i2c = fast
+        gc.collect()
+        if run_no == 0:
+            t0 = ticks_us()
+            n = pipeline(imu, clip, fast)
+            results["us_per_sample"] = ticks_diff(ticks_us(), t0) / n
+            t0 = ticks_us()
+            call_loop(n)
+            results["call_us"] = ticks_diff(ticks_us(), t0) / n
+        else:
+            # a second pass for allocation alone, with the collector held off
+            gc.disable()
+            a0 = gc.mem_alloc()
+            n = pipeline(imu, clip, fast)
+            results["alloc_bytes_per_sample"] = (gc.mem_alloc() - a0) / n
+            gc.enable()
+        results["samples"] = n
+    results["call_equivalents"] = results["us_per_sample"] / results["call_us"]
+    return results
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        job = json.load(f)
+    print(json.dumps(run(job)))
+
+
+if __name__ == "__main__":
+    main()
