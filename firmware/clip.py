@@ -143,6 +143,9 @@ class Clip:
 
     def finish(self):
         """Write the minute in progress, as when the loop is stopped for a sync."""
+        if self._left != self._rate:
+            self._left = self._rate
+            self._second()  # the samples of a second just begun count too
         if self.seconds % 60:
             self._close_minute()
         if self._due:

@@ -7,6 +7,7 @@ any start), g, degrees per second; any rate from 10 to 400 Hz.
 
 import csv
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def _columns(path, header_row):
 
 def _fast_values(f, idx):
     """All rows at C speed, or None if anything is off (then the careful reader says what)."""
-    values = np.loadtxt(f, delimiter=",", usecols=idx, ndmin=2, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an empty body is reported by the careful reader
+        values = np.loadtxt(f, delimiter=",", usecols=idx, ndmin=2, dtype=float)
     if values.size and np.isfinite(values).all() and (np.diff(values[:, 0]) > 0).all():
         return values
     return None

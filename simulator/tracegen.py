@@ -116,7 +116,7 @@ def _mj(x):
     return x**3 * (10 - 15 * x + 6 * x * x)
 
 
-def _noise(rng, n, rate_hz, width_hz, std, centre_hz=0.0, dims=3):
+def _noise(rng, n, rate_hz, width_hz, std, centre_hz=0.0):
     """Smooth random motion: white noise through a Gaussian band around centre_hz.
 
     Generated over at least 10/width_hz seconds so that a short segment of a
@@ -124,7 +124,7 @@ def _noise(rng, n, rate_hz, width_hz, std, centre_hz=0.0, dims=3):
     m = 1 << int(np.ceil(np.log2(max(n, 10 * rate_hz / width_hz, 2))))  # fast FFT size
     f = np.fft.rfftfreq(m, 1 / rate_hz)
     h = np.exp(-0.5 * ((f - centre_hz) / width_hz) ** 2)[:, None]
-    x = np.fft.irfft(np.fft.rfft(rng.standard_normal((m, dims)), axis=0) * h, n=m, axis=0)
+    x = np.fft.irfft(np.fft.rfft(rng.standard_normal((m, 3)), axis=0) * h, n=m, axis=0)
     var = (2 * np.sum(h * h) - h[0, 0] ** 2 - h[-1, 0] ** 2) / m  # expected variance (Parseval)
     return x[:n] * (std / np.sqrt(var))
 
@@ -217,13 +217,14 @@ def walk(rng, seconds, rate_hz, base, cadence=110.0, step_amp=0.6, turns=None) -
 
     run = _sstep((cadence - 130) / 30)
     speed = (cadence / 110) ** 2 * (1 + 0.4 * run)  # x1 at 110 spm, ~x3.3 running at 170
-    amp = step_amp * speed * np.clip(1 + 0.1 * rng.standard_normal(m), 0.7, 1.3) * (1 + alt * rng.normal(0, 0.05))
-    rel = np.interp(phi, np.arange(m) + 0.5, amp) / (step_amp * speed) * ramp(phi)
+    pp = step_amp * speed  # vertical peak-to-peak, g
+    each = np.clip(1 + 0.1 * rng.standard_normal(m), 0.7, 1.3) * (1 + alt * rng.normal(0, 0.05))
+    rel = np.interp(phi, np.arange(m) + 0.5, each) * ramp(phi)
 
     x = phi - 0.08  # vertical peak shortly after heel strike
-    vert = step_amp * speed * rel * (np.cos(2 * np.pi * x) + 0.35 * np.cos(4 * np.pi * x) + 0.1 * np.cos(6 * np.pi * x)) / 3
+    vert = pp * rel * (np.cos(2 * np.pi * x) + 0.35 * np.cos(4 * np.pi * x) + 0.1 * np.cos(6 * np.pi * x)) / 3
     tau0, tau = 0.03, t - hs[k]
-    hit = amp * (0.25 + 0.1 * run) * (0.5 + 0.5 * ramp(np.arange(m) + 0.5))
+    hit = pp * each * (0.25 + 0.1 * run) * (0.5 + 0.5 * ramp(np.arange(m) + 0.5))
     pulse = hit[k] * (tau / tau0 * np.exp(1 - tau / tau0) - tau0 * np.e / dur[k])  # zero-mean per step
     vert += np.where((phi >= 0) & (phi < steps), pulse, 0.0)
     ml = 0.08 * np.sqrt(speed) * rel * np.sin(np.pi * phi + 0.3)
@@ -326,7 +327,7 @@ def _join(piece: Piece, end, rate_hz) -> Piece:
     """Fade the start of a block onto the previous block's final orientation (1 s)."""
     if end is not None and len(piece.ang):
         t = np.arange(len(piece.ang)) / rate_hz
-        w = 0.5 * (1 + np.cos(np.pi * np.minimum(t / 1.0, 1.0)))
+        w = 0.5 * (1 + np.cos(np.pi * np.minimum(t, 1.0)))
         piece.ang += (end - piece.ang[0]) * w[:, None]
     return piece
 
@@ -334,7 +335,7 @@ def _join(piece: Piece, end, rate_hz) -> Piece:
 def body_signals(ang: np.ndarray, rate_hz: float):
     """Gravity direction (g) and angular velocity (deg/s) in body axes from
     yaw/pitch/roll, so the gyro is exactly the rate of the modelled orientation."""
-    psi, th, ph = ang.T
+    _, th, ph = ang.T
     dpsi, dth, dph = np.gradient(ang, axis=0).T * rate_hz if len(ang) > 1 else np.zeros((3, len(ang)))
     cth, sth, cph, sph = np.cos(th), np.sin(th), np.cos(ph), np.sin(ph)
     grav = np.stack([cth * cph, -cth * sph, sth], axis=1)
@@ -353,7 +354,8 @@ def _parse(entry):
 
 
 def generate(schedule, rate_hz=50, seed=0, mount=None, person=None) -> Trace:
-    """Trace for a schedule of (activity, seconds[, params]) entries.
+    """Trace for a schedule of (activity, seconds[, params]) entries (at least
+    one that is not a tap).
 
     Transitions between different postures are inserted automatically at the
     start of the following entry, so schedule boundaries stay where they are.
@@ -395,16 +397,16 @@ def generate(schedule, rate_hz=50, seed=0, mount=None, person=None) -> Trace:
                   "step_amp": prm.get("step_amp", person["step_amp"]), "turns": prm.get("turns")}
         add(_join(BLOCKS[act](rng, n / rate_hz, rate_hz, base, **kw), end, rate_hz), LABELS[act], act)
 
-    ang = np.concatenate([p.ang for p in pieces]) if pieces else np.zeros((0, 3))
+    ang = np.concatenate([p.ang for p in pieces])
     grav, omega = body_signals(ang, rate_hz)
-    lin = np.concatenate([p.lin for p in pieces]) if pieces else np.zeros((0, 3))
+    lin = np.concatenate([p.lin for p in pieces])
     n = len(ang)
     acc = (grav + lin) @ mount.T + rng.uniform(-0.02, 0.02, 3) + rng.normal(0, ACC_NOISE_G, (n, 3))
     gyro = omega @ mount.T + rng.uniform(-0.5, 0.5, 3) + rng.normal(0, GYRO_NOISE_DPS, (n, 3))
     t = np.arange(n) / rate_hz
-    lab = np.concatenate(labels) if labels else np.zeros(0, dtype="<U10")
-    for tc, prm in taps:
-        _tap(rng, t, acc, gyro, lab, tc, **prm)
+    lab = np.concatenate(labels)
+    for at, prm in taps:
+        tc = _tap(rng, t, acc, gyro, lab, at, **prm)
         segments.append({"activity": "tap", "start_s": tc - 0.05, "end_s": tc + 0.05, "steps": 0})
     segments.sort(key=lambda s: s["start_s"])
     return Trace(t, acc, gyro, lab, sum(p.steps for p in pieces), segments, rate_hz)
@@ -421,6 +423,7 @@ def _tap(rng, t, acc, gyro, labels, tc, axis=None, g=None):
     acc[near, axis] += g * np.cos(np.pi * (t[near] - tc) / width)
     gyro[near, rng.integers(3)] += rng.uniform(5, 20) * np.sign(g)
     labels[np.abs(t - tc) <= 0.05 + 1e-9] = "tap"
+    return tc
 
 
 def working_day(seed=0, rate_hz=50):

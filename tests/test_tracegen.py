@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from simulator import tracegen as tg
 
-FAST = settings(max_examples=15, deadline=None)
+FAST = settings(max_examples=15, deadline=None, database=None)
 seeds = st.integers(0, 2**32 - 1)
 
 
@@ -101,8 +101,11 @@ def test_acc_magnitude_is_rotation_invariant(seed):
     sched = [("stand", 10), ("walk", 30), ("sit", 20)]
     a = tg.generate(sched, seed=3, mount=np.eye(3))
     b = tg.generate(sched, seed=3, mount=tg.random_rotation(np.random.default_rng(seed)))
-    diff = norm(a.acc) - norm(b.acc)  # only offsets/noise are sensor-fixed
-    assert np.sqrt(np.mean(diff**2)) < 0.04 and np.abs(diff).max() < 0.12
+    diff = norm(a.acc) - norm(b.acc)
+    assert np.abs(diff).max() < 0.1  # sensor-fixed offsets (<35 mg) and noise may add or cancel
+    for s in a.segments:  # ... but barely change within a posture
+        m = (a.t >= s["start_s"]) & (a.t < s["end_s"])
+        assert np.std(diff[m]) < 0.012
     assert np.abs(norm(a.gyro) - norm(b.gyro)).mean() < 1.0
     assert not np.allclose(a.acc, b.acc, atol=0.05)
 
@@ -171,8 +174,7 @@ def test_working_day(day):
     changes = sum(a != b for a, b in zip(postures, postures[1:]))
     assert len(minutes["transition"]) == changes >= 10 and all(m < 0.1 for m in minutes["transition"])
     assert len(minutes["stand"]) >= 2 and len(minutes["tap"]) >= 3
-    walking = tr.labels == "walking"
-    assert walking.mean() < 0.2 and (tr.labels == "sitting").mean() > 0.7
+    assert (tr.labels == "walking").mean() < 0.2 and (tr.labels == "sitting").mean() > 0.7
 
 
 def test_csv_round_trip(tmp_path):
