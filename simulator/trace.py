@@ -17,8 +17,10 @@ REQUIRED = ("t", "ax", "ay", "az")
 GYRO = ("gx", "gy", "gz")
 MIN_RATE_HZ = 10
 MAX_RATE_HZ = 400
-ACC_UNIT = 16384  # stream units per g: the MPU-6050's finest resolution
-GYRO_UNIT = 131  # stream units per deg/s
+# Stream units: 16 times the MPU-6050's finest resolution (16384 LSB/g, 131 LSB/deg/s),
+# so that the simulated chip rounds only once.
+ACC_UNIT = 16384 * 16
+GYRO_UNIT = 131 * 16
 
 
 class TraceError(Exception):

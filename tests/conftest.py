@@ -1,10 +1,12 @@
 """Shared helpers: the firmware on sys.path, the unix-port MicroPython, the shared recordings."""
 
 import json
+import os
 import subprocess
 import textwrap
 
 import pytest
+from hypothesis import settings
 
 from simulator import project, replay
 
@@ -42,3 +44,10 @@ def datasets():
     if not (d / "steps" / "index.csv").is_file():
         pytest.skip(f"shared recordings not found at {d} (set {project.DATASETS_ENV} to their folder)")
     return d
+
+
+# CI explores the same examples on every run, so a red build is reproducible;
+# local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -92,8 +92,8 @@ def test_downsampling_averages_away_what_the_chip_cannot_see():
     assert np.abs(out[10:-10, 2] - 1).max() < 0.15
 
 
-def test_stream_quantises_to_the_finest_resolution(tmp_path):
+def test_stream_is_finer_than_any_chip_resolution(tmp_path):
     samples = np.array([[1.0, -0.5, 2.0, 250.0, -1.0, 0.0]])
     tracemod.write_stream(samples, tmp_path / "s.bin")
     frames = np.frombuffer((tmp_path / "s.bin").read_bytes(), dtype="<i4")
-    assert frames.tolist() == [16384, -8192, 32768, 32750, -131, 0]
+    assert frames.tolist() == [262144, -131072, 524288, 524000, -2096, 0]

@@ -33,9 +33,11 @@ class BurstBus:
             self.i += 1
 
 
-def fifo_bytes(stream_path, shift, n):
+def fifo_bytes(stream_path, afs_sel, n):
     """The first n accelerometer frames of a stream as big-endian FIFO bytes."""
     from array import array
+
+    from mpu6050_model import counts
 
     frames = array("i", bytes(24 * n))
     with open(stream_path, "rb") as f:
@@ -43,8 +45,7 @@ def fifo_bytes(stream_path, shift, n):
     out = bytearray(6 * n)
     for i in range(n):
         for a in range(3):
-            c = (frames[6 * i + a] + ((1 << shift) >> 1)) >> shift
-            c = max(-32768, min(32767, c)) & 0xFFFF
+            c = counts(frames[6 * i + a], afs_sel) & 0xFFFF
             out[6 * i + 2 * a] = c >> 8
             out[6 * i + 2 * a + 1] = c & 0xFF
     return out

@@ -8,9 +8,9 @@
 # Registers hold big-endian words; the FIFO is 1024 bytes and, once full,
 # drops its oldest bytes, losing frame alignment as the chip does.
 #
-# The trace comes as a stream of int32 frames, ax ay az in 1/16384 g and
-# gx gy gz in 1/131 deg/s (the finest resolution of each), already at the
-# output data rate; the model quantises them to the configured range.
+# The trace comes as a stream of int32 frames, ax ay az in 1/262144 g and
+# gx gy gz in 1/2096 deg/s (16 times the finest resolution of each), already
+# at the output data rate; the model quantises them to the configured range.
 # Time comes from the virtual clock: sample k appears at (k + 1) / rate.
 
 from array import array
@@ -35,6 +35,7 @@ _FIFO_OFLOW_INT = 0x10
 _DATA_RDY_INT = 0x01
 _TEMP_25C = -3920  # TEMP_OUT at 25 degC: (25 - 36.53) * 340
 _CHUNK = 512  # frames read from the stream at a time
+_EXTRA_BITS = 4  # the stream is 16 times finer than the finest LSB, so rounding happens once
 
 
 class MPU6050Model:
@@ -90,14 +91,15 @@ class MPU6050Model:
         return i * 6
 
     def _advance(self):
+        """Sample the trace up to now; asleep, the chip lets the world go by unseen."""
         regs = self.regs
-        rate = self.output_rate()
-        due = self._clock.ticks_us() * rate // 1000000
+        due = self._clock.ticks_us() * self.stream_rate_hz // 1000000
         if due <= self.produced or self.exhausted:
             return
-        if rate != self.stream_rate_hz:
-            raise ValueError("trace prepared at %d Hz, MPU-6050 set to %d Hz" % (self.stream_rate_hz, rate))
         awake = not regs[PWR_MGMT_1] & 0x40
+        if awake and self.output_rate() != self.stream_rate_hz:
+            raise ValueError("trace prepared at %d Hz, MPU-6050 set to %d Hz"
+                             % (self.stream_rate_hz, self.output_rate()))
         fifo_en = regs[FIFO_EN] if regs[USER_CTRL] & 0x40 else 0
         afs = (regs[ACCEL_CONFIG] >> 3) & 3
         fs = (regs[GYRO_CONFIG] >> 3) & 3
@@ -112,13 +114,13 @@ class MPU6050Model:
             if not awake:
                 continue
             # ACCEL_XOUT..ZOUT, TEMP_OUT, GYRO_XOUT..ZOUT in register order
-            last[0] = 0 if stby & 0x20 else _quantise(chunk[f], afs)
-            last[1] = 0 if stby & 0x10 else _quantise(chunk[f + 1], afs)
-            last[2] = 0 if stby & 0x08 else _quantise(chunk[f + 2], afs)
+            last[0] = 0 if stby & 0x20 else counts(chunk[f], afs)
+            last[1] = 0 if stby & 0x10 else counts(chunk[f + 1], afs)
+            last[2] = 0 if stby & 0x08 else counts(chunk[f + 2], afs)
             last[3] = _TEMP_25C
-            last[4] = 0 if stby & 0x04 else _quantise(chunk[f + 3], fs)
-            last[5] = 0 if stby & 0x02 else _quantise(chunk[f + 4], fs)
-            last[6] = 0 if stby & 0x01 else _quantise(chunk[f + 5], fs)
+            last[4] = 0 if stby & 0x04 else counts(chunk[f + 3], fs)
+            last[5] = 0 if stby & 0x02 else counts(chunk[f + 4], fs)
+            last[6] = 0 if stby & 0x01 else counts(chunk[f + 5], fs)
             regs[INT_STATUS] |= _DATA_RDY_INT
             if fifo_en & 0x08:
                 self._push(last[0])
@@ -205,9 +207,10 @@ class MPU6050Model:
         self.regs[reg] = value
 
 
-def _quantise(value, shift):
-    """Finest-resolution value to counts at full-scale setting `shift`, saturating."""
-    c = (value + ((1 << shift) >> 1)) >> shift
+def counts(value, fs_sel):
+    """A stream value as the chip's counts at full-scale setting `fs_sel`: rounded, saturating."""
+    shift = fs_sel + _EXTRA_BITS
+    c = (value + (1 << (shift - 1))) >> shift
     if c > 32767:
         return 32767
     if c < -32768:

@@ -13,6 +13,10 @@ class VirtualI2C:
     def attach(self, addr, device):
         self._devices[addr] = device
 
+    def detach(self, addr):
+        """Unplug a device: from now on its address NACKs."""
+        self._devices.pop(addr, None)
+
     def _device(self, addr):
         dev = self._devices.get(addr)
         if dev is None:

@@ -1,0 +1,131 @@
+"""The MPU-6050 driver against the register-level model: configuration, FIFO, overflow, faults."""
+
+import numpy as np
+import pytest
+
+import settings
+from clip import Clip
+from imu import open_imu
+from imu.mpu6050 import MPU6050, IMUError, output_rate
+from mpu6050_model import MPU6050Model
+from storage import Storage
+from vclock import VirtualClock
+from vi2c import VirtualI2C
+from vmotor import VirtualMotor
+
+from simulator import trace as tracemod
+
+
+@pytest.fixture
+def rig(tmp_path):
+    """A bus with a model fed by a known ramp: sample k reads (k mg, -2k mg, 1 g) and gyro (k/10 deg/s, 0, 0)."""
+    k = np.arange(3000)
+    samples = np.stack([k / 1000, -2 * k / 1000, np.ones_like(k), k / 10, 0 * k, 0 * k], axis=1)
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(samples, stream)
+    clock = VirtualClock()
+    bus = VirtualI2C()
+    chip = MPU6050Model(clock, str(stream), 50)
+    bus.attach(0x68, chip)
+    yield clock, bus, chip
+    chip.close()
+
+
+def drain(imu):
+    buf = [0] * (3 * imu.max_batch)
+    out = []
+    while True:
+        n = imu.read(buf)
+        out += [tuple(buf[3 * i:3 * i + 3]) for i in range(n)]
+        if n < imu.max_batch:
+            return out
+
+
+def test_driver_configures_the_chip(rig):
+    clock, bus, chip = rig
+    imu = MPU6050(bus, 0x68, rate_hz=50, range_g=8)
+    assert imu.rate_hz == chip.output_rate() == 50
+    assert imu.lsb_per_g == 4096
+    assert chip.regs[0x1C] >> 3 & 3 == 2  # AFS_SEL for 8 g
+    assert chip.regs[0x6B] & 0x40 == 0  # awake
+    assert chip.regs[0x6C] == 0x07  # gyro in standby: it is not needed
+    assert chip.regs[0x23] == 0x08  # only the accelerometer goes into the FIFO
+    assert bus.scan() == [0x68]
+
+
+@pytest.mark.parametrize("asked, given", [(25, 25), (50, 50), (100, 100), (60, 62), (200, 200)])
+def test_output_rates(asked, given):
+    assert output_rate(asked) == given
+
+
+def test_fifo_delivers_each_sample_once_in_order_and_quantised(rig):
+    clock, bus, chip = rig
+    imu = MPU6050(bus, 0x68, rate_hz=50, range_g=4)
+    got = []
+    for _ in range(10):
+        clock.sleep_ms(330)
+        got += drain(imu)
+    n = 3300 * 50 // 1000
+    assert len(got) == n
+    k = np.arange(n)
+    got = np.array(got)
+    expected = np.stack([k / 1000 * 8192, -2 * k / 1000 * 8192, np.full(n, 8192)], axis=1)
+    # the stream's own resolution may move a value sitting on a half count by one
+    assert np.abs(got - expected).max() <= 0.5 + 1 / 16
+    assert (got[:, 2] == 8192).all()
+
+
+def test_data_registers_hold_the_latest_sample_big_endian(rig):
+    clock, bus, chip = rig
+    MPU6050(bus, 0x68, rate_hz=50, range_g=2)
+    bus.writeto_mem(0x68, 0x6C, b"\x00")  # gyro out of standby
+    clock.sleep_ms(1000)  # sample 49 is the latest
+    raw = bus.readfrom_mem(0x68, 0x3B, 14)
+    words = [int.from_bytes(raw[i:i + 2], "big", signed=True) for i in range(0, 14, 2)]
+    assert words[0] == round(0.049 * 16384) and words[1] == round(-0.098 * 16384) and words[2] == 16384
+    assert words[4] == round(4.9 * 131)
+
+
+def test_overflow_is_detected_counted_and_the_fifo_realigned(rig):
+    clock, bus, chip = rig
+    imu = MPU6050(bus, 0x68, rate_hz=50, range_g=4)
+    clock.sleep_ms(5000)  # 250 samples: far more than 1024 bytes
+    assert bus.readfrom_mem(0x68, 0x3A, 1)[0] & 0x10 == 0x10  # FIFO_OFLOW_INT, cleared by the read
+    assert bus.readfrom_mem(0x68, 0x3A, 1)[0] & 0x10 == 0
+    assert drain(imu) == []
+    assert imu.overflows == 1
+    clock.sleep_ms(200)
+    got = drain(imu)
+    assert [g[2] for g in got] == [8192] * 10  # frames are whole again
+
+
+def test_wrong_chip_is_named(rig):
+    clock, bus, chip = rig
+    chip.regs[0x75] = 0x70
+    chip.WHO_AM_I_VALUE = 0x70
+    with pytest.raises(IMUError, match=r"expected MPU-6050 \(WHO_AM_I 0x68\) at 0x68, found MPU-6500 \(0x70\)"):
+        MPU6050(bus, 0x68)
+    with pytest.raises(ValueError, match="no driver for IMU 'bmi999'"):
+        open_imu("bmi999", bus, 0x68, 50, 4)
+
+
+def test_a_chip_that_stops_answering_is_counted_and_reinitialised(rig, tmp_path):
+    clock, bus, chip = rig
+    s = settings.defaults()
+    imu = open_imu("mpu6050", bus, 0x68, s["rate_hz"], s["accel_range_g"])
+    clip = Clip(imu, clock, VirtualMotor(clock), Storage(str(tmp_path)), s)
+    clock.sleep_ms(1000)
+    clip.step()
+    assert clip.samples == 50
+    bus.detach(0x68)  # the chip stops answering: every access NACKs
+    for _ in range(3):
+        clock.sleep_ms(200)
+        clip.step()
+    assert clip.i2c_errors == 3
+    bus.attach(0x68, chip)
+    chip.regs[0x6B] = 0x40  # it came back from a brown-out, asleep with reset values
+    clock.sleep_ms(200)
+    clip.step()  # re-initialises
+    clock.sleep_ms(1000)
+    clip.step()
+    assert clip.i2c_errors == 3 and clip.samples == 100
