@@ -20,9 +20,6 @@ class Vibrator:
         self._t = self._clock.ticks_ms()
         self._pin.value(1)
 
-    def busy(self):
-        return self._i >= 0
-
     def update(self):
         """Advance the pattern; ms until the next change, or -1 when idle."""
         clock = self._clock

@@ -53,13 +53,8 @@ def test_per_sample_path_allocates_nothing_under_heap_lock(run_mp, walking_strea
     job = walking_stream
     out = run_mp(f"""
         import json, micropython
-        import settings
         from clip import Clip
-        from imu.mpu6050 import MPU6050
-        from storage import Storage
-        from mpu6050_model import MPU6050Model
-        from vclock import VirtualClock
-        from vi2c import VirtualI2C
+        from rig import Rig
         from vmotor import VirtualMotor
 
         class Drained:
@@ -85,14 +80,10 @@ def test_per_sample_path_allocates_nothing_under_heap_lock(run_mp, walking_strea
                     self.count[0] = 0
                     self.count[1] = 0
 
-        s = settings.defaults()
-        clock = VirtualClock()
-        bus = VirtualI2C()
-        chip = MPU6050Model(clock, {job['stream']!r}, {job['stream_rate_hz']})
-        bus.attach(0x68, chip)
-        imu = MPU6050(bus, 0x68, s["rate_hz"], s["accel_range_g"])
-        clip = Clip(imu, clock, VirtualMotor(clock), Storage({job['flash']!r}), s)
-        drained = Drained(chip, imu.max_batch)
+        rig = Rig({job!r})
+        imu, clock = rig.imu, rig.clock
+        clip = Clip(imu, clock, VirtualMotor(clock), rig.storage, rig.settings)
+        drained = Drained(rig.chip, imu.max_batch)
         imu.i2c = drained
 
         def go():

@@ -7,8 +7,6 @@
 # Usage: micropython bench_firmware.py JOB.json  (job as for run_clip.py)
 
 import gc
-import json
-import sys
 from time import ticks_diff, ticks_us
 
 
@@ -73,28 +71,17 @@ def pipeline(imu, clip, bus):
 
 
 def run(job, samples=60000):
-    sys.path.insert(0, job["firmware"])
-    import settings
-    from board import normalise
-    from clip import Clip
-    from imu import open_imu
-    from storage import Storage
+    from rig import Rig
 
-    from mpu6050_model import MPU6050Model
-    from vclock import VirtualClock
-    from vi2c import VirtualI2C
+    rig = Rig(job)
+    from clip import Clip
     from vmotor import VirtualMotor
 
-    board = normalise(job["board"])
-    s = settings.defaults()
-    clock = VirtualClock()
-    bus = VirtualI2C()
-    bus.attach(board["imu_addr"], MPU6050Model(clock, job["stream"], job["stream_rate_hz"]))
-    imu = open_imu(board["imu"], bus, board["imu_addr"], s["rate_hz"], s["accel_range_g"])
-    data = fifo_bytes(job["stream"], (2, 4, 8, 16).index(s["accel_range_g"]), samples)
+    imu = rig.imu
+    data = fifo_bytes(job["stream"], (2, 4, 8, 16).index(rig.settings["accel_range_g"]), samples)
     results = {}
     for run_no in (0, 1):
-        clip = Clip(imu, clock, VirtualMotor(clock), Storage(job["flash"]), s)
+        clip = Clip(imu, rig.clock, VirtualMotor(rig.clock), rig.storage, rig.settings)
         fast = BurstBus(data, 6 * imu.max_batch)
         imu.i2c = fast
         gc.collect()
@@ -117,11 +104,7 @@ def run(job, samples=60000):
     return results
 
 
-def main():
-    with open(sys.argv[1]) as f:
-        job = json.load(f)
-    print(json.dumps(run(job)))
-
-
 if __name__ == "__main__":
-    main()
+    from rig import serve
+
+    serve(run)

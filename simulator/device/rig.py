@@ -1,0 +1,42 @@
+# The simulated board a job describes: clock, I2C bus with the IMU model,
+# flash, settings and the firmware's own IMU driver on top.
+#
+# A job (JSON, written by the host) names the firmware folder, the sample
+# stream, the virtual flash folder, the board description and the settings.
+
+import json
+import sys
+
+
+class Rig:
+    def __init__(self, job):
+        if job["firmware"] not in sys.path:
+            sys.path.insert(0, job["firmware"])
+        import settings
+        from board import normalise
+        from imu import open_imu
+        from storage import Storage
+
+        from mpu6050_model import MPU6050Model
+        from vclock import VirtualClock
+        from vi2c import VirtualI2C
+
+        self.board = normalise(job["board"])
+        self.clock = VirtualClock(job.get("start_minute", -1))
+        self.bus = VirtualI2C()
+        self.chip = MPU6050Model(self.clock, job["stream"], job["stream_rate_hz"])
+        self.bus.attach(self.board["imu_addr"], self.chip)
+        self.storage = Storage(job["flash"])
+        s = settings.load(self.storage)
+        for k in job["settings"]:
+            s[k] = settings.check(k, job["settings"][k])
+        settings.save(self.storage, s)  # as the host leaves them on the clip
+        self.settings = s
+        self.imu = open_imu(self.board["imu"], self.bus, self.board["imu_addr"], s["rate_hz"], s["accel_range_g"])
+
+
+def serve(run):
+    """Script entry: run(job) on the job file named in argv, printing its answer as JSON."""
+    with open(sys.argv[1]) as f:
+        job = json.load(f)
+    print(json.dumps(run(job)))
