@@ -1,15 +1,17 @@
 # The clip's loop: IMU FIFO batches in, steps, posture, nudges and minute
-# summaries out.
+# records out.
 #
 # Hardware comes in as small objects, so that the same loop runs on a
 # board and in the simulator:
 #   imu    read(buf) -> samples, max_batch, rate_hz, lsb_per_g, init()
 #   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
-#          minute_of_day() (-1 while the wall clock is not set)
+#          epoch() (local time, seconds since 1970; -1 while not set)
 #   motor  value(0 or 1), like machine.Pin
 #   storage  see storage.py
 # Per sample only `process` runs, and it allocates nothing; posture and the
-# coach run once a second inside it; flash is written once a minute, outside.
+# coach run once a second inside it (on sample time). Minutes follow the
+# MCU's clock, which is crystal-accurate where an IMU's sample rate may be
+# off by a percent; they are closed, and flash written, outside `process`.
 
 from array import array
 
@@ -19,7 +21,6 @@ from minutelog import MinuteLog
 from motor import Vibrator
 from posture import NAMES, Posture
 from steps import StepCounter
-
 
 class Clip:
     def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None):
@@ -33,7 +34,8 @@ class Clip:
         self.posture = Posture(s)
         self.coach = Coach(s)
         self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
-        self.log = MinuteLog(storage)
+        self.log = MinuteLog(storage, s)
+        self.log.start_session()
         self.buf = array("h", bytes(6 * imu.max_batch))
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
@@ -43,16 +45,15 @@ class Clip:
         self.seconds = 0
         self.i2c_errors = 0
         self.flash_errors = 0
+        self.battery_mv = 0
         self._imu_ok = True
-        # the minute being summed, and the last complete one waiting for flash
-        self._posture_s = array("H", bytes(2 * len(NAMES)))
+        # the minute being summed: seconds per posture state, steps, nudges, snoozes
+        self.minute = 0
+        self._minute_end = clock.ticks_add(clock.ticks_ms(), 60000)
+        self._posture_s = array("B", bytes(len(NAMES)))
         self._minute_steps0 = 0
         self._minute_nudges = 0
-        self._due = False
-        self._due_minute = 0
-        self._due_steps = 0
-        self._due_posture = 0
-        self._due_nudges = 0
+        self._minute_snoozes = 0
 
     def process(self, n):
         """Run `n` samples from `buf` through the step counter (and posture once a second)."""
@@ -82,44 +83,50 @@ class Clip:
         self._posture_s[state] += 1
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
-        if self.coach.second(state, self.clock.minute_of_day()):
+        epoch = self.clock.epoch()
+        if self.coach.second(state, -1 if epoch < 0 else epoch // 60 % 1440):
             self.vibrator.start()
             self._minute_nudges += 1
             if self.events:
                 self.events.nudge(self.seconds)
-        if self.seconds % 60 == 0:
-            self._close_minute()
+
+    def snooze(self):
+        """The wearer asked for quiet (double tap or button): postpone the next nudge."""
+        self.coach.snooze()
+        self._minute_snoozes += 1
 
     def _close_minute(self):
-        """Keep the finished minute's totals until the loop writes them to flash."""
-        ps = self._posture_s
-        best = 0
-        i = 1
-        while i < len(ps):
-            if ps[i] > ps[best]:
-                best = i
-            i += 1
-        self._due_minute = (self.seconds - 1) // 60
-        self._due_steps = self.steps.total - self._minute_steps0
-        self._due_posture = best
-        self._due_nudges = self._minute_nudges
-        self._due = True
-        self._minute_steps0 = self.steps.total
+        """Append the minute's record; flash is written when a block fills."""
+        total = self.steps.total
+        try:
+            self.log.add(self.minute, total - self._minute_steps0, self._posture_s, self._minute_nudges,
+                         self._minute_snoozes, self._block_header)
+        except OSError:
+            self.flash_errors += 1
+        self._minute_steps0 = total
         self._minute_nudges = 0
+        self._minute_snoozes = 0
+        ps = self._posture_s
         i = 0
         while i < len(ps):
             ps[i] = 0
             i += 1
-
-    def _write_minute(self):
-        self._due = False
-        try:
-            self.log.append(self._due_minute, self._due_steps, self._due_posture, self._due_nudges)
-            if self.posture.dirty:
-                self.settings["upright_mg"] = self.posture.upright_mg()
+        self.minute += 1
+        if self.posture.dirty:
+            self.settings["upright_mg"] = self.posture.upright_mg()
+            try:
                 settings.save(self.storage, self.settings)
-        except OSError:
-            self.flash_errors += 1
+            except OSError:
+                self.flash_errors += 1
+
+    def _block_header(self):
+        """The fields a log block carries besides its records."""
+        epoch = self.clock.epoch()
+        if epoch >= 0:
+            elapsed_ms = 60000 - self.clock.ticks_diff(self._minute_end, self.clock.ticks_ms())
+            epoch -= self.minute * 60 + elapsed_ms // 1000
+        return (epoch if epoch > 0 else 0, self.battery_mv, self.i2c_errors, self.flash_errors,
+                self.imu.overflows)
 
     def step(self):
         """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
@@ -136,20 +143,24 @@ class Clip:
         except OSError:
             self.i2c_errors += 1
             self._imu_ok = False
-        if self._due:
-            self._write_minute()
+        clock = self.clock
+        while clock.ticks_diff(clock.ticks_ms(), self._minute_end) >= 0:
+            self._close_minute()
+            self._minute_end = clock.ticks_add(self._minute_end, 60000)
         wait = self.vibrator.update()
         return self._poll_ms if wait < 0 or wait > self._poll_ms else wait
 
     def finish(self):
-        """Write the minute in progress, as when the loop is stopped for a sync."""
+        """Log the minute in progress and write the log, as when the loop is stopped for a sync."""
         if self._left != self._rate:
             self._left = self._rate
             self._second()  # the samples of a second just begun count too
-        if self.seconds % 60:
+        if self.samples and (sum(self._posture_s) or self.steps.total != self._minute_steps0):
             self._close_minute()
-        if self._due:
-            self._write_minute()
+        try:
+            self.log.flush(self._block_header)
+        except OSError:
+            self.flash_errors += 1
 
     def run(self, until=None):
         clock = self.clock

@@ -1,34 +1,217 @@
-# Minute summaries appended to flash, 8 bytes each.
+# The clip's log: minute records in blocks, appended to files on flash.
 #
-# Record: minute since boot (u32), steps (u16), posture (u8, the state held
-# longest in that minute), nudges (u8); little-endian.
+# A minute record is 6 bytes (48 bits, little-endian): steps (8 bits,
+# saturating), then seconds spent in each posture state, 6 bits each, in the
+# order of posture.NAMES, then nudges (2 bits) and snoozes (2 bits). The
+# seconds add up to what the record covers: 60 for a whole minute, fewer for
+# the minute in progress when the loop was stopped (the next session's
+# records are separate, so nothing is counted twice).
+#
+# A block holds up to `log_block_min` consecutive minutes of one session:
+#   header  magic 0xA5, version, record count, seq (u32), session (u16),
+#           first minute of the session (u32), session start in local time
+#           (u32 seconds since 1970, 0 while the clock is not set), battery mV
+#           (u16, 0 unknown), I2C errors (u16), flash errors (u8), FIFO
+#           overflows (u8), blocks dropped for space (u16)
+#   records
+#   CRC-32 of header and records (u32)
+# A block is written in one append: a power cut leaves at most one torn
+# block at the end of a file, which readers detect by its CRC and skip.
+# Sequence numbers only grow, across reboots too; the host acknowledges up
+# to a seq, and only acknowledged blocks are freed first when space runs
+# low (then the oldest unacknowledged, counted as dropped).
 
 import struct
+from binascii import crc32
 
-NAME = "minutes.log"
-_FMT = "<IHBB"
-SIZE = struct.calcsize(_FMT)
+MAGIC = 0xA5
+VERSION = 1
+_HEAD = "<BBBIHIIHHBBH"
+HEAD_SIZE = struct.calcsize(_HEAD)
+RECORD_SIZE = 6
+CRC_SIZE = 4
+STATE = "logstate.json"
+_PREFIX = "log_"
+_SUFFIX = ".blk"
 
 
-def encode(minute, steps, posture, nudges):
-    return struct.pack(_FMT, minute, min(steps, 0xFFFF), posture, min(nudges, 0xFF))
+def pack_record(buf, off, steps, secs, nudges, snoozes):
+    """Write one minute record into `buf` at `off`; `secs` holds seconds per posture state."""
+    v = steps if steps < 255 else 255
+    shift = 8
+    i = 0
+    while i < 6:
+        s = secs[i]
+        v |= (s if s < 63 else 63) << shift
+        shift += 6
+        i += 1
+    v |= (nudges if nudges < 3 else 3) << 44
+    v |= (snoozes if snoozes < 3 else 3) << 46
+    i = 0
+    while i < RECORD_SIZE:
+        buf[off + i] = (v >> (8 * i)) & 0xFF
+        i += 1
 
 
-def decode(data):
-    """The whole records in `data`, as (minute, steps, posture, nudges) tuples."""
+def unpack_record(data, off):
+    """(steps, [seconds per state], nudges, snoozes) of the record at `off`."""
+    v = 0
+    i = RECORD_SIZE - 1
+    while i >= 0:
+        v = (v << 8) | data[off + i]
+        i -= 1
+    secs = [(v >> (8 + 6 * k)) & 63 for k in range(6)]
+    return v & 0xFF, secs, (v >> 44) & 3, (v >> 46) & 3
+
+
+class Block:
+    """A decoded block: its header fields and its records."""
+
+    def __init__(self, fields, records, raw):
+        (_, _, self.count, self.seq, self.session, self.minute, self.session_epoch, self.battery_mv,
+         self.i2c_errors, self.flash_errors, self.fifo_overflows, self.dropped) = fields
+        self.records = records
+        self.raw = raw
+
+
+def block_size(count):
+    return HEAD_SIZE + count * RECORD_SIZE + CRC_SIZE
+
+
+def decode(data, start=0):
+    """Every intact block in `data`, in order; torn or damaged stretches are skipped."""
     out = []
-    for i in range(0, len(data) - SIZE + 1, SIZE):
-        out.append(struct.unpack_from(_FMT, data, i))
+    i = start
+    end = len(data)
+    while i + block_size(0) <= end:
+        if data[i] != MAGIC or data[i + 1] != VERSION:
+            i += 1
+            continue
+        n = block_size(data[i + 2])
+        if i + n > end or crc32(data[i:i + n - CRC_SIZE]) != struct.unpack_from("<I", data, i + n - CRC_SIZE)[0]:
+            i += 1
+            continue
+        fields = struct.unpack_from(_HEAD, data, i)
+        records = [unpack_record(data, i + HEAD_SIZE + k * RECORD_SIZE) for k in range(fields[2])]
+        out.append(Block(fields, records, data[i:i + n]))
+        i += n
     return out
 
 
+def file_name(first_seq):
+    return "%s%08x%s" % (_PREFIX, first_seq, _SUFFIX)
+
+
 class MinuteLog:
-    def __init__(self, storage):
+    """Appends minute records; writes a block when it is full or on flush()."""
+
+    def __init__(self, storage, s):
         self._storage = storage
+        self._per_block = s["log_block_min"]
+        self._file_bytes = s["log_file_kb"] * 1024
+        self._max_bytes = s["log_max_kb"] * 1024
+        self._buf = bytearray(block_size(self._per_block))
+        self._n = 0
+        self._minute = 0
+        self.dropped = 0
+        state = storage.read_json(STATE)
+        self._state = state if isinstance(state, dict) else {}
+        self.acked = self._state.get("acked", 0)
+        self.session = self._state.get("session", 0)
+        self.next_seq = max(self.acked, self._last_seq(self.files())) + 1
+        self._file = None  # each session starts a file of its own
 
-    def append(self, minute, steps, posture, nudges):
-        self._storage.append(NAME, encode(minute, steps, posture, nudges))
+    def start_session(self):
+        """Number a new run of the loop (a boot or a soft reset); the number is kept on flash."""
+        self.session = (self.session + 1) & 0xFFFF
+        self._save_state()
 
-    def records(self):
-        data = self._storage.read(NAME)
-        return decode(data) if data else []
+    def _save_state(self):
+        self._state["acked"] = self.acked
+        self._state["session"] = self.session
+        self._storage.write_json(STATE, self._state)
+
+    def files(self):
+        """Log file names, oldest first."""
+        names = [n for n in self._storage.listdir() if n.startswith(_PREFIX) and n.endswith(_SUFFIX)]
+        names.sort()
+        return names
+
+    def _last_seq(self, files):
+        for name in reversed(files):
+            blocks = decode(self._storage.read(name) or b"")
+            if blocks:
+                return blocks[-1].seq
+            # a file with no intact block still reserves the seqs from its name on
+            return int(name[len(_PREFIX):-len(_SUFFIX)], 16)
+        return 0
+
+    def add(self, minute, steps, secs, nudges, snoozes, header):
+        """Append a minute record; `header` is called for the block's other fields when it is written."""
+        if self._n == 0:
+            self._minute = minute
+        pack_record(self._buf, HEAD_SIZE + self._n * RECORD_SIZE, steps, secs, nudges, snoozes)
+        self._n += 1
+        if self._n == self._per_block:
+            self.flush(header)
+
+    def flush(self, header):
+        """Write the records gathered so far as one block (nothing if there are none)."""
+        n = self._n
+        if not n:
+            return
+        self._n = 0
+        epoch, battery_mv, i2c, flash, overflows = header()
+        struct.pack_into(_HEAD, self._buf, 0, MAGIC, VERSION, n, self.next_seq, self.session, self._minute, epoch,
+                         battery_mv, min(i2c, 0xFFFF), min(flash, 0xFF), min(overflows, 0xFF),
+                         min(self.dropped, 0xFFFF))
+        size = block_size(n)
+        body = memoryview(self._buf)[:size - CRC_SIZE]
+        struct.pack_into("<I", self._buf, size - CRC_SIZE, crc32(body))
+        if self._file is None or self._storage.size(self._file) >= self._file_bytes:
+            self._file = file_name(self.next_seq)
+        self._make_room(size)
+        self._storage.append(self._file, memoryview(self._buf)[:size])
+        self.next_seq += 1
+
+    def _make_room(self, size):
+        """Free whole files, acknowledged ones first, until the log fits its budget."""
+        files = self.files()
+        total = 0
+        for name in files:
+            total += self._storage.size(name)
+        while total + size > self._max_bytes and len(files) > 1:
+            victim = files[0]
+            for name in files[:-1]:
+                if self._fully_acked(name, files):
+                    victim = name
+                    break
+            else:  # nothing acknowledged to free: the oldest data goes, counted
+                self.dropped += len(decode(self._storage.read(victim) or b""))
+            total -= self._storage.size(victim)
+            self._storage.remove(victim)
+            files.remove(victim)
+
+    def _fully_acked(self, name, files):
+        """True when every block of `name` is at or below the acknowledged seq."""
+        i = files.index(name)
+        if i + 1 < len(files):
+            return int(files[i + 1][len(_PREFIX):-len(_SUFFIX)], 16) - 1 <= self.acked
+        return False
+
+    def blocks_after(self, seq):
+        """Intact blocks with a seq above `seq`, oldest first."""
+        out = []
+        for name in self.files():
+            for b in decode(self._storage.read(name) or b""):
+                if b.seq > seq:
+                    out.append(b)
+        return out
+
+    def ack(self, seq):
+        """The host has stored every block up to `seq`: they may be freed."""
+        if seq > self.next_seq - 1:
+            raise ValueError("cannot acknowledge seq %d: the last written is %d" % (seq, self.next_seq - 1))
+        if seq > self.acked:
+            self.acked = seq
+            self._save_state()

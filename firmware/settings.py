@@ -37,6 +37,10 @@ SCHEMA = {
     "quiet_start_min": (1320, 0, 1439, "quiet hours start, minutes after midnight"),
     "quiet_end_min": (420, 0, 1439, "quiet hours end, minutes after midnight"),
     "nudge_pattern_ms": ((200, 200, 200, 200, 200), 10, 2000, "motor on/off durations, ms"),
+    # flash log
+    "log_block_min": (16, 1, 60, "minutes per log block: at most this much is lost at a power cut"),
+    "log_file_kb": (16, 1, 256, "size at which a new log file is started, KiB"),
+    "log_max_kb": (512, 16, 8192, "flash the log may use, KiB (a month takes about 340)"),
 }
 
 RANGES_G = (2, 4, 8, 16)

@@ -1,20 +1,20 @@
 # Files on the clip's flash, under one root directory.
 #
-# On a board the root is "/" (LittleFS); in the simulator it is a temporary
-# directory standing in for the flash. Whole-file writes go through a
-# temporary file and a rename, so a power cut leaves the old or the new
-# version, never half of one.
+# By default the root is the current directory: "/" on a board (LittleFS),
+# the flash folder of the virtual clip; the simulator names a temporary
+# folder. Whole-file writes go through a temporary file and a rename, so a
+# power cut leaves the old or the new version, never half of one.
 
 import json
 import os
 
 
 class Storage:
-    def __init__(self, root="/"):
-        self.root = root.rstrip("/")
+    def __init__(self, root="."):
+        self.root = root.rstrip("/") or "/"
 
     def path(self, name):
-        return self.root + "/" + name
+        return self.root + name if self.root == "/" else self.root + "/" + name
 
     def read(self, name):
         """The file's bytes, or None if it does not exist."""
@@ -23,6 +23,19 @@ class Storage:
                 return f.read()
         except OSError:
             return None
+
+    def listdir(self):
+        return os.listdir(self.root)
+
+    def size(self, name):
+        """Bytes in the file, 0 if it does not exist."""
+        try:
+            return os.stat(self.path(name))[6]
+        except OSError:
+            return 0
+
+    def remove(self, name):
+        os.remove(self.path(name))
 
     def append(self, name, data):
         with open(self.path(name), "ab") as f:

@@ -17,6 +17,7 @@ from pathlib import Path
 from simulator import project, trace as tracemod
 
 RUNTIMES = ("micropython", "cpython")
+DAY_ZERO = 1767571200  # Monday 2026-01-05 00:00, local time: the date simulated days fall on
 MICROPYTHON_ENV = "MICROPYTHON"
 
 
@@ -78,7 +79,7 @@ def prepare(trace, work, board_name=project.DEFAULT_BOARD, overrides=None, start
         "flash": str(flash_dir),
         "board": board,
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()},
-        "start_minute": start_minute,
+        "start_epoch": DAY_ZERO + 60 * start_minute if start_minute >= 0 else -1,
     }
 
 

@@ -70,4 +70,4 @@ def test_demo_summarises_the_working_day(tmp_path):
     assert len(nudges) == int(re.search(r"nudges:\s+(\d+)", out).group(1)) >= 3
     # the first reminder: 30 min after the commute ends and the wearer stands for coffee (08:42)
     assert nudges[0][0] == "09:12"
-    assert (tmp_path / "day.csv").is_file() and (tmp_path / "flash" / "minutes.log").is_file()
+    assert (tmp_path / "day.csv").is_file() and list((tmp_path / "flash").glob("log_*.blk"))

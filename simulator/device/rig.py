@@ -22,7 +22,7 @@ class Rig:
         from vi2c import VirtualI2C
 
         self.board = normalise(job["board"])
-        self.clock = VirtualClock(job.get("start_minute", -1))
+        self.clock = VirtualClock(job.get("start_epoch", -1))
         self.bus = VirtualI2C()
         self.chip = MPU6050Model(self.clock, job["stream"], job["stream_rate_hz"])
         self.bus.attach(self.board["imu_addr"], self.chip)

@@ -37,11 +37,14 @@ def run(job):
     clip.run(until=rig.chip.finished)
     rig.chip.close()
     minutes = []
-    for minute, steps, posture, nudges in MinuteLog(rig.storage).records():
-        minutes.append({"t": minute * 60, "steps": steps, "posture": NAMES[posture], "nudges": nudges})
+    for block in MinuteLog(rig.storage, rig.settings).blocks_after(0):
+        for k, (steps, secs, nudges, _snoozes) in enumerate(block.records):
+            posture = NAMES[secs.index(max(secs))]
+            minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges})
     return {
         "steps": clip.steps.total,
         "samples": clip.samples,
+        "clock_s": clock.ticks_ms() / 1000,
         "rate_hz": rig.imu.rate_hz,
         "minutes": minutes,
         "posture_changes": events.posture_changes,
