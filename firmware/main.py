@@ -7,7 +7,7 @@ from clip import Clip
 from hardware import build
 from storage import Storage
 
-storage = Storage("/")
+storage = Storage()
 s = settings.load(storage)
 imu, clock, motor, watchdog = build(board.load(storage), s)
 Clip(imu, clock, motor, storage, s, watchdog=watchdog).run()

@@ -78,28 +78,39 @@ def block_size(count):
     return HEAD_SIZE + count * RECORD_SIZE + CRC_SIZE
 
 
-def decode(data, start=0):
-    """Every intact block in `data`, in order; torn or damaged stretches are skipped."""
-    out = []
-    i = start
+def _spans(data):
+    """(start, end) of every intact block in `data`; torn or damaged stretches are skipped."""
+    i = 0
     end = len(data)
+    mv = memoryview(data)
     while i + block_size(0) <= end:
         if data[i] != MAGIC or data[i + 1] != VERSION:
             i += 1
             continue
         n = block_size(data[i + 2])
-        if i + n > end or crc32(data[i:i + n - CRC_SIZE]) != struct.unpack_from("<I", data, i + n - CRC_SIZE)[0]:
+        if i + n > end or crc32(mv[i:i + n - CRC_SIZE]) != struct.unpack_from("<I", data, i + n - CRC_SIZE)[0]:
             i += 1
             continue
+        yield i, i + n
+        i += n
+
+
+def decode(data):
+    """Every intact block in `data`, in order; torn or damaged stretches are skipped."""
+    out = []
+    for i, j in _spans(data):
         fields = struct.unpack_from(_HEAD, data, i)
         records = [unpack_record(data, i + HEAD_SIZE + k * RECORD_SIZE) for k in range(fields[2])]
-        out.append(Block(fields, records, data[i:i + n]))
-        i += n
+        out.append(Block(fields, records, bytes(data[i:j])))
     return out
 
 
 def file_name(first_seq):
     return "%s%08x%s" % (_PREFIX, first_seq, _SUFFIX)
+
+
+def _first_seq(name):
+    return int(name[len(_PREFIX):-len(_SUFFIX)], 16)
 
 
 class MinuteLog:
@@ -139,11 +150,14 @@ class MinuteLog:
 
     def _last_seq(self, files):
         for name in reversed(files):
-            blocks = decode(self._storage.read(name) or b"")
-            if blocks:
-                return blocks[-1].seq
+            data = self._storage.read(name) or b""
+            last = None
+            for span in _spans(data):
+                last = span
+            if last:
+                return struct.unpack_from("<I", data, last[0] + 3)[0]
             # a file with no intact block still reserves the seqs from its name on
-            return int(name[len(_PREFIX):-len(_SUFFIX)], 16)
+            return _first_seq(name)
         return 0
 
     def add(self, minute, steps, secs, nudges, snoozes, header):
@@ -187,7 +201,8 @@ class MinuteLog:
                     victim = name
                     break
             else:  # nothing acknowledged to free: the oldest data goes, counted
-                self.dropped += len(decode(self._storage.read(victim) or b""))
+                for _ in _spans(self._storage.read(victim) or b""):
+                    self.dropped += 1
             total -= self._storage.size(victim)
             self._storage.remove(victim)
             files.remove(victim)
@@ -196,16 +211,37 @@ class MinuteLog:
         """True when every block of `name` is at or below the acknowledged seq."""
         i = files.index(name)
         if i + 1 < len(files):
-            return int(files[i + 1][len(_PREFIX):-len(_SUFFIX)], 16) - 1 <= self.acked
+            return _first_seq(files[i + 1]) - 1 <= self.acked
         return False
 
     def blocks_after(self, seq):
         """Intact blocks with a seq above `seq`, oldest first."""
         out = []
-        for name in self.files():
+        for name in self._files_after(seq):
             for b in decode(self._storage.read(name) or b""):
                 if b.seq > seq:
                     out.append(b)
+        return out
+
+    def raw_after(self, seq):
+        """(seq, bytes) of each intact block above `seq`, oldest first, without decoding records.
+
+        What the device sends to the host: one file in memory at a time.
+        """
+        for name in self._files_after(seq):
+            data = self._storage.read(name) or b""
+            for start, end in _spans(data):
+                s = struct.unpack_from("<I", data, start + 3)[0]
+                if s > seq:
+                    yield s, memoryview(data)[start:end]
+
+    def _files_after(self, seq):
+        """The files that may hold blocks above `seq`: a file ends where the next one's name begins."""
+        files = self.files()
+        out = []
+        for i in range(len(files)):
+            if i + 1 == len(files) or _first_seq(files[i + 1]) - 1 > seq:
+                out.append(files[i])
         return out
 
     def ack(self, seq):

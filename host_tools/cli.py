@@ -17,6 +17,9 @@ EPILOG = """examples:
   stepclip sim replay walk.csv --json --runtime cpython --set step_threshold_mg=60
   stepclip sim generate day day.csv --seed 3     write a synthetic working day
   stepclip bench --json                          per-sample cost and simulator speed
+  stepclip virtual-clip --port 7000 --speed 60   a clip in software, for mpremote and sync
+  stepclip sync --port socket://127.0.0.1:7000   pull its new minutes into the database
+  stepclip config set inactive_s=2400            nudge after 40 min (pushed at the next sync)
 """
 
 
@@ -25,18 +28,10 @@ class UserError(Exception):
 
 
 def _parse_set(items):
-    """KEY=VALUE pairs; VALUE is a whole number or a comma-separated list of them."""
-    out = {}
-    for item in items or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UserError(f"--set takes KEY=VALUE, not {item!r}")
-        try:
-            parts = [int(v, 0) for v in value.split(",")]
-        except ValueError:
-            raise UserError(f"--set {key}: {value!r} is not a whole number (or a list of them)") from None
-        out[key.strip()] = parts if "," in value else parts[0]
-    return out
+    """--set NAME=VALUE pairs, each checked against the settings schema."""
+    from host_tools.config import parse_assignment
+
+    return dict(parse_assignment(item) for item in items or ())
 
 
 def _parse_clock(text):
@@ -84,6 +79,53 @@ def cmd_demo(args):
     demo.run(args.workdir, seed=args.seed)
 
 
+def cmd_virtual_clip(args):
+    from simulator import virtual_clip
+
+    speed = 0.0 if args.speed == "max" else _positive_float("--speed", args.speed)
+    virtual_clip.main(args.flash, trace=args.trace, speed=speed, board_name=args.board, port=args.port)
+
+
+def _positive_float(option, text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise UserError(f"{option} takes a positive number or 'max', not {text!r}")
+    return value
+
+
+def cmd_sync(args):
+    from tqdm import tqdm
+
+    from host_tools import db, sync
+
+    ports = sync.choose_ports(args.port, args.all)
+    path = args.db or db.default_path()
+    failed = 0
+    with db.SyncLock(path):
+        con = db.connect(path)
+        for port in ports:
+            try:
+                r = sync.sync_clip(con, port, progress=lambda n: tqdm(total=n, unit="block", desc="sync",
+                                                                      leave=False))
+            except sync.SyncError as e:
+                print(f"stepclip: error: {e}", file=sys.stderr)
+                failed += 1
+                continue
+            pushed = f", settings {', '.join(r['settings'])} written" if r["settings"] else ""
+            print(f"{r['clip']}: {r['blocks']} new blocks, up to seq {r['last_seq']}, clock set{pushed} ({path})")
+        con.close()
+    return 1 if failed else 0
+
+
+def cmd_config(args):
+    from host_tools import config
+
+    return config.run(args)
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="stepclip", description="Stepclip: belt-worn step and posture clip tools.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -121,6 +163,47 @@ def build_parser():
     b.add_argument("--json", action="store_true", help="print one line of JSON")
     b.set_defaults(func=cmd_bench)
 
+    v = sub.add_parser("virtual-clip", help="run a clip in software, reachable with mpremote",
+                       description="Run the firmware in the unix-port MicroPython behind a loopback socket and a "
+                                   "pty, fed by a trace, until interrupted. Soft resets restart main.py as on a "
+                                   "board; the flash folder keeps the log between runs.",
+                       epilog="example: stepclip virtual-clip --port 7000 --trace day.csv --speed max &\n"
+                              "         mpremote connect socket://127.0.0.1:7000 resume fs ls",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free one, printed)")
+    v.add_argument("--trace", help="trace CSV the IMU sees (default: a shipped 2-minute sitting trace)")
+    v.add_argument("--speed", default="1", help="times real time, or 'max' (default 1)")
+    v.add_argument("--flash", default="build/vclip-flash", help="folder that is the clip's flash "
+                                                                 "(default build/vclip-flash)")
+    v.add_argument("--board", default=DEFAULT_BOARD, help=f"board description (default: {DEFAULT_BOARD})")
+    v.set_defaults(func=cmd_virtual_clip)
+
+    y = sub.add_parser("sync", help="pull a clip's new minutes into the database",
+                       description="Stop the clip's loop, set its clock, copy every log block newer than the "
+                                   "database holds (CRC-checked), write changed settings, acknowledge, and "
+                                   "restart logging. Safe to interrupt and to repeat.",
+                       epilog="example: stepclip sync --port /dev/ttyACM0\n"
+                              "         stepclip sync --all --db study.db",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    y.add_argument("--port", action="append", help="serial port or socket://HOST:PORT (repeatable; default: "
+                                                   "the clip found on USB)")
+    y.add_argument("--all", action="store_true", help="sync every clip found on USB")
+    y.add_argument("--db", help="database file (default: in your user data folder, or $STEPCLIP_DB)")
+    y.set_defaults(func=cmd_sync)
+
+    c = sub.add_parser("config", help="see and change the clip's settings",
+                       description="Settings live in one schema shared with the firmware. `set` checks the "
+                                   "value and keeps it in the database; the next sync writes it to the clip.",
+                       epilog="examples: stepclip config list\n"
+                              "          stepclip config set inactive_s=2400 snooze_s=600\n"
+                              "          stepclip config get inactive_s --clip e6614103e7",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("action", choices=("list", "get", "set", "unset"))
+    c.add_argument("items", nargs="*", metavar="NAME[=VALUE]")
+    c.add_argument("--clip", help="one clip's id (default: every clip)")
+    c.add_argument("--db", help="database file (default: the one sync uses)")
+    c.set_defaults(func=cmd_config)
+
     d = sub.add_parser("demo", help="replay a generated working day and summarise it")
     d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default build/demo)")
     d.add_argument("--seed", type=int, default=1)
@@ -129,6 +212,8 @@ def build_parser():
 
 
 def main(argv=None):
+    from host_tools.db import DatabaseError
+    from host_tools.sync import SyncError
     from simulator.replay import SimError
     from simulator.trace import TraceError
 
@@ -136,7 +221,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
-    except (UserError, TraceError, SimError, ValueError, OSError) as e:
+    except (UserError, TraceError, SimError, ValueError, OSError, DatabaseError, SyncError) as e:
         if args.debug:
             raise
         print(f"stepclip: error: {e}", file=sys.stderr)

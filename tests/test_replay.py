@@ -121,7 +121,7 @@ def test_cli_summary_is_readable(mixed_csv, mixed_results):
 @pytest.mark.parametrize("args, message", [
     (["--set", "rate_hz=5"], "rate_hz takes a whole number from 25 to 200, not 5"),
     (["--set", "no_such=1"], "unknown setting 'no_such'"),
-    (["--set", "rate_hz"], "--set takes KEY=VALUE"),
+    (["--set", "rate_hz"], "settings are written NAME=VALUE"),
     (["--set", "rate_hz=fast"], "is not a whole number"),
     (["--board", "toaster"], "unknown board 'toaster'"),
     (["--start", "25:00"], "--start takes HH:MM"),

@@ -17,14 +17,13 @@ class Rig:
         from imu import open_imu
         from storage import Storage
 
-        from mpu6050_model import MPU6050Model
         from vclock import VirtualClock
         from vi2c import VirtualI2C
 
         self.board = normalise(job["board"])
         self.clock = VirtualClock(job.get("start_epoch", -1))
         self.bus = VirtualI2C()
-        self.chip = MPU6050Model(self.clock, job["stream"], job["stream_rate_hz"])
+        self.chip = make_chip(self.board, self.clock, job["stream"], job["stream_rate_hz"])
         self.bus.attach(self.board["imu_addr"], self.chip)
         self.storage = Storage(job["flash"])
         s = settings.load(self.storage)
@@ -33,6 +32,15 @@ class Rig:
         settings.save(self.storage, s)  # as the host leaves them on the clip
         self.settings = s
         self.imu = open_imu(self.board["imu"], self.bus, self.board["imu_addr"], s["rate_hz"], s["accel_range_g"])
+
+
+def make_chip(board, clock, stream, stream_rate_hz):
+    """The register-level model of the board's IMU, fed from `stream`."""
+    from mpu6050_model import MPU6050Model
+
+    if board["imu"] != "mpu6050":
+        raise ValueError("no model of the %s" % board["imu"])
+    return MPU6050Model(clock, stream, stream_rate_hz)
 
 
 def serve(run):

@@ -1,0 +1,227 @@
+"""The host's database: every clip's log blocks and minutes, in one SQLite file.
+
+Blocks are keyed by (clip, era, seq): a clip numbers its blocks for its
+whole life, so storing one twice is impossible and a sync can start again
+anywhere. An era starts when a clip's log restarts below what is stored
+(a reformatted flash). Minutes are unpacked from the blocks as they arrive;
+their wall-clock time comes from their session's start (`sessions`), which
+the clip writes into every block once its clock is set.
+
+Settings the user asks for wait in `desired_settings`; each sync compares
+them with what the clip holds and writes the difference.
+
+The schema is versioned with `PRAGMA user_version`; MIGRATIONS[n] takes a
+database from version n to n + 1.
+"""
+
+import fcntl
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+STATES = ("unknown", "sitting", "standing", "lying", "walking", "off_body")  # posture.NAMES, the record order
+
+MIGRATIONS = [
+    """
+    CREATE TABLE clips (
+        id TEXT PRIMARY KEY,
+        board TEXT,
+        firmware TEXT,
+        era INTEGER NOT NULL DEFAULT 0,
+        first_sync TEXT NOT NULL,
+        last_sync TEXT NOT NULL
+    );
+    CREATE TABLE blocks (
+        clip TEXT NOT NULL REFERENCES clips(id),
+        era INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        session INTEGER NOT NULL,
+        first_minute INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        session_epoch INTEGER NOT NULL,
+        battery_mv INTEGER NOT NULL,
+        i2c_errors INTEGER NOT NULL,
+        flash_errors INTEGER NOT NULL,
+        fifo_overflows INTEGER NOT NULL,
+        dropped INTEGER NOT NULL,
+        raw BLOB NOT NULL,
+        synced_at TEXT NOT NULL,
+        PRIMARY KEY (clip, era, seq)
+    );
+    CREATE TABLE sessions (
+        clip TEXT NOT NULL,
+        era INTEGER NOT NULL,
+        session INTEGER NOT NULL,
+        start_epoch INTEGER,
+        placed_by TEXT,
+        PRIMARY KEY (clip, era, session)
+    );
+    CREATE TABLE minutes (
+        clip TEXT NOT NULL,
+        era INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        session INTEGER NOT NULL,
+        minute INTEGER NOT NULL,
+        steps INTEGER NOT NULL,
+        unknown_s INTEGER NOT NULL,
+        sitting_s INTEGER NOT NULL,
+        standing_s INTEGER NOT NULL,
+        lying_s INTEGER NOT NULL,
+        walking_s INTEGER NOT NULL,
+        off_body_s INTEGER NOT NULL,
+        nudges INTEGER NOT NULL,
+        snoozes INTEGER NOT NULL,
+        PRIMARY KEY (clip, era, seq, idx)
+    );
+    CREATE INDEX minutes_by_session ON minutes (clip, era, session, minute);
+    CREATE TABLE desired_settings (
+        clip TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        PRIMARY KEY (clip, name)
+    );
+    CREATE VIEW minutes_on_clock AS
+        SELECT m.*, s.start_epoch + 60 * m.minute AS epoch
+        FROM minutes m LEFT JOIN sessions s USING (clip, era, session);
+    """,
+]
+VERSION = len(MIGRATIONS)
+EVERY_CLIP = "*"  # desired_settings.clip for a value meant for every clip
+
+
+class DatabaseError(Exception):
+    """The database file cannot be used: one line saying why."""
+
+
+def default_path():
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get("STEPCLIP_DB") or Path(user_data_dir("stepclip")) / "stepclip.db")
+
+
+def connect(path=None):
+    """Open (creating or migrating) the database at `path`."""
+    path = Path(path or default_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = sqlite3.connect(path, timeout=30)
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(f"{path} is not a Stepclip database ({e})") from None
+    if version > VERSION:
+        con.close()
+        raise DatabaseError(f"{path} was written by a newer stepclip (schema {version}; this one knows up to "
+                            f"{VERSION})")
+    if version < VERSION:
+        try:
+            with con:
+                for script in MIGRATIONS[version:]:
+                    con.executescript("BEGIN;" + script)
+                con.execute(f"PRAGMA user_version = {VERSION}")
+        except sqlite3.DatabaseError as e:
+            con.close()
+            raise DatabaseError(f"cannot bring {path} to schema {VERSION}: {e}") from None
+    con.execute("PRAGMA foreign_keys = ON")
+    return con
+
+
+class SyncLock:
+    """One sync at a time per database: a second one is refused, clearly, instead of interleaving."""
+
+    def __init__(self, db_path):
+        self.path = Path(str(db_path) + ".lock")
+        self._f = None
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = open(self.path, "a+")
+        try:
+            fcntl.flock(self._f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._f.close()
+            raise DatabaseError(f"another stepclip sync is using {str(self.path)[:-5]}; try again when it ends") \
+                from None
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self._f, fcntl.LOCK_UN)
+        self._f.close()
+
+
+def clip_era(con, clip_id, device_last_seq, board, firmware, now):
+    """The era the clip's blocks go into now (a new one if its log restarted); records the sync."""
+    row = con.execute("SELECT era FROM clips WHERE id = ?", (clip_id,)).fetchone()
+    if row is None:
+        con.execute("INSERT INTO clips (id, board, firmware, era, first_sync, last_sync) VALUES (?, ?, ?, 0, ?, ?)",
+                    (clip_id, board, firmware, now, now))
+        return 0, False
+    era = row[0]
+    restarted = last_seq(con, clip_id, era) > device_last_seq
+    if restarted:
+        era += 1
+    con.execute("UPDATE clips SET board = ?, firmware = ?, era = ?, last_sync = ? WHERE id = ?",
+                (board, firmware, era, now, clip_id))
+    return era, restarted
+
+
+def last_seq(con, clip_id, era):
+    return con.execute("SELECT coalesce(max(seq), 0) FROM blocks WHERE clip = ? AND era = ?",
+                       (clip_id, era)).fetchone()[0]
+
+
+def store_blocks(con, clip_id, era, blocks, now):
+    """Insert decoded blocks and their minutes; ones already stored are left as they are. New block count."""
+    added = 0
+    for b in blocks:
+        cur = con.execute(
+            "INSERT OR IGNORE INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (clip_id, era, b.seq, b.session, b.minute, b.count, b.session_epoch, b.battery_mv, b.i2c_errors,
+             b.flash_errors, b.fifo_overflows, b.dropped, bytes(b.raw), now))
+        if not cur.rowcount:
+            continue
+        added += 1
+        con.executemany(
+            "INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(clip_id, era, b.seq, k, b.session, b.minute + k, steps, *secs, nudges, snoozes)
+             for k, (steps, secs, nudges, snoozes) in enumerate(b.records)])
+        if b.session_epoch:
+            place_session(con, clip_id, era, b.session, b.session_epoch, "clip clock")
+        else:
+            con.execute("INSERT OR IGNORE INTO sessions (clip, era, session) VALUES (?, ?, ?)",
+                        (clip_id, era, b.session))
+    return added
+
+
+def place_session(con, clip_id, era, session, start_epoch, placed_by):
+    """Record when a session started, unless the clip's own clock already said so."""
+    con.execute("INSERT OR IGNORE INTO sessions (clip, era, session) VALUES (?, ?, ?)", (clip_id, era, session))
+    con.execute("UPDATE sessions SET start_epoch = ?, placed_by = ? WHERE clip = ? AND era = ? AND session = ? "
+                "AND (placed_by IS NULL OR placed_by != 'clip clock')", (start_epoch, placed_by, clip_id, era, session))
+
+
+def session_end_minute(con, clip_id, era, session):
+    """(last minute, seconds it covers) of a session, or None."""
+    row = con.execute(
+        "SELECT minute, unknown_s + sitting_s + standing_s + lying_s + walking_s + off_body_s FROM minutes "
+        "WHERE clip = ? AND era = ? AND session = ? ORDER BY minute DESC LIMIT 1", (clip_id, era, session)).fetchone()
+    return row
+
+
+def minutes(con, clip_id=None):
+    """Every stored minute, oldest first: dicts with the clip, session, minute, epoch and counts."""
+    sql = "SELECT * FROM minutes_on_clock" + (" WHERE clip = ?" if clip_id else "") + \
+          " ORDER BY clip, era, seq, idx"
+    cur = con.execute(sql, (clip_id,) if clip_id else ())
+    names = [d[0] for d in cur.description]
+    for row in cur:
+        yield dict(zip(names, row))
+
+
+def desired_settings(con, clip_id):
+    """Settings the user wants on this clip (`stepclip config set`): its own over those for every clip."""
+    rows = con.execute("SELECT name, value FROM desired_settings WHERE clip IN (?, ?) ORDER BY clip = ?",
+                       (clip_id, EVERY_CLIP, clip_id)).fetchall()
+    return {name: json.loads(value) for name, value in rows}

@@ -1,0 +1,184 @@
+"""`stepclip sync`: bring every new log block of a clip into the database, exactly once.
+
+The device side is firmware/clipapi.py, called over mpremote's own
+transport. The order is what makes an interruption anywhere harmless:
+identity, clock, blocks newer than the database holds (each CRC checked,
+each chunk committed), settings, and only then the acknowledgement that
+lets the clip free them; last, a soft reset restarts logging.
+"""
+
+import base64
+import binascii
+import calendar
+import json
+import time
+from datetime import datetime
+
+from mpremote.transport import TransportError, TransportExecError
+from mpremote.transport_serial import SerialTransport
+
+from host_tools import db
+from simulator import project
+
+CHUNK_BYTES = 32 * 1024  # log bytes asked for per call: bounds the clip's output buffer and a retry
+_EXEC_TIMEOUT_S = 30
+
+
+class SyncError(Exception):
+    """A sync that could not finish: one line; everything stored so far stays."""
+
+
+def local_epoch(t=None):
+    """Local wall-clock time as the clip keeps it: seconds since 1970, in local time."""
+    return calendar.timegm(time.localtime(t))
+
+
+class Clip:
+    """A connected clip, its loop stopped, speaking clipapi."""
+
+    def __init__(self, port):
+        self.port = port
+        try:
+            self.transport = SerialTransport(port, baudrate=115200)
+            self.transport.enter_raw_repl(soft_reset=False)
+        except (TransportError, OSError) as e:
+            raise SyncError(f"cannot reach a clip on {port}: {e}") from None
+
+    def call(self, code, data_consumer=None):
+        try:
+            self.transport.exec_raw_no_follow("import clipapi\nclipapi." + code)
+            out, err = self.transport.follow(_EXEC_TIMEOUT_S, data_consumer)
+        except (TransportError, OSError) as e:
+            raise SyncError(f"lost the clip on {self.port}: {e}") from None
+        if err:
+            lines = err.decode(errors="replace").strip().splitlines()
+            raise SyncError(f"the clip on {self.port} refused clipapi.{code.split('(')[0]}: {lines[-1]}")
+        return out
+
+    def json(self, code):
+        out = self.call(code)
+        try:
+            return json.loads(out.decode().strip().splitlines()[-1])
+        except (ValueError, IndexError, UnicodeDecodeError):
+            raise SyncError(f"the clip on {self.port} gave an unreadable answer to {code!r}") from None
+
+    def blocks(self, after, max_bytes):
+        """Decoded blocks above `after` (at most about `max_bytes` of them); CRCs checked here."""
+        from minutelog import decode
+
+        buf = bytearray()
+        self.call(f"blocks({after}, {max_bytes})", data_consumer=buf.extend)
+        blocks = []
+        for line in bytes(buf).replace(b"\x04", b"").split():
+            try:
+                raw = base64.b64decode(line, validate=True)
+            except binascii.Error:
+                raise SyncError(f"a damaged line came from the clip on {self.port}") from None
+            found = decode(raw)
+            if len(found) != 1 or len(found[0].raw) != len(raw):
+                raise SyncError(f"a block from the clip on {self.port} failed its CRC check")
+            blocks.append(found[0])
+        return blocks
+
+    def restart_logging(self):
+        """Leave the raw REPL and soft-reset, so main.py runs again (a new session)."""
+        try:
+            self.transport.exit_raw_repl()
+            self.transport.serial.write(b"\x04")
+            self.transport.read_until(1, b"soft reboot\r\n", timeout=5)
+        except (TransportError, OSError):
+            pass  # the clip restarts logging at its next power-on anyway
+
+    def close(self):
+        try:
+            self.transport.close()
+        except OSError:
+            pass
+
+
+def sync_clip(con, port, progress=None, out=print):
+    """Sync the clip on `port` into `con`; a dict of what happened."""
+    project.use_firmware()
+    clip = Clip(port)
+    try:
+        ident = clip.json("identity()")
+        now_iso = datetime.now().isoformat(timespec="seconds")
+        host_epoch = local_epoch()
+        with con:
+            era, restarted = db.clip_era(con, ident["id"], ident["last_seq"], ident["board"], ident["firmware"],
+                                         now_iso)
+        if restarted:
+            out(f"clip {ident['id']}: its log restarted (reflashed?); new records are kept as era {era}")
+        clock_was = ident["clock"]
+        clip.json(f"set_clock({host_epoch})")
+        after = db.last_seq(con, ident["id"], era)
+        new_blocks = 0
+        total = max(ident["last_seq"] - after, 0)
+        bar = progress(total) if progress and total else None
+        while True:
+            blocks = clip.blocks(after, CHUNK_BYTES)
+            if not blocks:
+                break
+            with con:
+                new_blocks += db.store_blocks(con, ident["id"], era, blocks, now_iso)
+            after = blocks[-1].seq
+            if bar:
+                bar.update(len(blocks))
+        if bar:
+            bar.close()
+        if clock_was < 0:
+            _place_current_session(con, ident, era, host_epoch)
+        pushed = _push_settings(con, clip, ident["id"])
+        if after > ident["acked"]:
+            clip.json(f"ack({after})")
+        clip.restart_logging()
+    finally:
+        clip.close()
+    return {"clip": ident["id"], "blocks": new_blocks, "last_seq": after, "settings": pushed,
+            "clock_was_set": clock_was >= 0}
+
+
+def _place_current_session(con, ident, era, host_epoch):
+    """The session the sync interrupted ran without a clock: it ended now, so it started its length ago."""
+    end = db.session_end_minute(con, ident["id"], era, ident["session"])
+    if end is not None:
+        minute, secs = end
+        with con:
+            db.place_session(con, ident["id"], era, ident["session"], host_epoch - (minute * 60 + secs),
+                             "sync estimate")
+
+
+def _push_settings(con, clip, clip_id):
+    """Write the settings the user asked for that differ from the clip's; their names."""
+    wanted = db.desired_settings(con, clip_id)
+    if not wanted:
+        return []
+    held = clip.json("get_settings()")
+    changes = {k: v for k, v in wanted.items() if held.get(k) != v}
+    if changes:
+        clip.json(f"set_settings({json.dumps(changes)})")
+    return sorted(changes)
+
+
+# USB vendor ids of the boards and USB-serial bridges the supported boards carry
+_USB_VIDS = {0x2E8A: "Raspberry Pi", 0x303A: "Espressif", 0x10C4: "Silicon Labs CP210x", 0x1A86: "WCH CH340",
+             0x0403: "FTDI", 0x2341: "Arduino"}
+
+
+def find_ports():
+    """Serial ports that look like a clip's USB connection."""
+    from serial.tools import list_ports
+
+    return sorted(p.device for p in list_ports.comports() if p.vid in _USB_VIDS)
+
+
+def choose_ports(ports, every):
+    """The ports to sync: the ones named, else the one found on USB (or each, with --all)."""
+    if ports:
+        return ports
+    found = find_ports()
+    if not found:
+        raise SyncError("no clip found on USB: plug one in, or name its port with --port")
+    if len(found) > 1 and not every:
+        raise SyncError(f"{len(found)} clips found ({', '.join(found)}): name one with --port, or sync all with --all")
+    return found

@@ -1,0 +1,97 @@
+# The virtual clip's stand-in for firmware/hardware.py, with the same
+# functions, found first on the interpreter's path (see boot.py).
+#
+# Virtual time moves only when the firmware sleeps, exactly as in
+# `stepclip sim replay`, so the virtual clip logs the very minutes the
+# simulator computes; each sleep is then paced to `speed` times real time
+# (0: as fast as possible). When the trace runs out, time stops. Time and
+# the real-time clock outlive a soft reset (the process ends and a new one
+# starts, see simulator/virtual_clip.py), as a board's do.
+
+import json
+import os
+import sys
+import time
+
+from rig import make_chip
+from vclock import VirtualClock
+from vi2c import VirtualI2C
+from vmotor import VirtualMotor
+
+with open(os.getenv("STEPCLIP_VCLIP")) as _f:
+    _JOB = json.load(_f)
+_CLOCK_FILE = _JOB["state"] + "/clock.json"
+_STATUS_FILE = _JOB["state"] + "/status.json"
+_FROZEN_POLL_MS = 50  # real pause per loop pass once the trace is over
+
+
+class PacedClock(VirtualClock):
+    def __init__(self, speed):
+        VirtualClock.__init__(self)
+        self.speed = speed
+        self.rtc = None  # [epoch, us] when the host set the clock
+        self.trace_over = None  # set by build(): True once the IMU has nothing left to sample
+        self._finished = False
+        try:
+            with open(_CLOCK_FILE) as f:
+                saved = json.load(f)
+            self.us = saved["us"]
+            self.rtc = saved["rtc"]
+        except (OSError, ValueError, KeyError):
+            pass  # power-on
+        self._real0 = time.ticks_ms()
+        self._us0 = self.us
+
+    def sleep_ms(self, ms):
+        if self.trace_over is not None and self.trace_over():
+            if not self._finished:
+                self._finished = True
+                with open(_STATUS_FILE, "w") as f:
+                    json.dump({"finished": True, "virtual_s": self.us // 1000000}, f)
+            time.sleep_ms(_FROZEN_POLL_MS)
+            return
+        self.us += ms * 1000
+        if self.speed > 0:
+            due_ms = int((self.us - self._us0) / 1000 / self.speed)
+            late = due_ms - time.ticks_diff(time.ticks_ms(), self._real0)
+            if late > 0:
+                time.sleep_ms(late)
+
+    def epoch(self):
+        if self.rtc is None:
+            return -1
+        return self.rtc[0] + (self.us - self.rtc[1]) // 1000000
+
+    def save(self):
+        with open(_CLOCK_FILE, "w") as f:
+            json.dump({"us": self.us, "rtc": self.rtc}, f)
+
+
+_clock = PacedClock(_JOB["speed"])
+sys.atexit(_clock.save)
+
+
+def BoardClock():
+    """The one clock of this virtual board (a class on a real board; here its single instance)."""
+    return _clock
+
+
+def set_clock(epoch):
+    _clock.rtc = [epoch, _clock.us]
+    _clock.save()
+
+
+def clip_id():
+    return _JOB["id"]
+
+
+def build(desc, s):
+    """(imu, clock, motor, watchdog) of the virtual board, fed from the trace."""
+    from imu import open_imu
+
+    bus = VirtualI2C()
+    chip = make_chip(desc, _clock, _JOB["stream"], _JOB["stream_rate_hz"])
+    bus.attach(desc["imu_addr"], chip)
+    _clock.trace_over = chip.finished
+    imu = open_imu(desc["imu"], bus, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
+    return imu, _clock, VirtualMotor(_clock), None
