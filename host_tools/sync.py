@@ -33,6 +33,48 @@ def local_epoch(t=None):
     return calendar.timegm(time.localtime(t))
 
 
+class ReadAhead:
+    """A pyserial port that answers mpremote's one-byte reads from large ones.
+
+    mpremote's raw-REPL code reads a byte per call; on a socket or a pty each
+    would be a system call, which makes a month of log take ten seconds
+    instead of one. The protocol stays mpremote's; only the reads are pooled.
+    """
+
+    def __init__(self, port):
+        port.timeout = 0  # reads return what has arrived; mpremote keeps its own timeouts
+        object.__setattr__(self, "_port", port)
+        object.__setattr__(self, "_buf", bytearray())
+
+    def inWaiting(self):
+        if not self._buf:
+            self._buf.extend(self._port.read(65536))
+        return len(self._buf)
+
+    @property
+    def in_waiting(self):
+        return self.inWaiting()
+
+    def read(self, n=1):
+        """Exactly `n` bytes, waiting for them, as the port mpremote opened (no timeout) would."""
+        buf = self._buf
+        while len(buf) < n:
+            got = self._port.read(65536)
+            if got:
+                buf.extend(got)
+            else:
+                time.sleep(0.0005)
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self._port, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._port, name, value)
+
+
 class Clip:
     """A connected clip, its loop stopped, speaking clipapi."""
 
@@ -40,6 +82,7 @@ class Clip:
         self.port = port
         try:
             self.transport = SerialTransport(port, baudrate=115200)
+            self.transport.serial = ReadAhead(self.transport.serial)
             self.transport.enter_raw_repl(soft_reset=False)
         except (TransportError, OSError) as e:
             raise SyncError(f"cannot reach a clip on {port}: {e}") from None
