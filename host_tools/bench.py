@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from host_tools import bench_sync
 from simulator import replay, trace as tracemod, tracegen
 
 MIXED = [("walk", 600), ("sit", 900), ("stand", 300), ("walk", 300), ("sit", 1500), ("lie", 600),
@@ -41,4 +42,5 @@ def run():
     figures = firmware_figures()
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["sim_realtime_factor"] = realtime_factors()
+    figures.update(bench_sync.run())
     return figures

@@ -81,9 +81,12 @@ def cmd_demo(args):
 
 def cmd_virtual_clip(args):
     from simulator import virtual_clip
+    from simulator.replay import DAY_ZERO
 
     speed = 0.0 if args.speed == "max" else _positive_float("--speed", args.speed)
-    virtual_clip.main(args.flash, trace=args.trace, speed=speed, board_name=args.board, port=args.port)
+    minute = _parse_clock(args.start)
+    virtual_clip.main(args.flash, trace=args.trace, speed=speed, board_name=args.board, port=args.port,
+                      start_epoch=DAY_ZERO + 60 * minute if minute >= 0 else -1)
 
 
 def _positive_float(option, text):
@@ -176,6 +179,8 @@ def build_parser():
     v.add_argument("--flash", default="build/vclip-flash", help="folder that is the clip's flash "
                                                                  "(default build/vclip-flash)")
     v.add_argument("--board", default=DEFAULT_BOARD, help=f"board description (default: {DEFAULT_BOARD})")
+    v.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start, as if a sync had set the "
+                                                    "clock (default: clock not set)")
     v.set_defaults(func=cmd_virtual_clip)
 
     y = sub.add_parser("sync", help="pull a clip's new minutes into the database",

@@ -80,3 +80,21 @@ def day_text(result, start_minute):
         response = f"got up {duration(up - t)} later" if up is not None else "did not get up before the end"
         lines.append(f"    {clock(start_minute, t)}  {response}")
     return "\n".join(lines)
+
+
+def from_minutes(rows):
+    """What day_text needs, rebuilt from database minutes (minute resolution); and the first minute of day."""
+    states = ("unknown", "sitting", "standing", "lying", "walking", "off_body")
+    changes, nudges, state = [], [], None
+    for i, row in enumerate(rows):
+        secs = [row[s + "_s"] for s in states]
+        posture = states[secs.index(max(secs))]
+        if posture != state:
+            changes.append([i * 60, posture])
+            state = posture
+        nudges += [i * 60] * row["nudges"]
+    last = rows[-1]
+    seconds = (len(rows) - 1) * 60 + sum(last[s + "_s"] for s in states)
+    result = {"steps": sum(r["steps"] for r in rows), "seconds": seconds, "posture_changes": changes,
+              "nudges": nudges}
+    return result, rows[0]["epoch"] // 60 % 1440

@@ -83,7 +83,12 @@ class Clip:
         try:
             self.transport = SerialTransport(port, baudrate=115200)
             self.transport.serial = ReadAhead(self.transport.serial)
-            self.transport.enter_raw_repl(soft_reset=False)
+            try:
+                self.transport.enter_raw_repl(soft_reset=False)
+            except TransportError:
+                # a sync cut off while sending code leaves the REPL inside a paste: end it, and ask again
+                self.transport.serial.write(b"\x04")
+                self.transport.enter_raw_repl(soft_reset=False)
         except (TransportError, OSError) as e:
             raise SyncError(f"cannot reach a clip on {port}: {e}") from None
 

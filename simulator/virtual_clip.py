@@ -42,7 +42,7 @@ _HEAP = "2M"
 
 class VirtualClip:
     def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, clip_id=None,
-                 out=print):
+                 start_epoch=-1, out=print):
         self.flash = Path(flash).resolve()
         self.trace = tracemod.load(trace or DEFAULT_TRACE)
         self.speed = speed
@@ -51,6 +51,8 @@ class VirtualClip:
         self.clip_id = clip_id or "vclip-%08x" % zlib.crc32(str(self.flash).encode())
         self.out = out
         self.state = Path(tempfile.mkdtemp(prefix="stepclip-vclip-"))
+        if start_epoch >= 0:  # as if a sync had set the clock just before the trace begins
+            (self.state / "clock.json").write_text(json.dumps({"us": 0, "rtc": [start_epoch, 0]}))
         self._stream_rate = None
         self.child = None
         self._child_fd = None
@@ -61,6 +63,7 @@ class VirtualClip:
         self._skipped = b""
         self.client = None
         self.finished = False
+        self._stopping = False
 
     # -- the flash and the trace ---------------------------------------------
 
@@ -186,7 +189,7 @@ class VirtualClip:
         self.out(f"virtual clip {self.clip_id} on socket://127.0.0.1:{self.port} and {os.ttyname(pty_slave)}, "
                  f"flash {self.flash}")
         try:
-            while True:
+            while not self._stopping:
                 fds = [listener, self._child_fd, self._pty_master] + ([self.client] if self.client else [])
                 ready, _, _ = select.select(fds, [], [], 0.1)
                 if listener in ready:
@@ -222,6 +225,12 @@ class VirtualClip:
                 self.child.send_signal(signal.SIGKILL)
                 self.child.wait()
             shutil.rmtree(self.state, ignore_errors=True)
+            listener.close()
+
+
+    def stop(self):
+        """Ask serve() (in another thread) to power the clip off."""
+        self._stopping = True
 
 
 def _take_terminal():
@@ -231,8 +240,9 @@ def _take_terminal():
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0):
-    clip = VirtualClip(flash, trace, speed, board_name, port, out=lambda line: print(line, flush=True))
+def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, start_epoch=-1):
+    clip = VirtualClip(flash, trace, speed, board_name, port, start_epoch=start_epoch,
+                       out=lambda line: print(line, flush=True))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         clip.serve()

@@ -51,3 +51,54 @@ def datasets():
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+class VirtualClipProcess:
+    """`stepclip virtual-clip` running in the background; `url` is what mpremote connects to."""
+
+    def __init__(self, flash, trace=None, speed="max"):
+        import sys
+
+        cmd = [sys.executable, "-m", "host_tools.cli", "virtual-clip", "--flash", str(flash), "--speed", speed]
+        if trace:
+            cmd += ["--trace", str(trace)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     cwd=project.ROOT)
+        first = self.proc.stdout.readline()
+        assert " on socket://" in first, first + self.proc.stdout.read()
+        self.url = first.split(" on ")[1].split()[0]
+        self.pty = first.split(" and ")[1].split(",")[0]
+
+    def wait_finished(self, timeout=120):
+        """Block until the clip reports that the trace has run out."""
+        import select
+
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        assert ready, f"the virtual clip did not finish its trace within {timeout} s"
+        line = self.proc.stdout.readline()
+        assert line.startswith("trace finished"), line
+        return line
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def virtual_clip():
+    """Factory: start a virtual clip on a flash folder (and stop it after the test)."""
+    started = []
+
+    def start(flash, trace=None, speed="max"):
+        clip = VirtualClipProcess(flash, trace, speed)
+        started.append(clip)
+        return clip
+
+    yield start
+    for clip in started:
+        clip.stop()

@@ -55,13 +55,18 @@ def test_bench_prints_the_figures():
     assert figures["alloc_bytes_per_sample"] == 0
     assert figures["call_equivalents"] == pytest.approx(figures["us_per_sample"] / figures["call_us"], rel=0.01)
     assert set(figures["sim_realtime_factor"]) == {"micropython", "cpython"}
+    # a month of minutes: within the log's 8-byte budget, and every one of them synced
+    assert figures["log_bytes_per_minute"] <= 8 and figures["log_kib_30_days"] <= 350
+    assert figures["sync_minutes"] >= 30 * 1440 and figures["sync_30_days_s"] > 0
 
 
 def test_demo_summarises_the_working_day(tmp_path):
     proc = cli("demo", "--workdir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "Your day from 08:30 to 17:04" in out
+    assert "Your day from 08:30 to 17:05" in out
+    synced = int(re.search(r"synced ([\d,]+) minutes .* with mpremote into", out).group(1).replace(",", ""))
+    assert synced == 515  # 8 h 35 min: every minute of the day, once
     steps = int(re.search(r"steps:\s+([\d,]+)", out).group(1).replace(",", ""))
     truth = int(re.search(r"holds ([\d,]+) true steps", out).group(1).replace(",", ""))
     assert abs(steps - truth) <= 0.05 * truth
@@ -71,3 +76,4 @@ def test_demo_summarises_the_working_day(tmp_path):
     # the first reminder: 30 min after the commute ends and the wearer stands for coffee (08:42)
     assert nudges[0][0] == "09:12"
     assert (tmp_path / "day.csv").is_file() and list((tmp_path / "flash").glob("log_*.blk"))
+    assert (tmp_path / "stepclip.db").is_file()

@@ -25,7 +25,8 @@ def test_every_firmware_file_compiles_with_mpy_cross(path, tmp_path):
 
 def test_every_firmware_module_imports_on_micropython(run_mp):
     modules = sorted({p.stem if p.parent == project.FIRMWARE else f"{p.parent.name}.{p.stem}"
-                      for p in FIRMWARE_FILES} - {"main", "hardware", "imu.__init__"})
+                      for p in FIRMWARE_FILES} - {"main", "hardware", "clipapi", "imu.__init__"})
+    # main, hardware and clipapi need a board's machine module; the virtual clip tests run them
     out = run_mp(f"""
         import json
         done = []

@@ -1,0 +1,59 @@
+"""Figures for the log and the sync: bytes per minute, and a month synced through the virtual clip."""
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from host_tools import db, sync
+from simulator import project
+from simulator.virtual_clip import VirtualClip
+
+DAYS = 30
+
+
+def fill(flash, minutes, seed=0):
+    """`minutes` of varied minute records on the flash of a clip, as after a month of wear; log bytes."""
+    project.use_firmware()
+    import settings
+    from minutelog import MinuteLog
+    from storage import Storage
+
+    storage = Storage(str(flash))
+    log = MinuteLog(storage, settings.defaults())
+    log.start_session()
+    rnd = random.Random(seed)
+    secs = bytearray(6)
+    header = lambda: (1767571200, 3900, 0, 0, 0)  # noqa: E731
+    for m in range(minutes):
+        for i in range(6):
+            secs[i] = 0
+        secs[rnd.randrange(6)] = 60
+        log.add(m, rnd.randrange(130), secs, rnd.randrange(2), 0, header)
+    log.flush(header)
+    return sum(storage.size(name) for name in log.files())
+
+
+def run():
+    import threading
+
+    with tempfile.TemporaryDirectory(prefix="stepclip-bench-sync-") as work:
+        flash = Path(work) / "flash"
+        flash.mkdir()
+        minutes = DAYS * 1440
+        log_bytes = fill(flash, minutes)
+        clip = VirtualClip(flash, speed=1.0, out=lambda line: None)
+        serving = threading.Thread(target=clip.serve)
+        serving.start()
+        while clip.child is None:
+            time.sleep(0.05)
+        con = db.connect(Path(work) / "bench.db")
+        t0 = time.perf_counter()
+        result = sync.sync_clip(con, f"socket://127.0.0.1:{clip.port}", out=lambda line: None)
+        seconds = time.perf_counter() - t0
+        clip.stop()
+        serving.join()
+        stored = con.execute("SELECT count(*) FROM minutes").fetchone()[0]
+        con.close()
+    return {"log_bytes_per_minute": round(log_bytes / minutes, 2), "log_kib_30_days": round(log_bytes / 1024),
+            "sync_30_days_s": round(seconds, 2), "sync_blocks": result["blocks"], "sync_minutes": stored}

@@ -1,0 +1,191 @@
+"""`stepclip sync` with the real mpremote against the virtual clip: every minute exactly once."""
+
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from host_tools import db
+from host_tools.sync import local_epoch
+from minutelog import MinuteLog
+from posture import NAMES
+from simulator import project, replay, tracegen
+import settings
+from storage import Storage
+
+STATES = ["unknown_s", "sitting_s", "standing_s", "lying_s", "walking_s", "off_body_s"]
+
+
+def stepclip(*args, timeout=120):
+    return subprocess.run([sys.executable, "-m", "host_tools.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=project.ROOT)
+
+
+def sync(url, database):
+    r = stepclip("sync", "--port", url, "--db", database)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def db_minutes(database):
+    con = db.connect(database)
+    rows = list(db.minutes(con))
+    con.close()
+    return rows
+
+
+def as_replay_minute(row):
+    """A database minute in the shape `sim replay` reports (posture: the state held longest)."""
+    secs = [row[k] for k in STATES]
+    return {"t": row["minute"] * 60, "steps": row["steps"], "posture": NAMES[secs.index(max(secs))],
+            "nudges": row["nudges"]}
+
+
+def fill_log(flash, minutes, epoch=1767571200, seed=1):
+    """A clip's flash holding `minutes` of logged minutes of one session, as after weeks of wear."""
+    flash.mkdir(parents=True, exist_ok=True)
+    storage = Storage(str(flash))
+    log = MinuteLog(storage, settings.defaults())
+    log.start_session()
+    rnd = random.Random(seed)
+    secs = bytearray(6)
+    header = lambda: (epoch, 3900, 0, 0, 0)  # noqa: E731
+    for m in range(minutes):
+        for i in range(6):
+            secs[i] = 0
+        secs[rnd.randrange(6)] = 60
+        log.add(m, rnd.randrange(130), secs, rnd.randrange(2), 0, header)
+    log.flush(header)
+    return {(b.seq, k): rec for b in log.blocks_after(0) for k, rec in enumerate(b.records)}
+
+
+def stored_records(database):
+    return {(m["seq"], m["idx"]): (m["steps"], [m[k] for k in STATES], m["nudges"], m["snoozes"])
+            for m in db_minutes(database)}
+
+
+@pytest.fixture(scope="module")
+def two_hours(tmp_path_factory):
+    schedule = [("walk", 600), ("sit", 2400), ("walk", 120), ("sit", 2100), ("stand", 300), ("walk", 480),
+                ("lie", 900)]
+    path = tmp_path_factory.mktemp("trace") / "two_hours.csv"
+    tracegen.generate(schedule, seed=3).write_csv(path)
+    return path
+
+
+def test_synced_minutes_equal_the_simulators(virtual_clip, tmp_path, two_hours):
+    clip = virtual_clip(tmp_path / "flash", two_hours)
+    expected = replay.replay(two_hours, runtime="micropython")
+    clip.wait_finished()
+    database = tmp_path / "clips.db"
+    before = local_epoch()
+    out = sync(clip.url, database)
+    assert "new blocks" in out
+    rows = db_minutes(database)
+    assert [as_replay_minute(r) for r in rows] == expected["minutes"]
+    assert sum(r["steps"] for r in rows) == expected["steps"] > 500
+    # the clock was not set while it ran: the session is placed so that it ends at the sync
+    end = rows[-1]["epoch"] + sum(rows[-1][k] for k in STATES)
+    assert before - 5 <= end <= local_epoch() + 5
+
+    # again: nothing new, nothing doubled; the clip now keeps the clock the sync set
+    assert "0 new blocks" in sync(clip.url, database)
+    assert db_minutes(database) == rows
+    ident = json.loads(subprocess.run(
+        [sys.executable, "-m", "mpremote", "connect", clip.url, "resume", "exec",
+         "import clipapi; clipapi.identity()"], capture_output=True, text=True, timeout=30).stdout.splitlines()[-1])
+    assert ident["acked"] == rows[-1]["seq"] and ident["clock"] > 0
+
+
+def test_a_sync_killed_anywhere_then_rerun_loses_and_doubles_nothing(virtual_clip, tmp_path):
+    flash = tmp_path / "flash"
+    logged = fill_log(flash, 10 * 1440)  # ten days
+    clip = virtual_clip(flash, speed="1")
+    database = tmp_path / "clips.db"
+    rnd = random.Random(7)
+    cmd = [sys.executable, "-m", "host_tools.cli", "sync", "--port", clip.url, "--db", str(database)]
+    kills = 0
+    for delay in [0.05, 0.3] + [rnd.uniform(0.4, 2.0) for _ in range(4)]:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=project.ROOT)
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.kill()
+            kills += 1
+        proc.wait()
+        got = stored_records(database) if database.exists() else {}
+        assert all(got[k] == logged[k] for k in got if k in logged)  # what is stored is right
+        acked = Storage(str(flash)).read_json("logstate.json")["acked"]
+        assert acked <= max((s for s, _ in got), default=0)  # nothing is acknowledged before it is stored
+    assert kills >= 3
+    sync(clip.url, database)
+    got = stored_records(database)
+    assert {k: v for k, v in got.items() if k in logged} == logged
+    # and the minutes the virtual clip logged itself, between the syncs that got through
+    on_flash = MinuteLog(Storage(str(flash)), settings.defaults()).blocks_after(0)
+    assert got == {(b.seq, k): rec for b in on_flash for k, rec in enumerate(b.records)}
+
+
+def test_settings_set_on_the_host_reach_the_clip_at_sync(virtual_clip, tmp_path):
+    clip = virtual_clip(tmp_path / "flash", project.ROOT / "simulator" / "traces" / "walk_1min.csv")
+    database = tmp_path / "clips.db"
+    r = stepclip("config", "set", "inactive_s=2400", "nudge_pattern_ms=300,200,300", "--db", database)
+    assert r.returncode == 1 and r.stderr.strip() == \
+        "stepclip: error: nudge_pattern_ms takes 5 whole numbers"
+    r = stepclip("config", "set", "inactive_s=2400", "snooze_s=600", "--db", database)
+    assert r.returncode == 0, r.stderr
+    assert stepclip("config", "get", "inactive_s", "--db", database).stdout.strip() == "inactive_s=2400"
+    clip.wait_finished()
+    out = sync(clip.url, database)
+    assert "settings inactive_s, snooze_s written" in out
+    stored = json.loads((tmp_path / "flash" / "settings.json").read_text())
+    assert stored["inactive_s"] == 2400 and stored["snooze_s"] == 600
+    assert "written" not in sync(clip.url, database)  # the clip has them now
+
+
+@pytest.mark.parametrize("item, message", [
+    ("inactive_s=5", "inactive_s takes a whole number from 60 to 14400, not 5"),
+    ("no_such=1", "unknown setting 'no_such'"),
+    ("inactive_s", "settings are written NAME=VALUE, not 'inactive_s'"),
+    ("inactive_s=soon", "inactive_s: 'soon' is not a whole number (or a list of them)"),
+])
+def test_config_refuses_bad_values_in_one_line(tmp_path, item, message):
+    database = tmp_path / "clips.db"
+    assert stepclip("config", "set", "snooze_s=600", "--db", database).returncode == 0
+    r = stepclip("config", "set", item, "--db", database)
+    assert r.returncode == 1 and r.stderr.strip() == f"stepclip: error: {message}"
+    assert stepclip("config", "get", "snooze_s", "--db", database).stdout.strip() == "snooze_s=600"
+
+
+def test_a_second_sync_on_the_same_database_is_refused(tmp_path):
+    database = tmp_path / "clips.db"
+    with db.SyncLock(database):
+        r = stepclip("sync", "--port", "socket://127.0.0.1:9", "--db", database)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"stepclip: error: another stepclip sync is using {database}; try again when it ends"
+
+
+def test_sync_without_a_clip_says_so(tmp_path):
+    r = stepclip("sync", "--port", "socket://127.0.0.1:9", "--db", tmp_path / "clips.db")
+    assert r.returncode == 1 and "cannot reach a clip on socket://127.0.0.1:9" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_a_file_that_is_not_a_database_is_left_alone(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 100)
+    r = stepclip("config", "set", "snooze_s=600", "--db", path)
+    assert r.returncode == 1 and f"{path} is not a Stepclip database" in r.stderr
+    assert path.read_bytes() == b"these are my notes, not a database\n" * 100
+
+
+def test_a_database_from_a_newer_stepclip_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {db.VERSION + 1}")
+    con.close()
+    with pytest.raises(db.DatabaseError, match="written by a newer stepclip"):
+        db.connect(path)
