@@ -119,6 +119,9 @@ def cmd_sync(args):
                 continue
             pushed = f", settings {', '.join(r['settings'])} written" if r["settings"] else ""
             print(f"{r['clip']}: {r['blocks']} new blocks, up to seq {r['last_seq']}, clock set{pushed} ({path})")
+            if r["dropped"]:
+                print(f"{r['clip']}: warning: the clip ran out of flash and freed {r['dropped']} blocks of minutes "
+                      "before they were synced; sync more often or raise log_max_kb", file=sys.stderr)
         con.close()
     return 1 if failed else 0
 

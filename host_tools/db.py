@@ -195,6 +195,12 @@ def store_blocks(con, clip_id, era, blocks, now):
     return added
 
 
+def dropped(con, clip_id, era):
+    """Blocks the clip had to free unsynced for lack of space: each session counts its own, in every block."""
+    return con.execute("SELECT coalesce(sum(d), 0) FROM (SELECT max(dropped) AS d FROM blocks "
+                       "WHERE clip = ? AND era = ? GROUP BY session)", (clip_id, era)).fetchone()[0]
+
+
 def place_session(con, clip_id, era, session, start_epoch, placed_by):
     """Record when a session started, unless the clip's own clock already said so."""
     con.execute("INSERT OR IGNORE INTO sessions (clip, era, session) VALUES (?, ?, ?)", (clip_id, era, session))

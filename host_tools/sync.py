@@ -183,7 +183,7 @@ def sync_clip(con, port, progress=None, out=print):
     finally:
         clip.close()
     return {"clip": ident["id"], "blocks": new_blocks, "last_seq": after, "settings": pushed,
-            "clock_was_set": clock_was >= 0}
+            "clock_was_set": clock_was >= 0, "dropped": db.dropped(con, ident["id"], era)}
 
 
 def _place_current_session(con, ident, era, host_epoch):
