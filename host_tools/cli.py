@@ -111,7 +111,7 @@ def cmd_sync(args):
         con = db.connect(path)
         for port in ports:
             try:
-                r = sync.sync_clip(con, port, progress=lambda n: tqdm(total=n, unit="block", desc="sync",
+                r = sync.sync_clip(con, port, progress=lambda n: tqdm(total=n, unit="block", desc="sync", disable=None,
                                                                       leave=False))
             except sync.SyncError as e:
                 print(f"stepclip: error: {e}", file=sys.stderr)

@@ -157,7 +157,10 @@ class VirtualClip:
 
     def _flush_held(self):
         if self._held and time.monotonic() >= self._hold_until and self._filter is None:
-            os.write(self._child_fd, self._held)
+            try:
+                os.write(self._child_fd, self._held)
+            except OSError:
+                return  # the interpreter is ending (a soft reset): the next one gets these bytes
             self._held = b""
 
     def _from_child(self, data):
