@@ -126,6 +126,22 @@ def cmd_sync(args):
     return 1 if failed else 0
 
 
+def cmd_report(args):
+    from host_tools import report
+
+    if args.goal <= 0:
+        raise UserError(f"--goal takes a positive number of steps, not {args.goal}")
+    report.run(args.db, since=args.since, clip=args.clip, out=args.out, goal=args.goal, open_page=args.open)
+
+
+def cmd_export(args):
+    from host_tools import export
+
+    n = export.run(args.db, fmt=args.format, since=args.since, clip=args.clip, out=args.out, daily=args.daily)
+    if args.out:
+        print(f"{n:,} {'days' if args.daily else 'minutes'} written to {args.out}", file=sys.stderr)
+
+
 def cmd_config(args):
     from host_tools import config
 
@@ -212,7 +228,38 @@ def build_parser():
     c.add_argument("--db", help="database file (default: the one sync uses)")
     c.set_defaults(func=cmd_config)
 
-    d = sub.add_parser("demo", help="replay a generated working day and summarise it")
+    rp = sub.add_parser("report", help="see the synced days: terminal summary, pictures, one HTML page",
+                        description="Per day: steps against the goal, time sitting, sitting bouts, breaks per "
+                                    "sitting hour, nudges and how many were answered by a walk within 5 minutes, "
+                                    "battery. Writes PNG pictures and report.html into --out.",
+                        epilog="examples: stepclip report --since 7d --open\n"
+                               "          stepclip report --since 2026-01-05 --clip e6614103e7 --out study/p01",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    rp.add_argument("--since", help="7d (the last 7 days), 12h, or a date YYYY-MM-DD (default: everything)")
+    rp.add_argument("--clip", help="one clip's id (default: every clip)")
+    rp.add_argument("--out", default="stepclip-report", help="folder for the pictures and report.html "
+                                                             "(default ./stepclip-report)")
+    rp.add_argument("--goal", type=int, default=10_000, help="daily step goal (default 10000)")
+    rp.add_argument("--open", action="store_true", help="open report.html in the browser")
+    rp.add_argument("--db", help="database file (default: the one sync uses)")
+    rp.set_defaults(func=cmd_report)
+
+    ex = sub.add_parser("export", help="minutes or daily summaries as CSV or JSON",
+                        description="Minute records with wall-clock time, clip id, steps, posture (the state held "
+                                    "longest, and seconds in each), nudges; or one row per clip and day with "
+                                    "--daily. Rows are streamed, so large exports need little memory.",
+                        epilog="examples: stepclip export --format csv --since 7d --out week.csv\n"
+                               "          stepclip export --format json --daily | jq '.[].steps'",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("--format", choices=("csv", "json"), default="csv")
+    ex.add_argument("--since", help="7d, 12h or YYYY-MM-DD (default: everything)")
+    ex.add_argument("--clip", help="one clip's id (default: every clip)")
+    ex.add_argument("--daily", action="store_true", help="one row per clip and day instead of per minute")
+    ex.add_argument("--out", help="file to write (default: standard output)")
+    ex.add_argument("--db", help="database file (default: the one sync uses)")
+    ex.set_defaults(func=cmd_export)
+
+    d = sub.add_parser("demo", help="a working day on the virtual clip, synced, summarised and reported")
     d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default build/demo)")
     d.add_argument("--seed", type=int, default=1)
     d.set_defaults(func=cmd_demo)

@@ -5,7 +5,7 @@ import threading
 import time
 from pathlib import Path
 
-from host_tools import db, summary, sync
+from host_tools import db, report, summary, sync
 from simulator import replay, tracegen
 from simulator.virtual_clip import VirtualClip
 
@@ -43,4 +43,6 @@ def run(workdir, seed=1):
     print(f"synced {len(rows):,} minutes in {result['blocks']} blocks with mpremote into {database}\n")
     day_result, start = summary.from_minutes(rows)
     print(summary.day_text(day_result, start))
-    print(f"\n(the generated day holds {day.true_steps:,} true steps)")
+    print(f"\n(the generated day holds {day.true_steps:,} true steps)\n")
+    page = report.run(database, out=workdir / "report", echo=lambda line: None)
+    print(f"the day's report, with pictures: {page.resolve()}")

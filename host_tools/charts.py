@@ -1,0 +1,94 @@
+"""The report's pictures (matplotlib, PNG): steps per day, a day's timeline, sitting bout lengths."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen needed
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from host_tools.days import wall  # noqa: E402
+
+COLOURS = {"sitting": "#d95f02", "standing": "#7570b3", "walking": "#1b9e77", "lying": "#66a61e",
+           "off_body": "#bdbdbd", "unknown": "#eeeeee"}
+LABELS = {"off_body": "off body"}
+DPI = 100
+
+
+def _save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def steps_per_day(days, goal, path):
+    """Bars of steps per day with the goal as a line."""
+    fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(days) + 3), 3.6))
+    x = range(len(days))
+    steps = [d.steps for d in days]
+    ax.bar(x, steps, width=0.7, color=["#1b9e77" if s >= goal else "#7fc9b0" for s in steps])
+    ax.axhline(goal, color="#444444", linestyle="--", linewidth=1.2, label=f"goal {goal:,} steps")
+    ax.set_xticks(list(x), [f"{d.date:%a %d %b}" for d in days], rotation=45 if len(days) > 7 else 0,
+                  ha="right" if len(days) > 7 else "center")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylabel("steps per day")
+    ax.set_xlabel("date")
+    ax.set_title(f"Steps per day — clip {days[0].clip}")
+    ax.set_ylim(0, max(max(steps), goal) * 1.15)
+    ax.set_xlim(-0.75 if len(days) > 2 else -1.5, len(days) - (0.25 if len(days) > 2 else -0.5))
+    ax.legend(loc="upper left", frameon=False)
+    return _save(fig, path)
+
+
+def timeline(day, path):
+    """A day: posture as coloured bands, steps per minute above, nudges marked."""
+    fig, (top, bands) = plt.subplots(2, 1, figsize=(10, 3.8), sharex=True,
+                                     gridspec_kw={"height_ratios": [3, 1]})
+    times = [wall(m[0]) for m in day.minutes]
+    top.vlines(times, 0, [m[1] for m in day.minutes], color="#1b9e77", linewidth=1)
+    top.set_ylabel("steps per minute")
+    top.set_title(f"{day.date:%A %d %B %Y} — clip {day.clip}")
+    nudges = day.nudges()
+    labelled = set()
+    for epoch, answered in nudges:
+        label = "nudge, walked within 5 min" if answered else "nudge, no walk within 5 min"
+        top.axvline(wall(epoch), color="#e7298a", linewidth=1.2, linestyle="-" if answered else ":",
+                    label=None if label in labelled else label)
+        labelled.add(label)
+    if nudges:
+        top.legend(loc="upper right", frameon=False)
+    runs = {}
+    start, state, last = None, None, None
+    for m in day.minutes + [(None, 0, None, 0, 0, 0)]:
+        if m[2] != state or (m[0] is not None and last is not None and m[0] != last + 60):
+            if state is not None:
+                runs.setdefault(state, []).append((mdates.date2num(wall(start)),
+                                                   (last + 60 - start) / 86400))
+            start, state = m[0], m[2]
+        last = m[0]
+    for name, spans in runs.items():
+        bands.broken_barh(spans, (0, 1), color=COLOURS[name], label=LABELS.get(name, name))
+    bands.set_yticks([])
+    bands.set_ylabel("posture")
+    bands.set_xlabel("time of day")
+    bands.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55), ncol=6, frameon=False)
+    bands.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    return _save(fig, path)
+
+
+def sitting_bouts(days, path):
+    """How long the sitting bouts were: a histogram in minutes, with the 30-minute mark."""
+    lengths = [n for d in days for _, n in d.bouts()]
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    top = max(lengths + [60])
+    bins = list(range(0, top + 10, 5))
+    ax.hist(lengths, bins=bins, color="#d95f02", edgecolor="white")
+    ax.axvline(30, color="#444444", linestyle="--", linewidth=1.2, label="30 min")
+    ax.set_xlabel("sitting bout length (minutes)")
+    ax.set_ylabel("bouts")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_title(f"Sitting bouts — clip {days[0].clip}, {len(lengths)} bouts")
+    ax.legend(frameon=False)
+    return _save(fig, path)

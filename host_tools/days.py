@@ -1,0 +1,144 @@
+"""A clip's synced minutes turned into days: steps, sitting bouts, breaks, nudges and how they were answered.
+
+Minutes come from the database view `minutes_on_clock` (local wall-clock
+time as seconds since 1970); minutes whose session could not be placed on
+the clock are counted but cannot belong to a day.
+"""
+
+from datetime import date, datetime, timedelta, timezone
+
+from host_tools import db
+
+STATES = db.STATES
+SITTING_MIN_S = 30  # a minute belongs to a sitting bout when at least half of it was spent sitting
+WALK_RESPONSE_S = 30  # walking in the nudge's minute or the next five that counts as answering it
+RESPONSE_MINUTES = 5
+
+
+class SinceError(ValueError):
+    """A --since value that is neither a span (7d, 12h) nor a date."""
+
+
+def parse_since(text, now=None):
+    """Local epoch seconds of `--since`: '7d' (days back from today), '12h', or a date YYYY-MM-DD."""
+    if text is None:
+        return None
+    now = now or datetime.now()
+    text = text.strip()
+    if text[:-1].isdigit() and text[-1:] in ("d", "h"):
+        n = int(text[:-1])
+        start = (datetime.combine(now.date(), datetime.min.time()) - timedelta(days=n - 1)) if text[-1] == "d" \
+            else now - timedelta(hours=n)
+        return to_epoch(start)
+    try:
+        return to_epoch(datetime.combine(date.fromisoformat(text), datetime.min.time()))
+    except ValueError:
+        raise SinceError(f"--since takes a span such as 7d or 12h, or a date such as 2026-01-05, not {text!r}") \
+            from None
+
+
+def to_epoch(dt):
+    return int(dt.replace(tzinfo=timezone.utc).timestamp())
+
+
+def wall(epoch):
+    """A naive local datetime for a clip's local epoch."""
+    return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None)
+
+
+def dominant(row):
+    secs = [row[s + "_s"] for s in STATES]
+    return STATES[secs.index(max(secs))]
+
+
+class Day:
+    """One clip's day."""
+
+    def __init__(self, clip, day):
+        self.clip = clip
+        self.date = day
+        self.minutes = []  # (epoch, steps, dominant posture, nudges, walking_s, sitting_s)
+        self.battery_mv = 0
+        self.errors = {}
+
+    @property
+    def steps(self):
+        return sum(m[1] for m in self.minutes)
+
+    @property
+    def sitting_s(self):
+        return sum(m[5] for m in self.minutes)
+
+    def bouts(self):
+        """Sitting bouts as (start epoch, minutes): runs of consecutive minutes spent mostly sitting."""
+        out, start, last = [], None, None
+        for epoch, *_, sitting in self.minutes:
+            if sitting >= SITTING_MIN_S:
+                if start is None or epoch != last + 60:
+                    if start is not None:
+                        out.append((start, (last - start) // 60 + 1))
+                    start = epoch
+                last = epoch
+        if start is not None:
+            out.append((start, (last - start) // 60 + 1))
+        return out
+
+    def breaks_per_sitting_hour(self):
+        """Bouts ended by getting up, per hour spent sitting."""
+        bouts = self.bouts()
+        hours = self.sitting_s / 3600
+        return (len(bouts) / hours) if hours else 0.0
+
+    def nudges(self):
+        """(epoch, answered) for each nudge: answered when the wearer walked within five minutes."""
+        by_epoch = {m[0]: m for m in self.minutes}
+        out = []
+        for epoch, _, _, nudges, _, _ in self.minutes:
+            for _ in range(nudges):
+                walked = sum(by_epoch[e][4] for e in range(epoch, epoch + 60 * (RESPONSE_MINUTES + 1), 60)
+                             if e in by_epoch)
+                out.append((epoch, walked >= WALK_RESPONSE_S))
+        return out
+
+
+def load(con, since=None, clip=None):
+    """{clip: [Day, ...]} in date order, and the number of minutes that could not be placed on the clock."""
+    days, unplaced = {}, 0
+    for row in db.minutes(con, clip):
+        if row["epoch"] is None:
+            unplaced += 1
+            continue
+        if since is not None and row["epoch"] < since:
+            continue
+        d = wall(row["epoch"]).date()
+        clip_days = days.setdefault(row["clip"], {})
+        day = clip_days.get(d) or clip_days.setdefault(d, Day(row["clip"], d))
+        day.minutes.append((row["epoch"], row["steps"], dominant(row), row["nudges"], row["walking_s"],
+                            row["sitting_s"]))
+    out = {}
+    for clip_id, clip_days in sorted(days.items()):
+        ordered = [clip_days[d] for d in sorted(clip_days)]
+        for day in ordered:
+            day.minutes.sort()
+        _add_device_figures(con, clip_id, ordered)
+        out[clip_id] = ordered
+    return out, unplaced
+
+
+def _add_device_figures(con, clip_id, days):
+    """Battery and error counters from the blocks, attributed to the day each block began."""
+    by_date = {d.date: d for d in days}
+    rows = con.execute(
+        "SELECT s.start_epoch + 60 * b.first_minute, b.battery_mv, b.i2c_errors, b.flash_errors, b.fifo_overflows, "
+        "b.dropped FROM blocks b JOIN sessions s USING (clip, era, session) "
+        "WHERE b.clip = ? AND s.start_epoch IS NOT NULL ORDER BY b.era, b.seq", (clip_id,))
+    for epoch, battery, i2c, flash, overflows, dropped in rows:
+        day = by_date.get(wall(epoch).date())
+        if day is None:
+            continue
+        if battery:
+            day.battery_mv = battery
+        # the counters run for a session; a day shows the largest it saw
+        for name, value in (("i2c", i2c), ("flash", flash), ("fifo overflows", overflows), ("dropped", dropped)):
+            if value:
+                day.errors[name] = max(day.errors.get(name, 0), value)

@@ -1,0 +1,149 @@
+"""Reports and exports from a database filled by traces replayed through the firmware."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from host_tools import db, days as daysmod
+from minutelog import MinuteLog
+from simulator import project, replay, tracegen
+from storage import Storage
+import settings
+
+SCHEDULE = [("walk", 600), ("sit", 2400), ("walk", 90), ("sit", 2100), ("stand", 300), ("walk", 480)]
+
+
+def stepclip(*args):
+    return subprocess.run([sys.executable, "-m", "host_tools.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=120, cwd=project.ROOT)
+
+
+def store_flash(con, clip_id, flash):
+    blocks = MinuteLog(Storage(str(flash)), settings.defaults()).blocks_after(0)
+    with con:
+        db.clip_era(con, clip_id, blocks[-1].seq, "pico_mpu6050", "0.1.0", "now")
+        db.store_blocks(con, clip_id, 0, blocks, "now")
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """Clip A wore the trace on two days (Mon 5 and Tue 6 Jan 2026, from 08:00); clip B on the Monday."""
+    work = tmp_path_factory.mktemp("study")
+    trace = tracegen.generate(SCHEDULE, seed=5)
+    path = work / "morning.csv"
+    trace.write_csv(path)
+    database = work / "study.db"
+    con = db.connect(database)
+    steps = {}
+    for clip_id, day_starts in (("clip-a", (8 * 60, 1440 + 8 * 60)), ("clip-b", (8 * 60,))):
+        flash = work / clip_id
+        for start in day_starts:
+            r = replay.replay(path, runtime="cpython", start_minute=start, flash=flash)
+            steps[(clip_id, start // 1440)] = r["steps"]
+        store_flash(con, clip_id, flash)
+    con.close()
+    return {"db": database, "steps": steps, "work": work}
+
+
+def test_days_add_up_to_what_the_firmware_counted(study):
+    con = db.connect(study["db"])
+    by_clip, unplaced = daysmod.load(con)
+    assert unplaced == 0
+    assert [d.date for d in by_clip["clip-a"]] == [date(2026, 1, 5), date(2026, 1, 6)]
+    assert [d.date for d in by_clip["clip-b"]] == [date(2026, 1, 5)]
+    for k, d in enumerate(by_clip["clip-a"]):
+        assert d.steps == study["steps"][("clip-a", k)] > 1000
+        assert daysmod.wall(d.minutes[0][0]).strftime("%H:%M") == "08:00"
+        bouts = d.bouts()
+        assert [n for _, n in bouts if n >= 30] and len(bouts) >= 2  # the two long sits
+        assert 60 * 60 <= d.sitting_s <= 80 * 60
+
+
+def test_report_draws_every_picture_and_one_page(study, tmp_path):
+    out = tmp_path / "report"
+    r = stepclip("report", "--db", study["db"], "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "clip clip-a: 2026-01-05 to 2026-01-06 (2 days)" in r.stdout
+    assert f"{study['steps'][('clip-a', 1)]:,}" in r.stdout
+    pictures = sorted(p.name for p in out.glob("*.png"))
+    assert pictures == ["sitting_bouts_clip-a.png", "sitting_bouts_clip-b.png", "steps_clip-a.png",
+                        "steps_clip-b.png", "timeline_clip-a_2026-01-05.png", "timeline_clip-a_2026-01-06.png",
+                        "timeline_clip-b_2026-01-05.png"]
+    for name in pictures:
+        with Image.open(out / name) as im:
+            im.load()
+            assert im.width >= 500 and im.height >= 300
+            colours = im.convert("RGB").getcolors(1 << 20)
+            assert len(colours) > 20  # drawn, not blank
+    with Image.open(out / "timeline_clip-a_2026-01-05.png") as im:
+        assert im.size == (1000, 380)
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(pictures)
+    for text in ("Clip clip-a", "Clip clip-b", "Monday 05 January 2026", "Tuesday 06 January 2026",
+                 "steps per day, clip clip-a", f"{study['steps'][('clip-b', 0)]:,}"):
+        assert text in page
+
+
+def test_report_narrows_to_a_clip_and_dates(study, tmp_path):
+    r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--clip", "clip-a", "--since", "2026-01-06")
+    assert r.returncode == 0, r.stderr
+    assert "clip clip-a: 2026-01-06 to 2026-01-06 (1 days)" in r.stdout and "clip-b" not in r.stdout
+
+
+def test_an_empty_database_is_reported_as_such(tmp_path):
+    r = stepclip("report", "--db", tmp_path / "empty.db", "--out", tmp_path / "r")
+    assert r.returncode == 0
+    assert "no synced minutes" in r.stdout and "stepclip sync" in r.stdout
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("since", ["yesterday", "7x", "2026-13-01"])
+def test_a_bad_since_is_one_clear_line(study, tmp_path, since):
+    r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--since", since)
+    assert r.returncode == 1
+    assert r.stderr.strip() == f"stepclip: error: --since takes a span such as 7d or 12h, or a date such as " \
+                               f"2026-01-05, not {since!r}"
+
+
+def test_csv_export_opens_as_a_table(study, tmp_path):
+    out = tmp_path / "minutes.csv"
+    r = stepclip("export", "--format", "csv", "--db", study["db"], "--out", out)
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(out.open(newline="")))
+    con = db.connect(study["db"])
+    assert len(rows) == con.execute("SELECT count(*) FROM minutes").fetchone()[0]
+    a_monday = [r for r in rows if r["clip"] == "clip-a" and r["time"].startswith("2026-01-05")]
+    assert a_monday[0]["time"] == "2026-01-05 08:00:00"
+    assert sum(int(r["steps"]) for r in a_monday) == study["steps"][("clip-a", 0)]
+    assert {r["posture"] for r in rows} >= {"walking", "sitting"}
+
+
+def test_json_export_is_one_array_and_daily_rows_sum_the_minutes(study):
+    r = stepclip("export", "--format", "json", "--daily", "--db", study["db"])
+    assert r.returncode == 0, r.stderr
+    days = json.loads(r.stdout)
+    assert [(d["clip"], d["date"]) for d in days] == [("clip-a", "2026-01-05"), ("clip-a", "2026-01-06"),
+                                                      ("clip-b", "2026-01-05")]
+    assert days[1]["steps"] == study["steps"][("clip-a", 1)]
+    minutes = json.loads(stepclip("export", "--format", "json", "--clip", "clip-b", "--db", study["db"]).stdout)
+    assert sum(m["steps"] for m in minutes) == days[2]["steps"]
+    r = stepclip("export", "--format", "csv", "--daily", "--db", study["db"])
+    assert list(csv.DictReader(io.StringIO(r.stdout)))[0]["sitting_bouts"] == str(days[0]["sitting_bouts"])
+
+
+def test_a_nudge_is_answered_by_a_walk_within_five_minutes():
+    day = daysmod.Day("c", date(2026, 1, 5))
+    t0 = 1767600000 - 1767600000 % 60
+    # minute: (epoch, steps, posture, nudges, walking_s, sitting_s)
+    day.minutes = [(t0 + 60 * k, 0, "sitting", 0, 0, 60) for k in range(40)]
+    day.minutes[30] = (t0 + 1800, 0, "sitting", 1, 0, 60)  # nudge, then a walk 4 minutes later
+    day.minutes[34] = (t0 + 2040, 50, "walking", 0, 45, 15)
+    day.minutes[36] = (t0 + 2160, 0, "sitting", 1, 0, 60)  # nudge, no walk before the end
+    assert day.nudges() == [(t0 + 1800, True), (t0 + 2160, False)]
+    assert day.bouts() == [(t0, 34), (t0 + 2100, 5)]
