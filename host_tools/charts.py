@@ -5,6 +5,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no screen needed
 
 import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.colors  # noqa: E402
+import matplotlib.patches  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -46,34 +48,36 @@ def timeline(day, path):
     """A day: posture as coloured bands, steps per minute above, nudges marked."""
     fig, (top, bands) = plt.subplots(2, 1, figsize=(10, 3.8), sharex=True,
                                      gridspec_kw={"height_ratios": [3, 1]})
-    times = [wall(m[0]) for m in day.minutes]
+    times = mdates.date2num([wall(m[0]) for m in day.minutes])
     top.vlines(times, 0, [m[1] for m in day.minutes], color="#1b9e77", linewidth=1)
     top.set_ylabel("steps per minute")
     top.set_title(f"{day.date:%A %d %B %Y} — clip {day.clip}")
     nudges = day.nudges()
-    labelled = set()
-    for epoch, answered in nudges:
-        label = "nudge, walked within 5 min" if answered else "nudge, no walk within 5 min"
-        top.axvline(wall(epoch), color="#e7298a", linewidth=1.2, linestyle="-" if answered else ":",
-                    label=None if label in labelled else label)
-        labelled.add(label)
+    for answered, style, label in ((True, "-", "nudge, walked within 5 min"),
+                                   (False, ":", "nudge, no walk within 5 min")):
+        at = mdates.date2num([wall(e) for e, a in nudges if a == answered])
+        if len(at):
+            top.vlines(at, 0, 1, transform=top.get_xaxis_transform(), color="#e7298a", linewidth=1.2,
+                       linestyles=style, label=label)
     if nudges:
         top.legend(loc="upper right", frameon=False)
-    runs = {}
-    start, state, last = None, None, None
-    for m in day.minutes + [(None, 0, None, 0, 0, 0)]:
-        if m[2] != state or (m[0] is not None and last is not None and m[0] != last + 60):
-            if state is not None:
-                runs.setdefault(state, []).append((mdates.date2num(wall(start)),
-                                                   (last + 60 - start) / 86400))
-            start, state = m[0], m[2]
-        last = m[0]
-    for name, spans in runs.items():
-        bands.broken_barh(spans, (0, 1), color=COLOURS[name], label=LABELS.get(name, name))
+    # one coloured cell per minute from the first to the last, white where nothing was logged
+    first = day.minutes[0][0]
+    n = (day.minutes[-1][0] - first) // 60 + 1
+    cells = [[(1.0, 1.0, 1.0)] * n]
+    for m in day.minutes:
+        cells[0][(m[0] - first) // 60] = matplotlib.colors.to_rgb(COLOURS[m[2]])
+    start = mdates.date2num(wall(first))
+    bands.imshow(cells, aspect="auto", interpolation="nearest", extent=(start, start + n / 1440, 0, 1))
+    seen = [name for name in COLOURS if any(m[2] == name for m in day.minutes)]
+    bands.legend(handles=[matplotlib.patches.Patch(color=COLOURS[k], label=LABELS.get(k, k)) for k in seen],
+                 loc="upper center", bbox_to_anchor=(0.5, -0.55), ncol=6, frameon=False)
     bands.set_yticks([])
     bands.set_ylabel("posture")
     bands.set_xlabel("time of day")
-    bands.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55), ncol=6, frameon=False)
+    bands.set_xlim(start - 10 / 1440, start + (n + 10) / 1440)
+    hours = n / 60
+    bands.xaxis.set_major_locator(mdates.HourLocator(interval=1 if hours <= 12 else 2 if hours <= 24 else 4))
     bands.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     return _save(fig, path)
 
