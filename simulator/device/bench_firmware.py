@@ -35,7 +35,7 @@ def fifo_bytes(stream_path, afs_sel, n):
     """The first n accelerometer frames of a stream as big-endian FIFO bytes."""
     from array import array
 
-    from mpu6050_model import counts
+    from stream_sensor import counts
 
     frames = array("i", bytes(24 * n))
     with open(stream_path, "rb") as f:

@@ -1,5 +1,6 @@
 # The simulated board a job describes: clock, I2C bus with the IMU model,
-# flash, settings and the firmware's own IMU driver on top.
+# flash, settings and the firmware's own IMU driver on top. The IMU model
+# is the one for the chip the board description names.
 #
 # A job (JSON, written by the host) names the firmware folder, the sample
 # stream, the virtual flash folder, the board description and the settings.
@@ -17,14 +18,14 @@ class Rig:
         from imu import open_imu
         from storage import Storage
 
-        from mpu6050_model import MPU6050Model
+        from imu_models import model_class
         from vclock import VirtualClock
         from vi2c import VirtualI2C
 
         self.board = normalise(job["board"])
         self.clock = VirtualClock(job.get("start_epoch", -1))
         self.bus = VirtualI2C()
-        self.chip = MPU6050Model(self.clock, job["stream"], job["stream_rate_hz"])
+        self.chip = model_class(self.board["imu"])(self.clock, job["stream"], job["stream_rate_hz"])
         self.bus.attach(self.board["imu_addr"], self.chip)
         self.storage = Storage(job["flash"])
         s = settings.load(self.storage)
