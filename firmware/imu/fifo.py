@@ -19,15 +19,15 @@ class IMUError(OSError):
 
 
 def identify(i2c, addr):
-    """The name of the chip answering at `addr`, by each family's WHO_AM_I register."""
+    """What answers at `addr`, found by each family's WHO_AM_I register, as words for an error."""
     b = bytearray(1)
     for reg, chips in KNOWN:
         try:
             i2c.readfrom_mem_into(addr, reg, b)
         except OSError:
-            return "no chip"
+            return "no chip answering"
         if b[0] in chips:
-            return chips[b[0]]
+            return "%s (WHO_AM_I 0x%02x)" % (chips[b[0]], b[0])
     return "an unknown chip"
 
 
@@ -58,10 +58,9 @@ class FifoDriver:
         self.i2c.writeto_mem(self.addr, reg, self._b1)
 
     def _check_chip(self):
-        who = self._read_reg(self.WHO_AM_I_REG)
-        if who != self.WHO_AM_I:
-            raise IMUError("expected %s (WHO_AM_I 0x%02x) at 0x%02x, found %s (0x%02x)"
-                           % (self.CHIP, self.WHO_AM_I, self.addr, identify(self.i2c, self.addr), who))
+        if self._read_reg(self.WHO_AM_I_REG) != self.WHO_AM_I:
+            raise IMUError("expected %s (WHO_AM_I 0x%02x) at 0x%02x, found %s"
+                           % (self.CHIP, self.WHO_AM_I, self.addr, identify(self.i2c, self.addr)))
 
     def _wait(self, reg, mask, value, what):
         """Poll `reg` until its `mask` bits read `value`."""

@@ -35,6 +35,7 @@ _CTRL3_C_DEFAULT = 0x04  # IF_INC
 _MODE_BYPASS = 0
 _MODE_FIFO = 1
 _MODE_CONTINUOUS = 6
+_READ_ONLY = (WHO_AM_I, FIFO_STATUS1, FIFO_STATUS2)
 
 
 class _LSM6Model(StreamSensor):
@@ -151,7 +152,7 @@ class _LSM6Model(StreamSensor):
         if reg == CTRL3_C and value & 0x01:
             self._reset()  # SW_RESET: registers to defaults; the bit clears itself
             return
-        if reg in (WHO_AM_I, FIFO_STATUS1, FIFO_STATUS2):
+        if reg in _READ_ONLY:
             return
         self.regs[reg] = value
         if self._mode() == _MODE_BYPASS:

@@ -36,6 +36,7 @@ _RD_MODE = 0x80
 _BYPASS = 0
 _FIFO = 1
 _SAMPLE = 6
+_READ_ONLY = (WHO_AM_I, FIFO_SMPL_CNT, FIFO_STATUS, FIFO_DATA, STATUSINT)
 
 
 class QMI8658Model(StreamSensor):
@@ -154,7 +155,7 @@ class QMI8658Model(StreamSensor):
             return
         if reg == FIFO_CTRL and regs[FIFO_CTRL] & _RD_MODE and not value & _RD_MODE:
             self.overflow = False  # the host has read the FIFO
-        if reg in (WHO_AM_I, FIFO_SMPL_CNT, FIFO_STATUS, FIFO_DATA, STATUSINT):
+        if reg in _READ_ONLY:
             return
         regs[reg] = value
         if regs[FIFO_CTRL] & 3 == _BYPASS:
