@@ -7,6 +7,7 @@
 #   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
 #          epoch() (local time, seconds since 1970; -1 while not set)
 #   motor  value(0 or 1), like machine.Pin
+#   board  optional: poll(clip) once a loop pass (button, battery; see hardware.py)
 #   storage  see storage.py
 # Per sample only `process` runs, and it allocates nothing; posture and the
 # coach run once a second inside it (on sample time). Minutes follow the
@@ -23,8 +24,9 @@ from posture import NAMES, Posture
 from steps import StepCounter
 
 class Clip:
-    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None):
+    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None):
         self.imu = imu
+        self.board = board
         self.clock = clock
         self.storage = storage
         self.settings = s
@@ -167,6 +169,8 @@ class Clip:
         try:
             while until is None or not until():
                 wait = self.step()
+                if self.board:
+                    self.board.poll(self)
                 if self.watchdog:
                     self.watchdog.feed()
                 clock.sleep_ms(wait)

@@ -9,5 +9,5 @@ from storage import Storage
 
 storage = Storage("/")
 s = settings.load(storage)
-imu, clock, motor, watchdog = build(board.load(storage), s)
-Clip(imu, clock, motor, storage, s, watchdog=watchdog).run()
+imu, clock, motor, watchdog, io = build(board.load(storage), s)
+Clip(imu, clock, motor, storage, s, watchdog=watchdog, board=io).run()
