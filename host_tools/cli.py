@@ -17,6 +17,7 @@ EPILOG = """examples:
   stepclip sim replay walk.csv --json --runtime cpython --set step_threshold_mg=60
   stepclip sim generate day day.csv --seed 3     write a synthetic working day
   stepclip bench --json                          per-sample cost and simulator speed
+  stepclip deploy --board pico_mpu6050 --dry-run show how the firmware would be deployed
 """
 
 
@@ -78,6 +79,15 @@ def cmd_bench(args):
     print(json.dumps(figures, indent=None if args.json else 2))
 
 
+def cmd_deploy(args):
+    from host_tools import deploy
+
+    try:
+        return deploy.run(args.board, args.port, args.dry_run)
+    except deploy.DeployError as e:
+        raise UserError(f"deploy: {e}") from None
+
+
 def cmd_demo(args):
     from host_tools import demo
 
@@ -120,6 +130,15 @@ def build_parser():
     b = sub.add_parser("bench", help="measure per-sample cost, allocation and simulator speed")
     b.add_argument("--json", action="store_true", help="print one line of JSON")
     b.set_defaults(func=cmd_bench)
+
+    dp = sub.add_parser("deploy", help="compile the firmware and copy it to a clip over USB",
+                        description="Compile the firmware with mpy-cross for the board's MCU, copy it and the board "
+                                    "description with mpremote, write default settings only where none exist, set "
+                                    "the clock and verify by reading the firmware version back.")
+    dp.add_argument("--board", required=True, help="board description from boards/")
+    dp.add_argument("--port", help="serial port of the clip (default: the first one mpremote finds)")
+    dp.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    dp.set_defaults(func=cmd_deploy)
 
     d = sub.add_parser("demo", help="replay a generated working day and summarise it")
     d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default build/demo)")
