@@ -65,9 +65,14 @@ class Clip:
         j = 0
         end = 3 * n
         while j < end:
-            steps.update(buf[j], buf[j + 1], buf[j + 2])
-            j += 3
-            left -= 1
+            # up to the end of the current second, with no per-sample bookkeeping
+            stop = j + 3 * left
+            if stop > end:
+                stop = end
+            left -= (stop - j) // 3
+            while j < stop:
+                steps.update(buf[j], buf[j + 1], buf[j + 2])
+                j += 3
             if left == 0:
                 left = self._rate
                 self._second()

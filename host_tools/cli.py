@@ -76,7 +76,18 @@ def cmd_bench(args):
     from host_tools import bench
 
     figures = bench.run()
-    print(json.dumps(figures, indent=None if args.json else 2))
+    if args.json:
+        print(json.dumps(figures))
+        return
+    text = {k: v for k, v in figures.items() if not k.startswith("power")}
+    print(json.dumps(text, indent=2))
+    print("\nestimated current and days per charge (model: host_tools/power.py)")
+    for name, p in figures["power"].items():
+        print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  (MCU active {p['active_pct']}%, "
+              f"IMU at {p['rate_hz']} Hz)")
+    print("assumptions:")
+    for line in figures["power_assumptions"]:
+        print(f"  - {line}")
 
 
 def cmd_deploy(args):
@@ -127,7 +138,7 @@ def build_parser():
     g.add_argument("--cadence", type=float, default=110.0, help="steps per minute, for walk")
     g.set_defaults(func=cmd_generate)
 
-    b = sub.add_parser("bench", help="measure per-sample cost, allocation and simulator speed")
+    b = sub.add_parser("bench", help="measure per-sample cost, allocation, simulator speed; estimate battery life")
     b.add_argument("--json", action="store_true", help="print one line of JSON")
     b.set_defaults(func=cmd_bench)
 

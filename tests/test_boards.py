@@ -55,3 +55,19 @@ def test_every_board_counts_steps_through_its_own_imu_model(name, walk):
     assert r["rate_hz"] == __import__("imu").output_rate(desc["imu"], 50)
     assert r["errors"] == {"i2c": 0, "flash": 0, "fifo_overflows": 0}
     assert 55 <= r["steps"] <= 80  # 40 s at about 110 steps a minute: ~73
+
+
+def test_a_restart_keeps_the_log_and_the_learned_upright_direction(tmp_path):
+    """Runs on one flash, as a watchdog reset or a power cut leaves it: nothing learned is lost."""
+    def trace(schedule, seed):
+        g = tracegen.generate(schedule, rate_hz=50, seed=seed)
+        return tracemod.Trace("<generated>", g.t, g.acc, g.gyro)
+
+    first = replay.replay(trace([("walk", 90), ("sit", 60)], 8), runtime="micropython", flash=tmp_path / "clip")
+    assert json.loads((tmp_path / "clip" / "settings.json").read_text())["upright_mg"] != [0, 0, 0]
+    sit = trace([("sit", 90)], 9)
+    again = replay.replay(sit, runtime="micropython", flash=tmp_path / "clip")
+    fresh = replay.replay(sit, runtime="micropython", flash=tmp_path / "new")
+    assert again["posture_changes"] == [[3, "sitting"]]  # it knows upright without walking first
+    assert fresh["posture_changes"] == []  # a new clip cannot tell sitting from standing yet
+    assert len(again["minutes"]) == len(first["minutes"]) + len(fresh["minutes"])  # the first run's log is kept
