@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from host_tools import __version__
-from simulator import trace as tracemod
+from simulator import project, trace as tracemod
 
 STEPCLIP = [sys.executable, "-m", "host_tools.cli"]
 
@@ -55,6 +55,9 @@ def test_bench_prints_the_figures():
     assert figures["alloc_bytes_per_sample"] == 0
     assert figures["call_equivalents"] == pytest.approx(figures["us_per_sample"] / figures["call_us"], rel=0.01)
     assert set(figures["sim_realtime_factor"]) == {"micropython", "cpython"}
+    assert set(figures["power"]) == set(project.board_names())
+    assert all(p["ma"] > 0 and p["days"] > 0 for p in figures["power"].values())
+    assert any("mAh" in line for line in figures["power_assumptions"])
 
 
 def test_demo_summarises_the_working_day(tmp_path):

@@ -13,7 +13,7 @@ def test_every_board_gets_an_estimate_from_its_own_parts(name):
     mcu = power.MCU[desc["mcu"]]
     floor = mcu["sleep_ma"] + power.IMU_MA[desc["imu"]][0] + power.BOARD_MA[name][0]
     assert floor < e["ma"] < floor + mcu["active_ma"] * e["active_pct"] / 100 + 0.1
-    assert e["days"] == pytest.approx(power.BATTERY_MAH * power.BATTERY_USABLE / e["ma"] / 24, abs=0.05)
+    assert e["days"] == pytest.approx(power.BATTERY_MAH * power.BATTERY_USABLE / e["ma"] / 24, abs=0.06)  # both rounded
 
 
 def test_a_costlier_pipeline_a_faster_imu_and_more_nudges_cost_current():

@@ -86,24 +86,24 @@ def run(job, samples=24000):
     burst = 6 * imu.max_batch
     part = len(data) // _PARTS // burst * burst
     clip = Clip(imu, rig.clock, VirtualMotor(rig.clock), rig.storage, rig.settings)
-    ratios = []
-    us = []
-    calls = []
+    parts = []
     for k in range(_PARTS):
-        # a short run of the pipeline, then of empty calls, back to back: what else the machine
-        # does slows both alike, so their ratio holds; the median of the parts is reported
+        # a short run of the pipeline, then of empty calls for about as long, back to back:
+        # what else the machine does slows both alike, so their ratio holds; the part with
+        # the median ratio is reported
         fast = BurstBus(memoryview(data)[k * part:(k + 1) * part], burst)
         imu.i2c = fast
         gc.collect()
         t0 = ticks_us()
         n = pipeline(imu, clip, fast)
         t1 = ticks_us()
-        call_loop(n * _CALLS_PER_SAMPLE)  # about as long as the pipeline run
+        call_loop(n * _CALLS_PER_SAMPLE)
         t2 = ticks_us()
-        us.append(ticks_diff(t1, t0) / n)
-        calls.append(ticks_diff(t2, t1) / (n * _CALLS_PER_SAMPLE))
-        ratios.append(us[-1] / calls[-1])
-    ratios.sort()
+        us = ticks_diff(t1, t0) / n
+        call = ticks_diff(t2, t1) / (n * _CALLS_PER_SAMPLE)
+        parts.append((us / call, us, call))
+    parts.sort()
+    ratio, us, call = parts[_PARTS // 2]
     # one more pass for allocation alone, with the collector held off
     fast = BurstBus(data, burst)
     imu.i2c = fast
@@ -113,8 +113,8 @@ def run(job, samples=24000):
     n = pipeline(imu, clip, fast)
     alloc = (gc.mem_alloc() - a0) / n
     gc.enable()
-    return {"call_equivalents": ratios[_PARTS // 2], "alloc_bytes_per_sample": alloc, "us_per_sample": min(us),
-            "call_us": min(calls), "samples": n}
+    return {"call_equivalents": ratio, "alloc_bytes_per_sample": alloc, "us_per_sample": us, "call_us": call,
+            "samples": n}
 
 
 if __name__ == "__main__":
