@@ -42,7 +42,9 @@ class Clip:
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
         self._left = self._rate  # samples left in the current second
-        self._poll_ms = s["poll_ms"]
+        # drained at least twice per FIFO's worth, whatever poll_ms says
+        fill_ms = imu.fifo_ms() if hasattr(imu, "fifo_ms") else s["poll_ms"]
+        self._poll_ms = min(s["poll_ms"], fill_ms // 2)
         self.samples = 0
         self.seconds = 0
         self.i2c_errors = 0

@@ -134,3 +134,26 @@ def test_reading_the_fifo_allocates_nothing_on_micropython(on_micropython, chip)
     r = on_micropython[chip]["alloc"]
     assert r["failures"] == 0
     assert r["samples"] == _due(6000, CHIP_FACTS[chip][3])
+
+
+@pytest.mark.parametrize("chip", CHIPS)
+def test_the_loop_drains_a_small_fifo_in_time_whatever_poll_ms_says(chip, ramp, tmp_path):
+    """poll_ms at its maximum: the loop still sleeps at most half the time the FIFO takes to fill."""
+    import settings
+    from clip import Clip
+    from imu import open_imu
+    from storage import Storage
+    from vmotor import VirtualMotor
+
+    clock, bus, model = imu_check._rig(chip, CHIP_FACTS[chip][0], ramp, 50)
+    imu = open_imu(chip, bus, CHIP_FACTS[chip][0], 50, 4)
+    s = settings.defaults()
+    s["poll_ms"] = settings.SCHEMA["poll_ms"][2]
+    clip = Clip(imu, clock, VirtualMotor(clock), Storage(str(tmp_path)), s)
+    clock.sleep_ms(100)
+    wait = clip.step()
+    model.close()
+    fill_ms = imu.FIFO_SAMPLES * 1000 // CHIP_FACTS[chip][3]
+    assert wait == min(s["poll_ms"], fill_ms // 2)
+    if chip in ("qmi8658", "mpu6500"):
+        assert wait < s["poll_ms"]  # 128 samples at 125 Hz; 85 at 50 Hz

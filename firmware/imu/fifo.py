@@ -36,6 +36,7 @@ class FifoDriver:
     WHO_AM_I_REG = 0
     WHO_AM_I = 0
     FRAME = 6  # FIFO bytes per accelerometer sample
+    FIFO_SAMPLES = 0  # accelerometer samples the FIFO holds
 
     def __init__(self, i2c, addr, max_batch):
         self.i2c = i2c
@@ -48,6 +49,10 @@ class FifoDriver:
         mv = memoryview(self._fifo)
         # One view per burst length, made once: a read allocates nothing.
         self._views = [mv[: self.FRAME * k] for k in range(1, max_batch + 1)]
+
+    def fifo_ms(self):
+        """How long the FIFO takes to fill at the output data rate, ms."""
+        return self.FIFO_SAMPLES * 1000 // self.rate_hz
 
     def _read_reg(self, reg):
         self.i2c.readfrom_mem_into(self.addr, reg, self._b1)

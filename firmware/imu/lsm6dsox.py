@@ -51,6 +51,7 @@ class LSM6DSOX(FifoDriver):
     WHO_AM_I_REG = _WHO_AM_I
     WHO_AM_I = 0x6C
     FRAME = 7  # TAG, X_L, X_H, Y_L, Y_H, Z_L, Z_H
+    FIFO_SAMPLES = 512
     rate_for = staticmethod(output_rate)
 
     def __init__(self, i2c, addr=0x6A, rate_hz=50, range_g=4, max_batch=32):
@@ -118,6 +119,7 @@ class LSM6DS3(LSM6DSOX):
     CHIP = "LSM6DS3"
     WHO_AM_I = 0x69
     FRAME = 6  # X_L, X_H, Y_L, Y_H, Z_L, Z_H as three FIFO words
+    FIFO_SAMPLES = 4096 // 3
 
     def _fifo_setup(self):
         self._write_reg(_DS3_FIFO_CTRL3, _DEC_NONE)  # accelerometer in the FIFO, gyroscope not

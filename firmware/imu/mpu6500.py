@@ -22,6 +22,7 @@ class MPU6500(MPU6050):
     CHIP = "MPU-6500"
     WHO_AM_I = 0x70
     FIFO_SIZE = 512
+    FIFO_SAMPLES = 512 // 6
 
     def _filters(self):
         self._write_reg(_CONFIG, dlpf_for(DLPF, self.rate_hz))  # 1 kHz internal rate for SMPLRT_DIV
@@ -32,4 +33,5 @@ class MPU6886(MPU6500):
     CHIP = "MPU-6886"
     WHO_AM_I = 0x19
     FIFO_SIZE = 1024
+    FIFO_SAMPLES = 1024 // 8
     FRAME = 8  # ACCEL_XOUT_H .. ACCEL_ZOUT_L, TEMP_OUT_H, TEMP_OUT_L

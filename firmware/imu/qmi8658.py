@@ -47,6 +47,7 @@ class QMI8658(FifoDriver):
     CHIP = "QMI8658"
     WHO_AM_I_REG = _WHO_AM_I
     WHO_AM_I = 0x05
+    FIFO_SAMPLES = 128
     rate_for = staticmethod(output_rate)
 
     def __init__(self, i2c, addr=0x6B, rate_hz=50, range_g=4, max_batch=32):
