@@ -24,15 +24,15 @@ ENTRY = "main.py"  # stays source: the port runs main.py at boot
 SETTINGS_IF_ABSENT = """\
 import settings
 from storage import Storage
-st = Storage({root!r})
+st = Storage("{root}")
 if st.read_json(settings.FILENAME) is None:
     settings.save(st, settings.defaults())
-    print('settings: defaults written')
+    print("settings: defaults written")
 else:
-    print('settings: kept')
+    print("settings: kept")
 """
 
-MAKE_DIRS = "import os\ntry:\n    os.mkdir('imu')\nexcept OSError:\n    pass\n"
+MAKE_DIRS = 'import os\ntry:\n    os.mkdir("imu")\nexcept OSError:\n    pass\n'
 
 
 class DeployError(Exception):
@@ -57,8 +57,8 @@ def local_version():
 
 def _stale_sources(mods):
     """A device script removing .py copies that would shadow the .mpy modules."""
-    names = [str(m) for m in mods]
-    return ("import os\nfor n in %r:\n    try:\n        os.remove(n)\n    except OSError:\n        pass\n" % names)
+    names = json.dumps([str(m) for m in mods])
+    return f"import os\nfor n in {names}:\n    try:\n        os.remove(n)\n    except OSError:\n        pass\n"
 
 
 def plan(board_name, port=None, epoch=None):
@@ -83,7 +83,8 @@ def plan(board_name, port=None, epoch=None):
     steps.append(("set the clock to the host's local time",
                   remote + ["exec", f"import hardware\nhardware.set_clock({epoch})"]))
     steps.append((f"verify: the clip reports firmware {local_version()}",
-                  remote + ["exec", "import version\nprint('version', version.VERSION)"]))
+                  remote + ["exec", "import json, version, hardware\n"
+                                    'print(json.dumps({"version": version.VERSION, "clip": hardware.clip_id()}))']))
     steps.append(("restart into the firmware", remote + ["soft-reset"]))
     return desc, steps
 
@@ -135,10 +136,14 @@ def run(board_name, port=None, dry_run=False, echo=print):
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):
             continue
-        answer = _device(what, argv)
+        answer = _device(what, argv).strip()
         if what.startswith("verify"):
-            got = answer.split("version", 1)[-1].strip()
-            if got != want:
-                raise DeployError(f"the clip reports firmware '{got}', expected {want}")
-        echo(f"done: {what}" + (f" ({answer.strip()})" if answer.strip() and not what.startswith("copy") else ""))
+            try:
+                found = json.loads(answer.splitlines()[-1])
+            except (ValueError, IndexError):
+                raise DeployError(f"the clip did not report its firmware version ({answer[-60:]!r})") from None
+            if found.get("version") != want:
+                raise DeployError(f"the clip reports firmware {found.get('version')!r}, expected {want}")
+            answer = f"clip {found.get('clip')}, firmware {want}"
+        echo(f"done: {what}" + (f" ({answer})" if answer and not what.startswith("copy") else ""))
     return 0

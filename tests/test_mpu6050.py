@@ -6,7 +6,8 @@ import pytest
 import settings
 from clip import Clip
 from imu import open_imu
-from imu.mpu6050 import MPU6050, IMUError, output_rate
+from imu.fifo import IMUError
+from imu.mpu6050 import MPU6050, output_rate
 from mpu6050_model import MPU6050Model
 from storage import Storage
 from vclock import VirtualClock

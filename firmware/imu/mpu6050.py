@@ -8,7 +8,7 @@
 
 from micropython import const
 
-from imu.fifo import FifoDriver, IMUError  # IMUError: raised from here too
+from imu.fifo import FifoDriver
 
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
