@@ -23,6 +23,7 @@ _WATCHDOG_MS = 8000  # the RP2040 allows at most 8.3 s
 _LIGHTSLEEP_MIN_MS = 10  # shorter waits are not worth the wake-up
 _PWM_HZ = 1000
 _BATTERY_READS = 8  # averaged per reading
+_IMU_RETRY_MS = 2000
 # Ports count time.time() from 2000 or from 1970; the log speaks 1970.
 _EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
 _CLOCK_SET_AFTER = 1700000000  # an RTC that reads earlier still counts from its reset value
@@ -137,13 +138,25 @@ def clip_id():
     return hexlify(unique_id()).decode()
 
 
+def _imu(desc, s, i2c, watchdog):
+    """The board's IMU, retried until it answers as expected (a loose wire, a wrong chip: said on the REPL)."""
+    while True:
+        try:
+            return open_imu(desc["imu"], i2c, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
+        except OSError as e:
+            print("stepclip: IMU %s at 0x%02x: %s" % (desc["imu"], desc["imu_addr"], e))
+        watchdog.feed()
+        time.sleep_ms(_IMU_RETRY_MS)
+
+
 def build(desc, s):
     """(imu, clock, motor, watchdog, board io) for board description `desc` and settings `s`."""
     bus = desc["i2c"]
     i2c = I2C(bus["id"], sda=Pin(bus["sda"]), scl=Pin(bus["scl"]), freq=bus.get("freq", 400000))
-    imu = open_imu(desc["imu"], i2c, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
+    watchdog = WDT(timeout=_WATCHDOG_MS)
+    imu = _imu(desc, s, i2c, watchdog)
     motor = PWMMotor(desc["motor"]["pin"], s["motor_duty_pct"])
     button = Button(desc["button"], s["button_debounce_ms"]) if desc.get("button") else None
     battery = Battery(desc["battery_adc"]) if desc.get("battery_adc") else None
     io = BoardIO(button, battery, s["battery_every_s"])
-    return imu, BoardClock(motor, s["usb_window_s"]), motor, WDT(timeout=_WATCHDOG_MS), io
+    return imu, BoardClock(motor, s["usb_window_s"]), motor, watchdog, io

@@ -73,9 +73,18 @@ class RTC:
         pass
 
 
+ON_FEED = []
+
+
 class WDT:
     def __init__(self, timeout=0):
         self.timeout = timeout
+        self.feeds = 0
+
+    def feed(self):
+        self.feeds += 1
+        for f in ON_FEED:
+            f(self.feeds)
 
 
 def unique_id():
@@ -189,3 +198,29 @@ def test_build_wires_the_board_description_up(hw, tmp_path):
                           io._battery is not None]))
     """)
     assert out == ["MPU6050", 50, False, 8000, True, True]
+
+
+def test_build_waits_for_an_imu_that_is_not_there_yet_saying_why(hw, tmp_path):
+    g = tracegen.generate([("stand", 5)], rate_hz=50, seed=1)
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(tracemod.resample(tracemod.Trace("<g>", g.t, g.acc, g.gyro), 50), stream)
+    out = hw(f"""
+        import json, machine, settings
+        from board import normalise
+        from hardware import build
+        from mpu6500_model import MPU6500Model
+        from mpu6050_model import MPU6050Model
+        from vclock import VirtualClock
+
+        def replug(feeds):
+            # first a wrong chip on the wire, then the right one
+            if feeds == 1:
+                machine.BUS.attach(0x68, MPU6500Model(VirtualClock(), {str(stream)!r}, 50))
+            elif feeds == 2:
+                machine.BUS.attach(0x68, MPU6050Model(VirtualClock(), {str(stream)!r}, 50))
+        machine.ON_FEED.append(replug)
+        desc = normalise(json.load(open({str(project.BOARDS / 'pico_mpu6050.json')!r})))
+        imu, clock, motor, wdt, io = build(desc, settings.defaults())
+        print(json.dumps([type(imu).__name__, wdt.feeds]))
+    """)
+    assert out == ["MPU6050", 2]

@@ -68,9 +68,14 @@ class FifoDriver:
                            % (self.CHIP, self.WHO_AM_I, self.addr, identify(self.i2c, self.addr)))
 
     def _wait(self, reg, mask, value, what):
-        """Poll `reg` until its `mask` bits read `value`."""
+        """Poll `reg` until its `mask` bits read `value`; a chip busy resetting may NACK meanwhile."""
         tries = _MAX_POLLS
-        while self._read_reg(reg) & mask != value:
+        while True:
+            try:
+                if self._read_reg(reg) & mask == value:
+                    return
+            except OSError:
+                pass
             tries -= 1
             if not tries:
                 raise IMUError("%s did not %s" % (self.CHIP, what))
