@@ -86,6 +86,10 @@ class _LSM6Model(StreamSensor):
     def _status(self, reg):
         raise NotImplementedError
 
+    def _fifo_port(self, a):
+        """Whether register `a` is one of the FIFO output registers."""
+        raise NotImplementedError
+
     def _sample(self, chunk, f):
         shift = _FS_SHIFT[(self.regs[CTRL1_XL] >> 2) & 3]
         acc = self._acc
