@@ -7,6 +7,7 @@
 #   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
 #          epoch() (local time, seconds since 1970; -1 while not set)
 #   motor  value(0 or 1), like machine.Pin
+#   board  optional: poll(clip) once a loop pass (button, battery; see hardware.py)
 #   storage  see storage.py
 # Per sample only `process` runs, and it allocates nothing; posture and the
 # coach run once a second inside it (on sample time). Minutes follow the
@@ -23,8 +24,9 @@ from posture import NAMES, Posture
 from steps import StepCounter
 
 class Clip:
-    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None):
+    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None):
         self.imu = imu
+        self.board = board
         self.clock = clock
         self.storage = storage
         self.settings = s
@@ -40,7 +42,9 @@ class Clip:
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
         self._left = self._rate  # samples left in the current second
-        self._poll_ms = s["poll_ms"]
+        # drained at least twice per FIFO's worth, whatever poll_ms says
+        fill_ms = imu.fifo_ms() if hasattr(imu, "fifo_ms") else s["poll_ms"]
+        self._poll_ms = min(s["poll_ms"], fill_ms // 2)
         self.samples = 0
         self.seconds = 0
         self.i2c_errors = 0
@@ -63,9 +67,14 @@ class Clip:
         j = 0
         end = 3 * n
         while j < end:
-            steps.update(buf[j], buf[j + 1], buf[j + 2])
-            j += 3
-            left -= 1
+            # up to the end of the current second, with no per-sample bookkeeping
+            stop = j + 3 * left
+            if stop > end:
+                stop = end
+            left -= (stop - j) // 3
+            while j < stop:
+                steps.update(buf[j], buf[j + 1], buf[j + 2])
+                j += 3
             if left == 0:
                 left = self._rate
                 self._second()
@@ -167,6 +176,8 @@ class Clip:
         try:
             while until is None or not until():
                 wait = self.step()
+                if self.board:
+                    self.board.poll(self)
                 if self.watchdog:
                     self.watchdog.feed()
                 clock.sleep_ms(wait)

@@ -36,7 +36,7 @@ def identity():
         "session": log.session,
         "last_seq": log.next_seq - 1,
         "acked": log.acked,
-        "clock": hardware.BoardClock().epoch(),
+        "clock": hardware.epoch(),
     }))
 
 
@@ -75,4 +75,4 @@ def set_settings(changes):
 def set_clock(epoch):
     """Set the wall clock: local time, seconds since 1970."""
     hardware.set_clock(epoch)
-    print(json.dumps({"clock": hardware.BoardClock().epoch()}))
+    print(json.dumps({"clock": hardware.epoch()}))

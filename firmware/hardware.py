@@ -3,31 +3,134 @@
 # The only firmware module that imports `machine`; everything else gets
 # these objects injected, which is what lets the simulator stand in (the
 # virtual clip has a module of the same name and functions).
+#
+# Power: between FIFO batches the MCU light-sleeps (`machine.lightsleep`,
+# where the port has it), except while the motor runs (PWM stops in light
+# sleep) and for `usb_window_s` after a restart, so that the host can
+# still reach the REPL to deploy or sync. The IMU keeps sampling into its
+# FIFO meanwhile. The watchdog restarts a hung board; the log and the
+# settings live in flash and survive it.
 
 import time
 from binascii import hexlify
 
-from machine import I2C, RTC, WDT, Pin, unique_id
+import machine
+from machine import ADC, I2C, PWM, RTC, WDT, Pin, unique_id
 
 from imu import open_imu
 
 _WATCHDOG_MS = 8000  # the RP2040 allows at most 8.3 s
+_LIGHTSLEEP_MIN_MS = 10  # shorter waits are not worth the wake-up
+_PWM_HZ = 1000
+_BATTERY_READS = 8  # averaged per reading
+_IMU_RETRY_MS = 2000
 # Ports count time.time() from 2000 or from 1970; the log speaks 1970.
 _EPOCH_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
 _CLOCK_SET_AFTER = 1700000000  # an RTC that reads earlier still counts from its reset value
 
 
 class BoardClock:
-    """MicroPython's tick functions plus the wall clock, once the host has set it."""
+    """MicroPython's tick functions plus the wall clock, once the host has set it; sleeps light when it may."""
 
     ticks_ms = staticmethod(time.ticks_ms)
     ticks_diff = staticmethod(time.ticks_diff)
     ticks_add = staticmethod(time.ticks_add)
-    sleep_ms = staticmethod(time.sleep_ms)
+
+    def __init__(self, motor, usb_window_s):
+        self._motor = motor
+        self._light_from = time.ticks_add(time.ticks_ms(), usb_window_s * 1000)
+        self._light = hasattr(machine, "lightsleep")
+
+    def sleep_ms(self, ms):
+        if (self._light and ms >= _LIGHTSLEEP_MIN_MS and not self._motor.on
+                and time.ticks_diff(time.ticks_ms(), self._light_from) >= 0):
+            machine.lightsleep(ms)
+        else:
+            time.sleep_ms(ms)
 
     def epoch(self):
-        t = time.time() + _EPOCH_OFFSET
-        return t if t > _CLOCK_SET_AFTER else -1
+        return epoch()
+
+
+def epoch():
+    """Local wall-clock time in seconds since 1970, or -1 while the host has not set the clock."""
+    t = time.time() + _EPOCH_OFFSET
+    return t if t > _CLOCK_SET_AFTER else -1
+
+
+class PWMMotor:
+    """The vibration motor on a PWM pin: value(1) runs it at `duty_pct`, value(0) stops it."""
+
+    def __init__(self, pin, duty_pct):
+        self._pwm = PWM(Pin(pin, Pin.OUT), freq=_PWM_HZ, duty_u16=0)
+        self._duty = 65535 * duty_pct // 100
+        self.on = False
+
+    def value(self, v):
+        self.on = bool(v)
+        self._pwm.duty_u16(self._duty if v else 0)
+
+
+class Button:
+    """A push button counted from its pin interrupt; edges within `debounce_ms` of a press are bounce."""
+
+    def __init__(self, desc, debounce_ms):
+        pull = {"up": Pin.PULL_UP, "down": Pin.PULL_DOWN}.get(desc["pull"])
+        self._pin = Pin(desc["pin"], Pin.IN, pull) if pull is not None else Pin(desc["pin"], Pin.IN)
+        self._debounce = debounce_ms
+        self._last = time.ticks_add(time.ticks_ms(), -debounce_ms)
+        self.presses = 0
+        self.seen = 0
+        # pressed pulls the pin low unless it has a pull-down
+        self._pin.irq(self._edge, Pin.IRQ_RISING if desc["pull"] == "down" else Pin.IRQ_FALLING)
+
+    def _edge(self, _pin):
+        # runs in interrupt context: small ints only, nothing allocated
+        now = time.ticks_ms()
+        if time.ticks_diff(now, self._last) >= self._debounce:
+            self._last = now
+            self.presses += 1
+
+    def new_presses(self):
+        n = self.presses - self.seen
+        self.seen += n
+        return n
+
+
+class Battery:
+    """Battery voltage through a divider into an ADC pin, in mV."""
+
+    def __init__(self, desc):
+        self._adc = ADC(Pin(desc["pin"]))
+        self._divider = desc["divider"]
+        if hasattr(ADC, "ATTN_11DB"):  # ESP32: the full 0..3.3 V range
+            self._adc.atten(ADC.ATTN_11DB)
+
+    def millivolts(self):
+        total = 0
+        for _ in range(_BATTERY_READS):
+            if hasattr(self._adc, "read_uv"):
+                total += self._adc.read_uv() // 1000
+            else:
+                total += self._adc.read_u16() * 3300 // 65535
+        return int(total * self._divider // _BATTERY_READS)
+
+
+class BoardIO:
+    """What the loop polls once a pass: button presses snooze, the battery is read every `battery_every_s`."""
+
+    def __init__(self, button, battery, battery_every_s):
+        self._button = button
+        self._battery = battery
+        self._every_ms = battery_every_s * 1000
+        self._next = time.ticks_ms()
+
+    def poll(self, clip):
+        if self._button and self._button.new_presses():
+            clip.snooze()
+        if self._battery and time.ticks_diff(time.ticks_ms(), self._next) >= 0:
+            self._next = time.ticks_add(self._next, self._every_ms)
+            clip.battery_mv = self._battery.millivolts()
 
 
 def set_clock(epoch):
@@ -40,10 +143,38 @@ def clip_id():
     return hexlify(unique_id()).decode()
 
 
+def hold_watchdog(watchdog):
+    """Feed the watchdog from a timer while the host holds the REPL (the loop was stopped for a sync).
+
+    A watchdog cannot be stopped once started; a soft reset ends the timer
+    and main.py takes over feeding again.
+    """
+    try:
+        timer = machine.Timer(-1)
+    except ValueError:  # ports without virtual timers
+        timer = machine.Timer(0)
+    timer.init(period=_WATCHDOG_MS // 4, callback=lambda _t: watchdog.feed())
+
+
+def _imu(desc, s, i2c, watchdog):
+    """The board's IMU, retried until it answers as expected (a loose wire, a wrong chip: said on the REPL)."""
+    while True:
+        try:
+            return open_imu(desc["imu"], i2c, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
+        except OSError as e:
+            print("stepclip: IMU %s at 0x%02x: %s" % (desc["imu"], desc["imu_addr"], e))
+        watchdog.feed()
+        time.sleep_ms(_IMU_RETRY_MS)
+
+
 def build(desc, s):
-    """(imu, clock, motor pin, watchdog) for board description `desc` and settings `s`."""
+    """(imu, clock, motor, watchdog, board io) for board description `desc` and settings `s`."""
     bus = desc["i2c"]
     i2c = I2C(bus["id"], sda=Pin(bus["sda"]), scl=Pin(bus["scl"]), freq=bus.get("freq", 400000))
-    imu = open_imu(desc["imu"], i2c, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
-    motor = Pin(desc["motor"]["pin"], Pin.OUT, value=0)
-    return imu, BoardClock(), motor, WDT(timeout=_WATCHDOG_MS)
+    watchdog = WDT(timeout=_WATCHDOG_MS)
+    imu = _imu(desc, s, i2c, watchdog)
+    motor = PWMMotor(desc["motor"]["pin"], s["motor_duty_pct"])
+    button = Button(desc["button"], s["button_debounce_ms"]) if desc.get("button") else None
+    battery = Battery(desc["battery_adc"]) if desc.get("battery_adc") else None
+    io = BoardIO(button, battery, s["battery_every_s"])
+    return imu, BoardClock(motor, s["usb_window_s"]), motor, watchdog, io

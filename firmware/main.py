@@ -4,10 +4,15 @@
 import board
 import settings
 from clip import Clip
-from hardware import build
+from hardware import build, hold_watchdog
 from storage import Storage
 
 storage = Storage()
 s = settings.load(storage)
-imu, clock, motor, watchdog = build(board.load(storage), s)
-Clip(imu, clock, motor, storage, s, watchdog=watchdog).run()
+imu, clock, motor, watchdog, io = build(board.load(storage), s)
+try:
+    Clip(imu, clock, motor, storage, s, watchdog=watchdog, board=io).run()
+except KeyboardInterrupt:  # the host wants the REPL (mpremote, stepclip sync): the minute is logged
+    if watchdog:
+        hold_watchdog(watchdog)
+    raise

@@ -37,6 +37,11 @@ SCHEMA = {
     "quiet_start_min": (1320, 0, 1439, "quiet hours start, minutes after midnight"),
     "quiet_end_min": (420, 0, 1439, "quiet hours end, minutes after midnight"),
     "nudge_pattern_ms": ((200, 200, 200, 200, 200), 10, 2000, "motor on/off durations, ms"),
+    # board: button, battery, motor, sleep
+    "button_debounce_ms": (60, 5, 500, "button presses closer together than this are one press, ms"),
+    "battery_every_s": (900, 60, 3600, "how often the battery voltage is read, s"),
+    "motor_duty_pct": (100, 20, 100, "motor strength: PWM duty while on, %"),
+    "usb_window_s": (120, 0, 3600, "seconds after a restart without light sleep, for the host to connect"),
     # flash log
     "log_block_min": (16, 1, 60, "minutes per log block: at most this much is lost at a power cut"),
     "log_file_kb": (16, 1, 256, "size at which a new log file is started, KiB"),

@@ -1,4 +1,4 @@
-"""`stepclip bench`: figures for the firmware's per-sample cost and the simulator's speed.
+"""`stepclip bench`: figures for the firmware's per-sample cost, the simulator's speed, and power.
 
 It prints figures, it does not pass or fail: targets are judged by people.
 """
@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from host_tools import bench_sync
+from host_tools import bench_sync, power
 from simulator import replay, trace as tracemod, tracegen
 
 MIXED = [("walk", 600), ("sit", 900), ("stand", 300), ("walk", 300), ("sit", 1500), ("lie", 600),
@@ -43,4 +43,6 @@ def run():
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
+    figures["power"] = power.all_boards(figures["call_equivalents"])
+    figures["power_assumptions"] = power.assumptions()
     return figures

@@ -20,6 +20,7 @@ EPILOG = """examples:
   stepclip virtual-clip --port 7000 --speed 60   a clip in software, for mpremote and sync
   stepclip sync --port socket://127.0.0.1:7000   pull its new minutes into the database
   stepclip config set inactive_s=2400            nudge after 40 min (pushed at the next sync)
+  stepclip deploy --board pico_mpu6050 --dry-run show how the firmware would be deployed
 """
 
 
@@ -70,7 +71,27 @@ def cmd_bench(args):
     from host_tools import bench
 
     figures = bench.run()
-    print(json.dumps(figures, indent=None if args.json else 2))
+    if args.json:
+        print(json.dumps(figures))
+        return
+    text = {k: v for k, v in figures.items() if not k.startswith("power")}
+    print(json.dumps(text, indent=2))
+    print("\nestimated current and days per charge (model: host_tools/power.py)")
+    for name, p in figures["power"].items():
+        print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  (MCU active {p['active_pct']}%, "
+              f"IMU at {p['rate_hz']} Hz)")
+    print("assumptions:")
+    for line in figures["power_assumptions"]:
+        print(f"  - {line}")
+
+
+def cmd_deploy(args):
+    from host_tools import deploy
+
+    try:
+        return deploy.run(args.board, args.port, args.dry_run)
+    except deploy.DeployError as e:
+        raise UserError(f"deploy: {e}") from None
 
 
 def cmd_demo(args):
@@ -181,7 +202,7 @@ def build_parser():
     g.add_argument("--cadence", type=float, default=110.0, help="steps per minute, for walk")
     g.set_defaults(func=cmd_generate)
 
-    b = sub.add_parser("bench", help="measure per-sample cost, allocation and simulator speed")
+    b = sub.add_parser("bench", help="measure per-sample cost, allocation, simulator speed; estimate battery life")
     b.add_argument("--json", action="store_true", help="print one line of JSON")
     b.set_defaults(func=cmd_bench)
 
@@ -258,6 +279,15 @@ def build_parser():
     ex.add_argument("--out", help="file to write (default: standard output)")
     ex.add_argument("--db", help="database file (default: the one sync uses)")
     ex.set_defaults(func=cmd_export)
+
+    dp = sub.add_parser("deploy", help="compile the firmware and copy it to a clip over USB",
+                        description="Compile the firmware with mpy-cross for the board's MCU, copy it and the board "
+                                    "description with mpremote, write default settings only where none exist, set "
+                                    "the clock and verify by reading the firmware version back.")
+    dp.add_argument("--board", required=True, help="board description from boards/")
+    dp.add_argument("--port", help="serial port of the clip (default: the first one mpremote finds)")
+    dp.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    dp.set_defaults(func=cmd_deploy)
 
     d = sub.add_parser("demo", help="a working day on the virtual clip, synced, summarised and reported")
     d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default build/demo)")

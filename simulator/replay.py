@@ -42,11 +42,12 @@ def micropython_command():
 def imu_rate(board, settings):
     """The output data rate the board's IMU driver sets for the requested rate."""
     project.use_firmware()
-    from imu.mpu6050 import output_rate
+    from imu import output_rate
 
-    if board["imu"] != "mpu6050":
-        raise SimError(f"the simulator has no model of the {board['imu']} yet")
-    return output_rate(settings["rate_hz"])
+    try:
+        return output_rate(board["imu"], settings["rate_hz"])
+    except ValueError as e:
+        raise SimError(str(e)) from None
 
 
 def resolve_settings(overrides):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from host_tools import __version__
-from simulator import trace as tracemod
+from simulator import project, trace as tracemod
 
 STEPCLIP = [sys.executable, "-m", "host_tools.cli"]
 
@@ -58,6 +58,9 @@ def test_bench_prints_the_figures():
     # a month of minutes: within the log's 8-byte budget, and every one of them synced
     assert figures["log_bytes_per_minute"] <= 8 and figures["log_kib_30_days"] <= 350
     assert figures["sync_minutes"] >= 30 * 1440 and figures["sync_30_days_s"] > 0
+    assert set(figures["power"]) == set(project.board_names())
+    assert all(p["ma"] > 0 and p["days"] > 0 for p in figures["power"].values())
+    assert any("mAh" in line for line in figures["power_assumptions"])
 
 
 def test_demo_summarises_the_working_day(tmp_path):

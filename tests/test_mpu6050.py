@@ -6,7 +6,8 @@ import pytest
 import settings
 from clip import Clip
 from imu import open_imu
-from imu.mpu6050 import MPU6050, IMUError, output_rate
+from imu.fifo import IMUError
+from imu.mpu6050 import MPU6050, output_rate
 from mpu6050_model import MPU6050Model
 from storage import Storage
 from vclock import VirtualClock
@@ -103,9 +104,9 @@ def test_wrong_chip_is_named(rig):
     clock, bus, chip = rig
     chip.regs[0x75] = 0x70
     chip.WHO_AM_I_VALUE = 0x70
-    with pytest.raises(IMUError, match=r"expected MPU-6050 \(WHO_AM_I 0x68\) at 0x68, found MPU-6500 \(0x70\)"):
+    with pytest.raises(IMUError, match=r"expected MPU-6050 \(WHO_AM_I 0x68\) at 0x68, found MPU-6500 \(WHO_AM_I 0x70\)"):
         MPU6050(bus, 0x68)
-    with pytest.raises(ValueError, match="no driver for IMU 'bmi999'"):
+    with pytest.raises(ValueError, match="no driver for IMU 'bmi999' \\(known: mpu6050, "):
         open_imu("bmi999", bus, 0x68, 50, 4)
 
 

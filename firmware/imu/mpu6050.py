@@ -8,6 +8,8 @@
 
 from micropython import const
 
+from imu.fifo import FifoDriver
+
 _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
 _ACCEL_CONFIG = const(0x1C)
@@ -26,14 +28,10 @@ _FIFO_RESET = const(0x04)
 _DEVICE_RESET = const(0x80)
 _STBY_XYZG = const(0x07)
 
-_FIFO_SIZE = const(1024)
-_FRAME = const(6)  # ACCEL_XOUT_H .. ACCEL_ZOUT_L
 _GYRO_RATE = const(1000)  # gyroscope output rate with the DLPF on, Hz
 
 # DLPF_CFG by the largest accelerometer bandwidth (Hz) it gives.
-_DLPF = ((184, 1), (94, 2), (44, 3), (21, 4), (10, 5), (5, 6))
-
-CHIPS = {0x68: "MPU-6050", 0x70: "MPU-6500", 0x19: "MPU-6886", 0x71: "MPU-9250"}
+DLPF = ((184, 1), (94, 2), (44, 3), (21, 4), (10, 5), (5, 6))
 
 
 def output_rate(rate_hz):
@@ -46,60 +44,41 @@ def _divider(rate_hz):
     return 0 if div < 0 else (255 if div > 255 else div)
 
 
-class IMUError(OSError):
-    pass
+def dlpf_for(table, rate_hz):
+    """The filter setting whose bandwidth is the widest below half the output rate."""
+    for bw, cfg in table:
+        if 2 * bw <= rate_hz:
+            return cfg
+    return table[-1][1]
 
 
-class MPU6050:
+class MPU6050(FifoDriver):
     CHIP = "MPU-6050"
+    WHO_AM_I_REG = _WHO_AM_I
     WHO_AM_I = 0x68
+    FIFO_SIZE = 1024
+    FIFO_SAMPLES = 1024 // 6
+    rate_for = staticmethod(output_rate)
 
     def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
-        self.i2c = i2c
-        self.addr = addr
-        self.max_batch = max_batch
-        self.overflows = 0
-        self._b1 = bytearray(1)
-        self._b2 = bytearray(2)
-        self._fifo = bytearray(_FRAME * max_batch)
-        mv = memoryview(self._fifo)
-        # One view per burst length, made once: a read allocates nothing.
-        self._views = [mv[: _FRAME * k] for k in range(1, max_batch + 1)]
+        super().__init__(i2c, addr, max_batch)
         self._div = _divider(rate_hz)
         self.rate_hz = output_rate(rate_hz)
-        dlpf = 6
-        for bw, cfg in _DLPF:
-            if 2 * bw <= self.rate_hz:
-                dlpf = cfg
-                break
-        self._dlpf = dlpf
         self._afs = (2, 4, 8, 16).index(range_g)
         self.lsb_per_g = 16384 >> self._afs
         self.init()
 
-    def _read_reg(self, reg):
-        self.i2c.readfrom_mem_into(self.addr, reg, self._b1)
-        return self._b1[0]
-
-    def _write_reg(self, reg, value):
-        self._b1[0] = value
-        self.i2c.writeto_mem(self.addr, reg, self._b1)
+    def _filters(self):
+        self._write_reg(_CONFIG, dlpf_for(DLPF, self.rate_hz))
 
     def init(self):
         """Check the chip, reset it and start filling the FIFO."""
-        who = self._read_reg(_WHO_AM_I)
-        if who != self.WHO_AM_I:
-            raise IMUError("expected %s (WHO_AM_I 0x%02x) at 0x%02x, found %s (0x%02x)"
-                           % (self.CHIP, self.WHO_AM_I, self.addr, CHIPS.get(who, "an unknown chip"), who))
+        self._check_chip()
         self._write_reg(_PWR_MGMT_1, _DEVICE_RESET)
-        tries = 1000
-        while self._read_reg(_PWR_MGMT_1) & _DEVICE_RESET:
-            tries -= 1
-            if not tries:
-                raise IMUError("%s did not come out of reset" % self.CHIP)
+        self._wait(_PWR_MGMT_1, _DEVICE_RESET, 0, "come out of reset")
         self._write_reg(_PWR_MGMT_1, 0)  # awake, internal oscillator
         self._write_reg(_PWR_MGMT_2, _STBY_XYZG)
-        self._write_reg(_CONFIG, self._dlpf)
+        self._filters()
         self._write_reg(_SMPLRT_DIV, self._div)
         self._write_reg(_ACCEL_CONFIG, self._afs << 3)
         self._write_reg(_FIFO_EN, _ACCEL_FIFO_EN)
@@ -118,12 +97,13 @@ class MPU6050:
         b2 = self._b2
         self.i2c.readfrom_mem_into(self.addr, _FIFO_COUNTH, b2)
         count = (b2[0] << 8) | b2[1]
-        if count > _FIFO_SIZE - _FRAME:
+        frame = self.FRAME
+        if count > self.FIFO_SIZE - frame:
             self._read_reg(_INT_STATUS)  # clears FIFO_OFLOW_INT
             self.reset_fifo()
             self.overflows += 1
             return 0
-        n = count // _FRAME
+        n = count // frame
         if n > self.max_batch:
             n = self.max_batch
         if n == 0:
@@ -132,10 +112,14 @@ class MPU6050:
         self.i2c.readfrom_mem_into(self.addr, _FIFO_R_W, self._views[n - 1])
         j = 0
         k = 0
-        end = n * _FRAME
-        while j < end:
+        end = n * frame
+        while j < end:  # big-endian words; a longer frame carries the temperature after them
             v = (f[j] << 8) | f[j + 1]
             out[k] = v - ((v & 0x8000) << 1)
-            j += 2
-            k += 1
+            v = (f[j + 2] << 8) | f[j + 3]
+            out[k + 1] = v - ((v & 0x8000) << 1)
+            v = (f[j + 4] << 8) | f[j + 5]
+            out[k + 2] = v - ((v & 0x8000) << 1)
+            j += frame
+            k += 3
         return n

@@ -1,5 +1,6 @@
 # The simulated board a job describes: clock, I2C bus with the IMU model,
-# flash, settings and the firmware's own IMU driver on top.
+# flash, settings and the firmware's own IMU driver on top. The IMU model
+# is the one for the chip the board description names.
 #
 # A job (JSON, written by the host) names the firmware folder, the sample
 # stream, the virtual flash folder, the board description and the settings.
@@ -36,11 +37,9 @@ class Rig:
 
 def make_chip(board, clock, stream, stream_rate_hz):
     """The register-level model of the board's IMU, fed from `stream`."""
-    from mpu6050_model import MPU6050Model
+    from imu_models import model_class
 
-    if board["imu"] != "mpu6050":
-        raise ValueError("no model of the %s" % board["imu"])
-    return MPU6050Model(clock, stream, stream_rate_hz)
+    return model_class(board["imu"])(clock, stream, stream_rate_hz)
 
 
 def serve(run):

@@ -71,13 +71,16 @@ _clock = PacedClock(_JOB["speed"])
 sys.atexit(_clock.save)
 
 
-def BoardClock():
-    """The one clock of this virtual board (a class on a real board; here its single instance)."""
-    return _clock
+def epoch():
+    return _clock.epoch()
 
 
-def set_clock(epoch):
-    _clock.rtc = [epoch, _clock.us]
+def hold_watchdog(watchdog):
+    """The virtual board has no watchdog to hold."""
+
+
+def set_clock(local_epoch):
+    _clock.rtc = [local_epoch, _clock.us]
     _clock.save()
 
 
@@ -86,7 +89,7 @@ def clip_id():
 
 
 def build(desc, s):
-    """(imu, clock, motor, watchdog) of the virtual board, fed from the trace."""
+    """(imu, clock, motor, watchdog, board io) of the virtual board, fed from the trace."""
     from imu import open_imu
 
     bus = VirtualI2C()
@@ -94,4 +97,4 @@ def build(desc, s):
     bus.attach(desc["imu_addr"], chip)
     _clock.trace_over = chip.finished
     imu = open_imu(desc["imu"], bus, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
-    return imu, _clock, VirtualMotor(_clock), None
+    return imu, _clock, VirtualMotor(_clock), None, None

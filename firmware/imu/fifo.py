@@ -1,0 +1,89 @@
+# What the FIFO drivers share: the error they raise, register access through
+# preallocated buffers, one memoryview per burst length, and naming the chip
+# that answers when it is not the one the board description promised.
+
+from micropython import const
+
+_MAX_POLLS = const(1000)
+
+# WHO_AM_I register -> {value: chip}, for every family this firmware knows.
+KNOWN = (
+    (0x75, {0x68: "MPU-6050", 0x70: "MPU-6500", 0x19: "MPU-6886", 0x71: "MPU-9250"}),
+    (0x0F, {0x6C: "LSM6DSOX", 0x69: "LSM6DS3", 0x6A: "LSM6DSL", 0x6B: "LSM6DSR"}),
+    (0x00, {0x05: "QMI8658"}),
+)
+
+
+class IMUError(OSError):
+    pass
+
+
+def identify(i2c, addr):
+    """What answers at `addr`, found by each family's WHO_AM_I register, as words for an error."""
+    b = bytearray(1)
+    for reg, chips in KNOWN:
+        try:
+            i2c.readfrom_mem_into(addr, reg, b)
+        except OSError:
+            return "no chip answering"
+        if b[0] in chips:
+            return "%s (WHO_AM_I 0x%02x)" % (chips[b[0]], b[0])
+    return "an unknown chip"
+
+
+class FifoDriver:
+    CHIP = "?"
+    WHO_AM_I_REG = 0
+    WHO_AM_I = 0
+    FRAME = 6  # FIFO bytes per accelerometer sample
+    FIFO_SAMPLES = 0  # accelerometer samples the FIFO holds
+
+    def __init__(self, i2c, addr, max_batch):
+        self.i2c = i2c
+        self.addr = addr
+        self.max_batch = max_batch
+        self.overflows = 0
+        self._b1 = bytearray(1)
+        self._b2 = bytearray(2)
+        self._fifo = bytearray(self.FRAME * max_batch)
+        mv = memoryview(self._fifo)
+        # One view per burst length, made once: a read allocates nothing.
+        self._views = [mv[: self.FRAME * k] for k in range(1, max_batch + 1)]
+
+    def fifo_ms(self):
+        """How long the FIFO takes to fill at the output data rate, ms."""
+        return self.FIFO_SAMPLES * 1000 // self.rate_hz
+
+    def _read_reg(self, reg):
+        self.i2c.readfrom_mem_into(self.addr, reg, self._b1)
+        return self._b1[0]
+
+    def _write_reg(self, reg, value):
+        self._b1[0] = value
+        self.i2c.writeto_mem(self.addr, reg, self._b1)
+
+    def _check_chip(self):
+        if self._read_reg(self.WHO_AM_I_REG) != self.WHO_AM_I:
+            raise IMUError("expected %s (WHO_AM_I 0x%02x) at 0x%02x, found %s"
+                           % (self.CHIP, self.WHO_AM_I, self.addr, identify(self.i2c, self.addr)))
+
+    def _wait(self, reg, mask, value, what):
+        """Poll `reg` until its `mask` bits read `value`; a chip busy resetting may NACK meanwhile."""
+        tries = _MAX_POLLS
+        while True:
+            try:
+                if self._read_reg(reg) & mask == value:
+                    return
+            except OSError:
+                pass
+            tries -= 1
+            if not tries:
+                raise IMUError("%s did not %s" % (self.CHIP, what))
+
+
+def at_or_above(rates, rate_hz):
+    """Index of the first of the ascending `rates` at or above `rate_hz` (the last if none)."""
+    i = 0
+    while i < len(rates) - 1 and rates[i] < rate_hz:
+        i += 1
+    return i

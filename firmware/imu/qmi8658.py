@@ -1,0 +1,105 @@
+# QST QMI8658 accelerometer driver, FIFO based.
+#
+# Register names follow the QMI8658A datasheet rev. A. The accelerometer
+# runs alone (CTRL7 aEN), so its output data rates are the nominal ones;
+# the FIFO (stream mode, 128 samples) holds 6-byte little-endian samples.
+# FIFO_SMPL_CNT and FIFO_STATUS[1:0] count 2-byte words. Reading takes the
+# CTRL9 handshake: command CTRL_CMD_REQ_FIFO, wait for STATUSINT.CmdDone,
+# acknowledge with CTRL_CMD_ACK, burst-read FIFO_DATA, then clear
+# FIFO_CTRL.FIFO_RD_MODE. An overflow (oldest samples overwritten) is
+# handled by resetting the FIFO (CTRL_CMD_RST_FIFO) and counting it.
+
+from micropython import const
+
+from imu.fifo import FifoDriver, at_or_above
+
+_WHO_AM_I = const(0x00)
+_CTRL1 = const(0x02)
+_CTRL2 = const(0x03)
+_CTRL7 = const(0x08)
+_CTRL9 = const(0x0A)
+_FIFO_CTRL = const(0x14)
+_FIFO_SMPL_CNT = const(0x15)
+_FIFO_DATA = const(0x17)
+_STATUSINT = const(0x2D)
+_RESET = const(0x60)
+
+_RESET_VALUE = const(0xB0)
+_ADDR_AI = const(0x40)  # CTRL1: register address auto-increment
+_A_EN = const(0x01)  # CTRL7
+_FIFO_SIZE_128 = const(0x0C)  # FIFO_CTRL FIFO_SIZE[3:2]
+_FIFO_MODE_STREAM = const(0x02)  # FIFO_CTRL FIFO_MODE[1:0]
+_FIFO_OVFLOW = const(0x20)  # FIFO_STATUS
+_CMD_DONE = const(0x80)  # STATUSINT
+_CTRL_CMD_ACK = const(0x00)
+_CTRL_CMD_RST_FIFO = const(0x04)
+_CTRL_CMD_REQ_FIFO = const(0x05)
+
+RATES = (125, 250, 500, 1000)  # accelerometer-only aODR codes 6, 5, 4, 3
+_FS = {2: 0, 4: 1, 8: 2, 16: 3}  # aFS[2:0]
+
+
+def output_rate(rate_hz):
+    return RATES[at_or_above(RATES, rate_hz)]
+
+
+class QMI8658(FifoDriver):
+    CHIP = "QMI8658"
+    WHO_AM_I_REG = _WHO_AM_I
+    WHO_AM_I = 0x05
+    FIFO_SAMPLES = 128
+    rate_for = staticmethod(output_rate)
+
+    def __init__(self, i2c, addr=0x6B, rate_hz=50, range_g=4, max_batch=32):
+        super().__init__(i2c, addr, max_batch)
+        i = at_or_above(RATES, rate_hz)
+        self.rate_hz = RATES[i]
+        self._odr = 6 - i
+        self._fs = _FS[range_g]
+        self.lsb_per_g = 16384 * 2 // range_g
+        self.init()
+
+    def init(self):
+        """Check the chip, reset it and start filling the FIFO."""
+        self._check_chip()
+        self._write_reg(_RESET, _RESET_VALUE)
+        self._wait(_WHO_AM_I, 0xFF, self.WHO_AM_I, "come out of reset")
+        self._write_reg(_CTRL1, _ADDR_AI)  # little-endian, auto-increment
+        self._write_reg(_CTRL2, (self._fs << 4) | self._odr)
+        self._write_reg(_CTRL7, _A_EN)  # accelerometer only
+        self._write_reg(_FIFO_CTRL, _FIFO_SIZE_128 | _FIFO_MODE_STREAM)
+        self.reset_fifo()
+
+    def _command(self, cmd):
+        """The CTRL9 handshake: issue `cmd`, wait until done, acknowledge."""
+        self._write_reg(_CTRL9, cmd)
+        self._wait(_STATUSINT, _CMD_DONE, _CMD_DONE, "finish a CTRL9 command")
+        self._write_reg(_CTRL9, _CTRL_CMD_ACK)
+
+    def reset_fifo(self):
+        self._command(_CTRL_CMD_RST_FIFO)
+
+    def read(self, out):
+        """Move up to max_batch samples from the FIFO into `out` (x, y, z counts); how many."""
+        b2 = self._b2
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_SMPL_CNT, b2)  # FIFO_SMPL_CNT, FIFO_STATUS
+        if b2[1] & _FIFO_OVFLOW:
+            self.reset_fifo()
+            self.overflows += 1
+            return 0
+        n = (((b2[1] & 0x03) << 8) | b2[0]) // 3
+        if n > self.max_batch:
+            n = self.max_batch
+        if n == 0:
+            return 0
+        self._command(_CTRL_CMD_REQ_FIFO)
+        f = self._fifo
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_DATA, self._views[n - 1])
+        self._write_reg(_FIFO_CTRL, _FIFO_SIZE_128 | _FIFO_MODE_STREAM)  # FIFO_RD_MODE off
+        j = 0
+        end = n * 6
+        while j < end:
+            v = f[j] | (f[j + 1] << 8)
+            out[j >> 1] = v - ((v & 0x8000) << 1)
+            j += 2
+        return n

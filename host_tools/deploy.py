@@ -1,0 +1,149 @@
+"""`stepclip deploy`: compile the firmware for a board, copy it over USB and check it runs.
+
+The plan is a list of steps, each one command line: mpy-cross for every
+firmware module (-march for the board's MCU), then mpremote to copy the
+compiled modules, main.py and the board description, write default
+settings only where the clip has none (the wearer's learned upright
+direction and settings survive a redeploy), set the clock, read the
+firmware version back, and restart. `--dry-run` prints the plan.
+"""
+
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from host_tools import boards
+from simulator import project
+
+BUILD = project.ROOT / "build" / "deploy"
+ENTRY = "main.py"  # stays source: the port runs main.py at boot
+
+SETTINGS_IF_ABSENT = """\
+import settings
+from storage import Storage
+st = Storage("{root}")
+if st.read_json(settings.FILENAME) is None:
+    settings.save(st, settings.defaults())
+    print("settings: defaults written")
+else:
+    print("settings: kept")
+"""
+
+MAKE_DIRS = 'import os\ntry:\n    os.mkdir("imu")\nexcept OSError:\n    pass\n'
+
+
+class DeployError(Exception):
+    pass
+
+
+def _tool(name):
+    return str(Path(sys.executable).with_name(name))
+
+
+def modules():
+    """Firmware files to compile, relative to firmware/."""
+    return sorted(p.relative_to(project.FIRMWARE) for p in project.FIRMWARE.rglob("*.py") if p.name != ENTRY)
+
+
+def local_version():
+    project.use_firmware()
+    import version
+
+    return version.VERSION
+
+
+def _stale_sources(mods):
+    """A device script removing .py copies that would shadow the .mpy modules."""
+    names = json.dumps([str(m) for m in mods])
+    return f"import os\nfor n in {names}:\n    try:\n        os.remove(n)\n    except OSError:\n        pass\n"
+
+
+def plan(board_name, port=None, epoch=None):
+    """The steps of a deploy: (what, argv) pairs."""
+    desc = boards.load(board_name)
+    out = BUILD / board_name
+    mods = modules()
+    steps = []
+    for m in mods:
+        target = out / m.with_suffix(".mpy")
+        steps.append((f"compile {m} for {desc['mcu']}",
+                      [_tool("mpy-cross"), f"-march={desc['arch']}", "-o", str(target), str(project.FIRMWARE / m)]))
+    remote = [_tool("mpremote"), "connect", port or "auto"]
+    copy = list(remote) + ["exec", MAKE_DIRS, "+", "exec", _stale_sources(mods)]
+    for m in mods:
+        copy += ["+", "fs", "cp", str(out / m.with_suffix(".mpy")), ":" + str(m.with_suffix(".mpy"))]
+    copy += ["+", "fs", "cp", str(project.FIRMWARE / ENTRY), ":" + ENTRY,
+             "+", "fs", "cp", str(out / "board.json"), ":board.json"]
+    steps.append((f"copy {len(mods)} modules, {ENTRY} and board.json", copy))
+    steps.append(("write default settings only where the clip has none", remote + ["exec", SETTINGS_IF_ABSENT.format(root="/")]))
+    epoch = local_epoch() if epoch is None else epoch
+    steps.append(("set the clock to the host's local time",
+                  remote + ["exec", f"import hardware\nhardware.set_clock({epoch})"]))
+    steps.append((f"verify: the clip reports firmware {local_version()}",
+                  remote + ["exec", "import json, version, hardware\n"
+                                    'print(json.dumps({"version": version.VERSION, "clip": hardware.clip_id()}))']))
+    steps.append(("restart into the firmware", remote + ["soft-reset"]))
+    return desc, steps
+
+
+def local_epoch():
+    """Local wall-clock time as seconds since 1970, the clip's convention."""
+    t = time.time()
+    return int(t + time.localtime(t).tm_gmtoff)
+
+
+def format_plan(steps):
+    lines = []
+    for i, (what, argv) in enumerate(steps, 1):
+        lines.append(f"{i:2d}. {what}")
+        lines.append("    " + shlex.join(argv))
+    return "\n".join(lines)
+
+
+def compile_firmware(desc, steps):
+    """Run the compile steps and write the board description beside the modules."""
+    out = BUILD / desc["name"]
+    for what, argv in steps:
+        if argv[0].endswith("mpy-cross"):
+            Path(argv[argv.index("-o") + 1]).parent.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(argv, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise DeployError(f"{what}: {(proc.stderr or proc.stdout).strip().splitlines()[-1]}")
+    (out / "board.json").write_text(json.dumps(desc, indent=1) + "\n")
+    return out
+
+
+def _device(what, argv):
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = (proc.stderr or proc.stdout).strip().splitlines() or ["no answer"]
+        raise DeployError(f"{what}: {last[-1]}")
+    return proc.stdout
+
+
+def run(board_name, port=None, dry_run=False, echo=print):
+    desc, steps = plan(board_name, port)
+    if dry_run:
+        echo(f"deploy plan for {desc['title']} ({desc['mcu']}, mpy-cross -march={desc['arch']}):")
+        echo(format_plan(steps))
+        return 0
+    compile_firmware(desc, steps)
+    echo(f"compiled {len(modules())} modules for {desc['arch']} into {BUILD / desc['name']}")
+    want = local_version()
+    for what, argv in steps:
+        if argv[0].endswith("mpy-cross"):
+            continue
+        answer = _device(what, argv).strip()
+        if what.startswith("verify"):
+            try:
+                found = json.loads(answer.splitlines()[-1])
+            except (ValueError, IndexError):
+                raise DeployError(f"the clip did not report its firmware version ({answer[-60:]!r})") from None
+            if found.get("version") != want:
+                raise DeployError(f"the clip reports firmware {found.get('version')!r}, expected {want}")
+            answer = f"clip {found.get('clip')}, firmware {want}"
+        echo(f"done: {what}" + (f" ({answer})" if answer and not what.startswith("copy") else ""))
+    return 0

@@ -1,0 +1,128 @@
+# What the register-level IMU models share: sampling a trace stream in
+# virtual time, quantising it to the chip's counts, and a FIFO of bytes.
+#
+# The stream is int32 frames, ax ay az in 1/262144 g and gx gy gz in
+# 1/2096 deg/s (16 times the finest resolution of each chip modelled),
+# already at the output data rate; models quantise them to the configured
+# range. Sample k appears at (k + 1) / rate on the virtual clock. A model
+# subclass says when it is awake, what rate it is set to, and what one
+# sample does to its registers and FIFO (`_sample`).
+
+from array import array
+
+_CHUNK = 512  # frames read from the stream at a time
+_EXTRA_BITS = 4  # the stream is 16 times finer than the finest LSB, so rounding happens once
+
+
+def counts(value, fs_sel):
+    """A stream value as the chip's counts at full-scale index `fs_sel` (0: finest): rounded, saturating."""
+    shift = fs_sel + _EXTRA_BITS
+    c = (value + (1 << (shift - 1))) >> shift
+    if c > 32767:
+        return 32767
+    if c < -32768:
+        return -32768
+    return c
+
+
+class ByteFifo:
+    """A chip's FIFO: a ring of bytes; what to do when full is the model's business."""
+
+    def __init__(self, size):
+        self.size = size
+        self._buf = bytearray(size)
+        self.clear()
+
+    def clear(self):
+        self._r = 0
+        self.count = 0
+
+    def drop(self, n):
+        """Forget the `n` oldest bytes."""
+        self._r = (self._r + n) % self.size
+        self.count -= n
+
+    def put(self, b):
+        self._buf[(self._r + self.count) % self.size] = b & 0xFF
+        self.count += 1
+
+    def take_into(self, buf, start, n):
+        """Move up to `n` bytes into buf[start:]; how many there were."""
+        take = n if n <= self.count else self.count
+        src = self._buf
+        r = self._r
+        i = 0
+        while i < take:
+            buf[start + i] = src[r]
+            r = (r + 1) % self.size
+            i += 1
+        self._r = r
+        self.count -= take
+        return take
+
+
+class StreamSensor:
+    NAME = "?"
+
+    def __init__(self, clock, stream_path, stream_rate_hz):
+        self._clock = clock
+        self._stream = open(stream_path, "rb")
+        self.stream_rate_hz = stream_rate_hz
+        self._chunk = array("i", bytes(4 * 6 * _CHUNK))
+        self._chunk_n = 0  # frames in the chunk
+        self._chunk_i = 0  # next frame in the chunk
+        self.exhausted = False  # every frame of the stream has been sampled
+        self.produced = 0  # samples the sensor has taken since power-on
+
+    def close(self):
+        self._stream.close()
+
+    # what a chip model provides
+    def awake(self):
+        raise NotImplementedError
+
+    def output_rate(self):
+        raise NotImplementedError
+
+    def _sample(self, chunk, f):
+        """Take stream frame chunk[f:f + 6] as the chip's next sample."""
+        raise NotImplementedError
+
+    def fifo_count(self):
+        raise NotImplementedError
+
+    def _next_frame(self):
+        """Index of the next stream frame in the chunk, or -1 at the end."""
+        if self._chunk_i >= self._chunk_n:
+            n = self._stream.readinto(self._chunk)
+            self._chunk_n = (n or 0) // 24
+            self._chunk_i = 0
+            if self._chunk_n == 0:
+                self.exhausted = True
+                return -1
+        i = self._chunk_i
+        self._chunk_i = i + 1
+        return i * 6
+
+    def _advance(self):
+        """Sample the trace up to now; asleep, the chip lets the world go by unseen."""
+        due = self._clock.ticks_us() * self.stream_rate_hz // 1000000
+        if due <= self.produced or self.exhausted:
+            return
+        awake = self.awake()
+        if awake and self.output_rate() != self.stream_rate_hz:
+            raise ValueError("trace prepared at %d Hz, %s set to %d Hz"
+                             % (self.stream_rate_hz, self.NAME, self.output_rate()))
+        chunk = self._chunk
+        while self.produced < due:
+            f = self._next_frame()
+            if f < 0:
+                return
+            self.produced += 1
+            if awake:
+                self._sample(chunk, f)
+
+    def finished(self):
+        """True once the whole trace has been sampled and the FIFO drained."""
+        self._advance()
+        return self.exhausted and self.fifo_count() == 0
