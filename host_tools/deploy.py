@@ -24,7 +24,7 @@ ENTRY = "main.py"  # stays source: the port runs main.py at boot
 SETTINGS_IF_ABSENT = """\
 import settings
 from storage import Storage
-st = Storage("{root}")
+st = Storage()
 if st.read_json(settings.FILENAME) is None:
     settings.save(st, settings.defaults())
     print("settings: defaults written")
@@ -78,14 +78,14 @@ def plan(board_name, port=None, epoch=None):
     copy += ["+", "fs", "cp", str(project.FIRMWARE / ENTRY), ":" + ENTRY,
              "+", "fs", "cp", str(out / "board.json"), ":board.json"]
     steps.append((f"copy {len(mods)} modules, {ENTRY} and board.json", copy))
-    steps.append(("write default settings only where the clip has none", remote + ["exec", SETTINGS_IF_ABSENT.format(root="/")]))
+    steps.append(("write default settings only where the clip has none", remote + ["exec", SETTINGS_IF_ABSENT]))
     epoch = local_epoch() if epoch is None else epoch
     steps.append(("set the clock to the host's local time",
                   remote + ["exec", f"import hardware\nhardware.set_clock({epoch})"]))
     steps.append((f"verify: the clip reports firmware {local_version()}",
                   remote + ["exec", "import json, version, hardware\n"
                                     'print(json.dumps({"version": version.VERSION, "clip": hardware.clip_id()}))']))
-    steps.append(("restart into the firmware", remote + ["soft-reset"]))
+    steps.append(("restart into the firmware", remote + ["reset"]))
     return desc, steps
 
 

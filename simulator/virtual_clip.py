@@ -9,7 +9,8 @@ on its path. This supervisor bridges that pty to a loopback TCP port
 A soft reset ends a unix-port interpreter, so when it exits the supervisor
 does what a board does: prints `MPY: soft reboot` and starts it again,
 running main.py from the flash, or straight into the raw REPL when the
-client was in raw mode (as `mpremote` is when it soft-resets).
+client was in raw mode (as `mpremote` is when it soft-resets). A hard
+reset (`mpremote reset`, machine.reset()) always restarts into main.py.
 """
 
 import errno
@@ -110,7 +111,8 @@ class VirtualClip:
         attrs[1] &= ~termios.ONLCR  # the firmware's line ends go out as written
         attrs[3] &= ~(termios.ECHO | termios.ICANON)  # ISIG stays: Ctrl-C is SIGINT, as a board's interrupt
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
-        env = dict(os.environ, STEPCLIP_VCLIP=str(self.state / "job.json"), STEPCLIP_VCLIP_MAIN="1" if run_main else "0")
+        env = dict(os.environ, STEPCLIP_VCLIP=str(self.state / "job.json"), STEPCLIP_VCLIP_MAIN="1" if run_main else "0",
+                   STEPCLIP_VCLIP_RESET=str(self.state / "hard_reset"))
         cmd = [replay.micropython_command(), "-X", f"heapsize={_HEAP}", "-i", str(VCLIP / "boot.py")]
         self.child = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=self.flash, env=env,
                                       start_new_session=True, preexec_fn=_take_terminal)
@@ -123,9 +125,18 @@ class VirtualClip:
         self._raw = not run_main
 
     def _reboot(self):
-        """The interpreter ended (a soft reset): start it again, as a board reboots."""
+        """The interpreter ended: start it again, as a board reboots.
+
+        A soft reset (Ctrl-D) keeps the REPL mode the host was in; a hard
+        reset (machine.reset()) always boots into main.py.
+        """
         os.close(self._child_fd)
         self.child.wait()
+        marker = self.state / "hard_reset"
+        if marker.exists():
+            marker.unlink()
+            self._spawn(run_main=True)
+            return
         self._send(SOFT_REBOOT)
         self._spawn(run_main=not self._raw)
 

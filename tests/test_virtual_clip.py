@@ -75,3 +75,23 @@ def test_friendly_soft_reset_runs_main_again(walked):
 
 def test_the_pty_is_a_port_too(walked):
     assert identity(walked.pty, "resume")["id"].startswith("vclip-")
+
+
+def test_deploy_to_the_virtual_clip_boots_the_compiled_firmware(virtual_clip, tmp_path):
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    learned = {"upright_mg": [10, -990, 120], "inactive_s": 2400}
+    (flash / "settings.json").write_text(json.dumps(learned))  # a clip that has been worn: a redeploy keeps this
+    clip = virtual_clip(flash, WALK, speed="1")
+    r = subprocess.run([sys.executable, "-m", "host_tools.cli", "deploy", "--board", "pico_mpu6050", "--port",
+                        clip.url], capture_output=True, text=True, timeout=120, cwd=project.ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "settings: kept" in r.stdout and "firmware 0.1.0" in r.stdout
+    names = {p.name for p in flash.iterdir()}
+    assert {"clip.mpy", "steps.mpy", "clipapi.mpy", "main.py", "board.json"} <= names
+    assert not {"clip.py", "steps.py"} & names  # no source left to shadow the compiled modules
+    stored = json.loads((flash / "settings.json").read_text())
+    assert stored["upright_mg"] == learned["upright_mg"] and stored["inactive_s"] == 2400
+    ident = identity(clip.url, "resume")
+    assert ident["clock"] > 0 and ident["firmware"] == "0.1.0"
+    assert ident["session"] == 2  # the reset booted main.py from the compiled modules
