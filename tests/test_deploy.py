@@ -83,7 +83,8 @@ print(json.dumps([version.VERSION, imu.lsm6dsox.__file__, clip.__file__]))
 def test_default_settings_are_written_only_where_none_exist(run_mp, tmp_path):
     flash = tmp_path / "flash"
     flash.mkdir()
-    script = deploy.SETTINGS_IF_ABSENT.format(root=str(flash))
+    # on the clip the current folder is the flash root
+    script = f"import os\nos.chdir({str(flash)!r})\n" + deploy.SETTINGS_IF_ABSENT
     first = run_mp(script + "print('\"x\"')")
     stored = json.loads((flash / "settings.json").read_text())
     assert stored["upright_mg"] == [0, 0, 0]
