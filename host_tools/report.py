@@ -2,7 +2,10 @@
 
 import base64
 import html
+import multiprocessing
+import os
 import webbrowser
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from host_tools import charts, db, days as daysmod
@@ -49,15 +52,26 @@ def text(by_clip, goal):
 
 
 def pictures(by_clip, goal, out):
-    """Write every picture into `out`; {clip: {"steps": path, "bouts": path, "days": [(day, path)]}}."""
+    """Write every picture into `out`; {clip: {"steps": path, "bouts": path, "days": [(day, path)]}}.
+
+    The day timelines, one per clip and day, are drawn on every core.
+    """
     out.mkdir(parents=True, exist_ok=True)
     made = {}
+    timelines = []
     for clip, days in by_clip.items():
         made[clip] = {
             "steps": charts.steps_per_day(days, goal, out / f"steps_{clip}.png"),
             "bouts": charts.sitting_bouts(days, out / f"sitting_bouts_{clip}.png"),
-            "days": [(d, charts.timeline(d, out / f"timeline_{clip}_{d.date}.png")) for d in days],
+            "days": [(d, out / f"timeline_{clip}_{d.date}.png") for d in days],
         }
+        timelines += made[clip]["days"]
+    if len(timelines) > 2:
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork")) as pool:
+            list(pool.map(charts.timeline, *zip(*timelines)))
+    else:
+        for d, path in timelines:
+            charts.timeline(d, path)
     return made
 
 

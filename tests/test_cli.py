@@ -57,7 +57,7 @@ def test_bench_prints_the_figures():
     assert set(figures["sim_realtime_factor"]) == {"micropython", "cpython"}
     # a month of minutes: within the log's 8-byte budget, and every one of them synced
     assert figures["log_bytes_per_minute"] <= 8 and figures["log_kib_30_days"] <= 350
-    assert figures["sync_minutes"] >= 30 * 1440 and figures["sync_30_days_s"] > 0
+    assert figures["sync_minutes"] >= 30 * 1440 and figures["sync_30_days_s"] > 0 and figures["report_30_days_s"] > 0
     assert set(figures["power"]) == set(project.board_names())
     assert all(p["ma"] > 0 and p["days"] > 0 for p in figures["power"].values())
     assert any("mAh" in line for line in figures["power_assumptions"])
