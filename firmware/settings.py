@@ -20,8 +20,9 @@ SCHEMA = {
     "step_start_run": (4, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
     # posture
-    "sit_tilt_deg": (18, 5, 60, "tilt from upright above which the wearer sits"),
-    "lie_tilt_deg": (60, 30, 89, "tilt from upright above which the wearer lies"),
+    "sit_tilt_deg": (13, 3, 60, "tilt from upright above which the wearer sits"),
+    "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),
+    "posture_margin_deg": (1, 0, 10, "hysteresis: a tilt threshold is crossed by this much either way"),
     "posture_hold_s": (3, 1, 30, "seconds a new posture must last before it is reported"),
     "walk_hold_s": (2, 1, 10, "seconds after the last step that still count as walking"),
     "still_mg": (12, 1, 200, "motion per second below which the clip is still, mg"),

@@ -134,15 +134,25 @@ def confusion(pairs):
 
 
 def agreement(pairs):
-    """Percent of seconds in the right group: sedentary vs upright, and lying."""
-    upright = [GROUP.get(st) == GROUP[lab] for lab, st in pairs if GROUP[lab] != "lying"]
-    lying = [st == "lying" for lab, st in pairs if GROUP[lab] == "lying"]
+    """Percent of seconds in the right group: sedentary vs upright, and lying.
+
+    The main figures cover the seconds in which the clip knew its wearer's
+    upright direction; a recording without any walking never teaches it (the
+    clip says `unknown`). `strict` counts those seconds as wrong too.
+    """
 
     def pct(hits):
         return round(100.0 * sum(hits) / len(hits), 2) if hits else None
 
-    return {"sedentary_vs_upright": pct(upright), "lying": pct(lying),
-            "seconds": {"sedentary_vs_upright": len(upright), "lying": len(lying)}}
+    def figures(scored):
+        upright = [GROUP.get(st) == GROUP[lab] for lab, st in scored if GROUP[lab] != "lying"]
+        lying = [st == "lying" for lab, st in scored if GROUP[lab] == "lying"]
+        return {"sedentary_vs_upright": pct(upright), "lying": pct(lying)}, (len(upright), len(lying))
+
+    main, (n_upright, n_lying) = figures([p for p in pairs if p[1] != "unknown"])
+    strict, _ = figures(pairs)
+    return {**main, "seconds": {"sedentary_vs_upright": n_upright, "lying": n_lying},
+            "uncalibrated_seconds": sum(1 for p in pairs if p[1] == "unknown"), "strict": strict}
 
 
 def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
@@ -170,7 +180,10 @@ def text(report):
     lines.append("")
     for key, name in (("sedentary_vs_upright", "sedentary vs upright"), ("lying", "lying")):
         value = "no seconds" if a[key] is None else f"{a[key]:.2f} %"
-        lines.append(f"{name + ':':<22}{value:>10}  ({a['seconds'][key]} s)")
+        strict = a["strict"][key]
+        lines.append(f"{name + ':':<22}{value:>10}  ({a['seconds'][key]} s calibrated; "
+                     f"{'-' if strict is None else f'{strict:.2f} %'} counting uncalibrated seconds as wrong)")
+    lines.append(f"uncalibrated (no walk yet, clip says unknown): {a['uncalibrated_seconds']} s")
     worst = sorted((f for f in report["per_file"] if f["sedentary_vs_upright"] is not None),
                    key=lambda f: f["sedentary_vs_upright"])[:5]
     if worst:
@@ -180,10 +193,10 @@ def text(report):
 
 
 def failures(report, min_pct):
-    """The agreements below `min_pct`, as words."""
+    """The agreements (on calibrated seconds) below `min_pct`, as words."""
     out = []
     for key, value in report["agreement"].items():
-        if key != "seconds" and value is not None and value < min_pct:
+        if key in ("sedentary_vs_upright", "lying") and value is not None and value < min_pct:
             out.append(f"{key.replace('_', ' ')} {value:.2f} % < {min_pct:g} %")
     return out
 
