@@ -21,6 +21,7 @@ from minutelog import MinuteLog
 from motor import Vibrator
 from posture import NAMES, Posture
 from steps import StepCounter
+from tap import TapDetector
 
 class Clip:
     def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None):
@@ -32,6 +33,7 @@ class Clip:
         self.events = events  # optional: posture(t, name) and nudge(t) callbacks
         self.steps = StepCounter(imu.rate_hz, imu.lsb_per_g, s)
         self.posture = Posture(s)
+        self.taps = TapDetector(imu.rate_hz, imu.lsb_per_g, s)
         self.coach = Coach(s)
         self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
         self.log = MinuteLog(storage, s)
@@ -56,14 +58,20 @@ class Clip:
         self._minute_snoozes = 0
 
     def process(self, n):
-        """Run `n` samples from `buf` through the step counter (and posture once a second)."""
+        """Run `n` samples from `buf` through the step counter and the tap detector (and posture once a second)."""
         buf = self.buf
         steps = self.steps
+        taps = self.taps
         left = self._left
         j = 0
         end = 3 * n
         while j < end:
-            steps.update(buf[j], buf[j + 1], buf[j + 2])
+            x = buf[j]
+            y = buf[j + 1]
+            z = buf[j + 2]
+            steps.update(x, y, z)
+            if taps.update(x, y, z):
+                self.snooze()
             j += 3
             left -= 1
             if left == 0:
