@@ -70,7 +70,7 @@ class Clip:
             y = buf[j + 1]
             z = buf[j + 2]
             steps.update(x, y, z)
-            if taps.update(x, y, z):
+            if taps.update(x, y, z) and not steps.walking():
                 self.snooze()
             j += 3
             left -= 1

@@ -1,8 +1,10 @@
 # Inactivity coach: pure logic, advanced once a second.
 #
 # A nudge comes when the wearer has gone `inactive_s` without a walking
-# break (at least `break_s` of walking, pauses of up to `break_gap_s`
-# included), and again every `renudge_s` while they stay inactive. Sitting and standing still both count as inactive.
+# break, and again every `renudge_s` while they stay inactive. A break is a
+# walk of at least `break_s`, from its first walking second to its last:
+# pauses of up to `break_gap_s` (a door, a traffic light, or seconds the
+# step counter missed) do not end it. Sitting and standing still both count as inactive.
 # Lying and off-body pause the timer and never get a nudge; a long rest
 # (`rest_reset_s`) restarts it. No nudge during quiet hours.
 
@@ -45,8 +47,9 @@ class Coach:
         """Advance one second in posture `state`; True when a nudge is due now."""
         if state == WALKING:
             self._rest = 0
+            # a walk lasts from its first walking second to its last, pauses included
+            self._walk = self._walk + self._gap + 1 if self._walk else 1
             self._gap = 0
-            self._walk += 1
             if self._walk >= self._break_s:
                 self._restart()
             else:
@@ -56,6 +59,7 @@ class Coach:
             self._gap += 1
             if self._gap > self._gap_s:
                 self._walk = 0
+                self._gap = 0
         if state == LYING or state == OFF_BODY:
             self._rest += 1
             if self._rest >= self._rest_reset_s:

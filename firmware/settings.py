@@ -38,10 +38,10 @@ SCHEMA = {
     "snooze_s": (900, 60, 7200, "how long a snooze postpones the next nudge, s"),
     "quiet_start_min": (1320, 0, 1439, "quiet hours start, minutes after midnight"),
     "quiet_end_min": (420, 0, 1439, "quiet hours end, minutes after midnight"),
-    "tap_mg": (700, 200, 8000, "jump of acceleration between two samples that is a knock on the clip, mg"),
+    "tap_mg": (1000, 200, 8000, "jump of acceleration between two samples that is a knock on the clip, mg"),
     "tap_gap_min_ms": (80, 20, 1000, "shortest time between the two knocks of a double tap, ms"),
-    "tap_gap_max_ms": (600, 100, 2000, "longest time between the two knocks of a double tap, ms"),
-    "tap_quiet_ms": (300, 50, 2000, "quiet needed before and after a double tap, ms"),
+    "tap_gap_max_ms": (500, 100, 2000, "longest time between the two knocks of a double tap, ms"),
+    "tap_quiet_ms": (1000, 50, 3000, "quiet needed before and after a double tap, ms"),
     "nudge_pattern_ms": ((200, 200, 200, 200, 200), 10, 2000, "motor on/off durations, ms"),
     # flash log
     "log_block_min": (16, 1, 60, "minutes per log block: at most this much is lost at a power cut"),

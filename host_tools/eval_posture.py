@@ -122,7 +122,7 @@ def score_recording(path, runtime="micropython", overrides=None):
     n = total - first
     truth = truth_per_second(trace.t, labels, first - offset, n)
     second_pass = states[first:]
-    pairs = [(lab, st) for lab, st in zip(truth, second_pass) if lab]
+    pairs = [(str(lab), st) for lab, st in zip(truth, second_pass) if lab]
     return {"file": str(path), "pairs": pairs, "states": second_pass}
 
 
