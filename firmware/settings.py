@@ -20,7 +20,7 @@ SCHEMA = {
     "step_start_run": (4, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
     # posture
-    "sit_tilt_deg": (13, 3, 60, "tilt from upright above which the wearer sits"),
+    "sit_tilt_deg": (15, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),
     "posture_margin_deg": (1, 0, 10, "hysteresis: a tilt threshold is crossed by this much either way"),
     "posture_hold_s": (3, 1, 30, "seconds a new posture must last before it is reported"),

@@ -6,6 +6,8 @@ may come while walking or lying. Without the shared recordings the segments
 are generated (simulator/tracegen.py), so these run everywhere.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
@@ -64,10 +66,18 @@ NAMED = {
 }
 
 
+@pytest.fixture(scope="module")
+def named_runs():
+    """Every named scenario replayed on MicroPython, two at a time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = {name: pool.submit(play, schedule) for name, (schedule, _) in NAMED.items()}
+        return {name: run.result() for name, run in runs.items()}
+
+
 @pytest.mark.parametrize("name", NAMED)
-def test_named_scenario(name):
-    schedule, expected = NAMED[name]
-    sc, result, due = play(schedule)
+def test_named_scenario(name, named_runs):
+    _, expected = NAMED[name]
+    sc, result, due = named_runs[name]
     assert [round(d / M) for d in due] == [round(e / M) for e in expected]
     check_nudges(sc, result, due)
     if name.startswith("double tap"):
