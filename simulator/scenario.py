@@ -63,7 +63,7 @@ def check(schedule):
         raise ValueError("a schedule needs at least one activity of some length")
 
 
-def due_nudges(schedule, s):
+def due_nudges(schedule, s, start_minute=-1):
     """Seconds from the start at which the coach's rules (settings `s`) call for a nudge.
 
     The rules, as the issue states them: inactive time (sitting or standing)
@@ -71,7 +71,8 @@ def due_nudges(schedule, s):
     inactive); lying pauses it and a rest of `rest_reset_s` restarts it; a
     nudge is due after `inactive_s`, then every `renudge_s`; a double tap
     postpones the next one by `snooze_s`. Nudges due while walking or lying
-    wait for the end of it.
+    wait for the end of it, and those due in quiet hours for their end, when
+    the clock is set (`start_minute`: minute of the day at the start).
     """
     acts, taps = timeline(schedule)
     out = []
@@ -94,10 +95,18 @@ def due_nudges(schedule, s):
             continue
         rest = 0
         inactive += 1
-        if inactive >= due:
+        if inactive >= due and not _quiet(s, start_minute, t):
             out.append(t)
             due = inactive + s["renudge_s"]
     return out
+
+
+def _quiet(s, start_minute, t):
+    if start_minute < 0:
+        return False
+    minute = (start_minute + t // 60) % 1440
+    a, b = s["quiet_start_min"], s["quiet_end_min"]
+    return a <= minute < b if a <= b else minute >= a or minute < b
 
 
 def timeline(schedule):

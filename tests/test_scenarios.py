@@ -18,11 +18,11 @@ DETECT_S = 10  # a walk or a lying down is recognised within this long of its st
 M = 60
 
 
-def play(schedule, seed=0, overrides=None, runtime="micropython"):
+def play(schedule, seed=0, overrides=None, runtime="micropython", start_minute=-1):
     sc = scenario.build(schedule, seed=seed)
     settings = {**sc.overrides, **(overrides or {})}
-    result = replay.replay(sc.trace, runtime=runtime, overrides=settings)
-    return sc, result, scenario.due_nudges(schedule, replay.resolve_settings(settings))
+    result = replay.replay(sc.trace, runtime=runtime, overrides=settings, start_minute=start_minute)
+    return sc, result, scenario.due_nudges(schedule, replay.resolve_settings(settings), start_minute)
 
 
 def check_nudges(sc, result, due):
@@ -66,11 +66,19 @@ NAMED = {
 }
 
 
+QUIET = {  # start of the trace (clock set) -> nudges due in 65 min of sitting
+    "from 21:20: at 21:50, none at 22:20": (21 * 60 + 20, [30 * M]),
+    "from 06:20: the one due at 06:50 comes at 07:00": (6 * 60 + 20, [40 * M]),
+}
+
+
 @pytest.fixture(scope="module")
 def named_runs():
     """Every named scenario replayed on MicroPython, two at a time."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = {name: pool.submit(play, schedule) for name, (schedule, _) in NAMED.items()}
+        runs.update({name: pool.submit(play, [("sit", 65 * M)], start_minute=start)
+                     for name, (start, _) in QUIET.items()})
         return {name: run.result() for name, run in runs.items()}
 
 
@@ -83,6 +91,14 @@ def test_named_scenario(name, named_runs):
     if name.startswith("double tap"):
         assert sum(m["snoozes"] for m in result["minutes"]) == 1
         assert not [n for n in result["nudges"] if n < 35 * M]  # nothing at 30:00
+
+
+@pytest.mark.parametrize("name", QUIET)
+def test_quiet_hours_once_the_clock_is_set(name, named_runs):
+    _, expected = QUIET[name]
+    sc, result, due = named_runs[name]
+    assert due == expected
+    check_nudges(sc, result, due)
 
 
 # Hypothesis draws day-like schedules on a coach scaled down five-fold, so
