@@ -110,6 +110,13 @@ def states_per_second(posture_changes, seconds):
 
 def score_recording(path, runtime="micropython", overrides=None):
     """Replay one recording twice; its scored seconds as (truth, state) pairs and every second-pass state."""
+    try:
+        return _score(path, runtime, overrides)
+    except (tracemod.TraceError, replay.SimError, OSError, ValueError) as e:
+        raise EvalError(str(e)) from None  # a plain exception crosses back from a worker process
+
+
+def _score(path, runtime, overrides):
     trace = tracemod.load(path)
     labels = load_labels(path)
     if len(labels) != len(trace.t):

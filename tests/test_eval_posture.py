@@ -69,12 +69,15 @@ def test_min_agreement_fails_the_command_with_one_line(labelled_dir):
     assert "sedentary vs upright" in out.stdout  # the figures are still printed
 
 
-def test_missing_folder_is_one_clear_error(tmp_path):
+def test_bad_input_is_one_clear_error(tmp_path):
     out = cli("sim", "eval", "posture", str(tmp_path / "nope"))
     assert out.returncode == 1 and "no such folder" in out.stderr and "Traceback" not in out.stderr
     (tmp_path / "plain.csv").write_text("t,ax,ay,az\n0,0,0,1\n0.02,0,0,1\n")
     out = cli("sim", "eval", "posture", str(tmp_path))
     assert out.returncode == 1 and "no labelled recordings" in out.stderr
+    (tmp_path / "bad.csv").write_text("t,ax,ay,az,label\n0,0,0,1,sitting\n0.02,0,zz,1,sitting\n")
+    out = cli("sim", "eval", "posture", str(tmp_path))  # the error crosses back from a worker process
+    assert out.returncode == 1 and "bad.csv:3: ay is not a number" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_both_runtimes_agree_second_by_second(labelled_dir, datasets):
