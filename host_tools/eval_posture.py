@@ -39,27 +39,10 @@ def recordings(folder):
         with open(index, newline="") as f:
             files = [folder / row["file"] for row in csv.DictReader(f) if row.get("file")]
     else:
-        files = [p for p in sorted(folder.rglob("*.csv")) if "label" in _header(p)]
+        files = [p for p in sorted(folder.rglob("*.csv")) if "label" in tracemod.header(p)]
     if not files:
         raise EvalError(f"{folder}: no labelled recordings (CSV with t,ax,ay,az,label)")
     return files
-
-
-def _header(path):
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        return [h.strip().lower() for h in next(csv.reader(f), [])]
-
-
-def load_labels(path):
-    """The `label` column of a recording, one string per sample."""
-    header = _header(path)
-    if "label" not in header:
-        raise EvalError(f"{path}: no label column")
-    col = header.index("label")
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = csv.reader(f)
-        next(rows)
-        return np.array([row[col].strip() if len(row) > col else "" for row in rows if row])
 
 
 def doubled(trace):
@@ -118,7 +101,7 @@ def score_recording(path, runtime="micropython", overrides=None):
 
 def _score(path, runtime, overrides):
     trace = tracemod.load(path)
-    labels = load_labels(path)
+    labels = tracemod.load_labels(path)
     if len(labels) != len(trace.t):
         raise EvalError(f"{path}: {len(labels)} labels for {len(trace.t)} samples")
     twice, offset = doubled(trace)

@@ -205,12 +205,10 @@ class _Source:
     """Segments of one labelled recording by posture, and its transitions by kind."""
 
     def __init__(self, path):
-        from host_tools.eval_posture import load_labels
-
         self.trace = tracemod.load(path)
         self.rate = self.trace.rate_hz
         acc = self.trace.acc
-        labels = load_labels(path)
+        labels = tracemod.load_labels(path)
         walking = labels == "walking"
         up = acc[walking].mean(axis=0)
         self.up = up / np.linalg.norm(up)
