@@ -67,7 +67,8 @@ class Coach:
             return False
         self._rest = 0
         self.inactive += 1
-        if self.inactive < self._due or self.quiet(minute_of_day):
+        # nor during a pause within a walk, which may yet turn out to be a break
+        if self.inactive < self._due or self._walk or self.quiet(minute_of_day):
             return False
         self._due = self.inactive + self._renudge_s
         self.nudges += 1

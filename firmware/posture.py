@@ -2,8 +2,8 @@
 #
 # The clip learns the wearer's upright direction by itself: the mean
 # gravity direction while walking is upright by definition, and every walk
-# keeps refining it. Sitting shows as the pelvis tilting away from that direction, lying as the trunk
-# near horizontal. Thresholds have a margin (hysteresis) and a new state
+# keeps refining it. Sitting shows as the pelvis tilting away from that
+# direction, lying as the trunk near horizontal. Thresholds have a margin (hysteresis) and a new state
 # must hold for `posture_hold_s` seconds, so the state does not flicker.
 
 import math
@@ -65,10 +65,13 @@ class Posture:
         self._sy0 = self._uy
         self._sz0 = self._uz
         self.dirty = False  # the upright direction changed and wants saving
+        self._refine = s["upright_refine_shift"]
         self._learn_n = 0
-        self._lx = 0
+        self._lx = 0  # the sum of the first walks, then the refining mean with `_refine` extra bits
         self._ly = 0
         self._lz = 0
+        if self.calibrated:
+            self._start_refining()
         self._still_n = 0
         self._sx = 0
         self._sy = 0
@@ -140,15 +143,27 @@ class Posture:
                 self._ux = self._lx // n
                 self._uy = self._ly // n
                 self._uz = self._lz // n
+                self._start_refining()
                 self.calibrated = True
                 self.dirty = True
             return
         # keep refining: an exponential mean over walking seconds, which also
-        # outgrows a calibration spoiled by a few seconds taken for walking
-        self._ux += (gx - self._ux) >> 8
-        self._uy += (gy - self._uy) >> 8
-        self._uz += (gz - self._uz) >> 8
+        # outgrows a calibration spoiled by a few seconds taken for walking.
+        # The mean is kept with `_refine` extra bits, so small differences count.
+        k = self._refine
+        self._lx += gx - (self._lx >> k)
+        self._ly += gy - (self._ly >> k)
+        self._lz += gz - (self._lz >> k)
+        self._ux = self._lx >> k
+        self._uy = self._ly >> k
+        self._uz = self._lz >> k
         self._check_moved()
+
+    def _start_refining(self):
+        k = self._refine
+        self._lx = self._ux << k
+        self._ly = self._uy << k
+        self._lz = self._uz << k
 
     def _check_moved(self):
         if cos1024(self._sx0, self._sy0, self._sz0, self._ux, self._uy, self._uz) < self._cos_moved:

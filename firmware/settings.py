@@ -20,7 +20,7 @@ SCHEMA = {
     "step_start_run": (4, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
     # posture
-    "sit_tilt_deg": (15, 3, 60, "tilt from upright above which the wearer sits"),
+    "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),
     "posture_margin_deg": (1, 0, 10, "hysteresis: a tilt threshold is crossed by this much either way"),
     "posture_hold_s": (3, 1, 30, "seconds a new posture must last before it is reported"),
@@ -28,6 +28,7 @@ SCHEMA = {
     "still_mg": (12, 1, 200, "motion per second below which the clip is still, mg"),
     "off_body_s": (300, 60, 3600, "still seconds after which the clip is off the body"),
     "upright_learn_s": (20, 5, 600, "walking seconds needed to learn the upright direction"),
+    "upright_refine_shift": (8, 2, 12, "walks refine upright with a time constant of 2**this walking seconds"),
     "upright_mg": ((0, 0, 0), -2000, 2000, "learned upright direction, mg (0,0,0: not yet)"),
     # inactivity coach
     "inactive_s": (1800, 60, 14400, "inactive time before a nudge, s"),
