@@ -1,12 +1,13 @@
 # Inactivity coach: pure logic, advanced once a second.
 #
 # A nudge comes when the wearer has gone `inactive_s` without a walking
-# break, and again every `renudge_s` while they stay inactive. A break is a
-# walk of at least `break_s`, from its first walking second to its last:
-# pauses of up to `break_gap_s` (a door, a traffic light, or seconds the
-# step counter missed) do not end it. Sitting and standing still both count as inactive.
-# Lying and off-body pause the timer and never get a nudge; a long rest
-# (`rest_reset_s`) restarts it. No nudge during quiet hours.
+# break, and again every `renudge_s` while they stay inactive. Sitting and
+# standing still both count as inactive. A break is a walk of at least
+# `break_s`, from its first walking second to its last: pauses of up to
+# `break_gap_s` (a door, a traffic light, or seconds the step counter
+# missed) do not end it. Lying and off-body pause the timer and never get a
+# nudge; a long rest (`rest_reset_s`) restarts it. No nudge during quiet
+# hours, nor in a pause within a walk.
 
 from posture import LYING, OFF_BODY, WALKING
 
