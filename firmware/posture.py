@@ -85,6 +85,8 @@ class Posture:
         gx = g[0]
         gy = g[1]
         gz = g[2]
+        if walking and self.calibrated and cos1024(gx, gy, gz, self._ux, self._uy, self._uz) <= self._cos_lie_in:
+            walking = False  # nobody walks lying down: that was rolling over in bed
         if walking:
             self._learn(gx, gy, gz)
             self._still_n = 0

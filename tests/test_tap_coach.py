@@ -117,3 +117,9 @@ def test_walks_refine_upright_even_by_a_few_degrees():
     ux, uy, uz = p.upright_mg()
     off = math.degrees(math.acos((ux * g[0] + uy * g[1] + uz * g[2]) / math.hypot(ux, uy, uz) / math.hypot(*g)))
     assert off < 0.5
+
+
+def test_rolling_over_in_bed_is_not_walking():
+    p = Posture(dict(S, upright_mg=(0, 0, 1000)))
+    assert [p.second([1024, 0, 0], True, 200) for _ in range(5)][-1] == LYING
+    assert [p.second(tilted(1024, 10), True, 200) for _ in range(2)][-1] == WALKING
