@@ -22,6 +22,7 @@ from minutelog import MinuteLog
 from motor import Vibrator
 from posture import NAMES, Posture
 from steps import StepCounter
+from tap import TapDetector
 
 class Clip:
     def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None):
@@ -34,6 +35,7 @@ class Clip:
         self.events = events  # optional: posture(t, name) and nudge(t) callbacks
         self.steps = StepCounter(imu.rate_hz, imu.lsb_per_g, s)
         self.posture = Posture(s)
+        self.taps = TapDetector(imu.rate_hz, imu.lsb_per_g, s)
         self.coach = Coach(s)
         self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
         self.log = MinuteLog(storage, s)
@@ -60,9 +62,10 @@ class Clip:
         self._minute_snoozes = 0
 
     def process(self, n):
-        """Run `n` samples from `buf` through the step counter (and posture once a second)."""
+        """Run `n` samples from `buf` through the step counter and the tap detector (and posture once a second)."""
         buf = self.buf
         steps = self.steps
+        taps = self.taps
         left = self._left
         j = 0
         end = 3 * n
@@ -73,7 +76,12 @@ class Clip:
                 stop = end
             left -= (stop - j) // 3
             while j < stop:
-                steps.update(buf[j], buf[j + 1], buf[j + 2])
+                x = buf[j]
+                y = buf[j + 1]
+                z = buf[j + 2]
+                steps.update(x, y, z)
+                if taps.update(x, y, z) and not steps.walking():
+                    self.snooze()
                 j += 3
             if left == 0:
                 left = self._rate

@@ -1,10 +1,13 @@
 # Inactivity coach: pure logic, advanced once a second.
 #
 # A nudge comes when the wearer has gone `inactive_s` without a walking
-# break (at least `break_s` of walking), and again every `renudge_s` while
-# they stay inactive. Sitting and standing still both count as inactive.
-# Lying and off-body pause the timer and never get a nudge; a long rest
-# (`rest_reset_s`) restarts it. No nudge during quiet hours.
+# break, and again every `renudge_s` while they stay inactive. Sitting and
+# standing still both count as inactive. A break is a walk of at least
+# `break_s`, from its first walking second to its last: pauses of up to
+# `break_gap_s` (a door, a traffic light, or seconds the step counter
+# missed) do not end it. Lying and off-body pause the timer and never get a
+# nudge; a long rest (`rest_reset_s`) restarts it. No nudge during quiet
+# hours, nor in a pause within a walk.
 
 from posture import LYING, OFF_BODY, WALKING
 
@@ -14,13 +17,15 @@ class Coach:
         self._inactive_s = s["inactive_s"]
         self._renudge_s = s["renudge_s"]
         self._break_s = s["break_s"]
+        self._gap_s = s["break_gap_s"]
         self._rest_reset_s = s["rest_reset_s"]
         self._snooze_s = s["snooze_s"]
         self._quiet_start = s["quiet_start_min"]
         self._quiet_end = s["quiet_end_min"]
         self.inactive = 0  # seconds without a walking break
         self._due = self._inactive_s
-        self._walk = 0
+        self._walk = 0  # seconds of the walk going on
+        self._gap = 0  # seconds since the last walking second
         self._rest = 0
         self.nudges = 0
         self.snoozes = 0
@@ -43,13 +48,19 @@ class Coach:
         """Advance one second in posture `state`; True when a nudge is due now."""
         if state == WALKING:
             self._rest = 0
-            self._walk += 1
+            # a walk lasts from its first walking second to its last, pauses included
+            self._walk = self._walk + self._gap + 1 if self._walk else 1
+            self._gap = 0
             if self._walk >= self._break_s:
                 self._restart()
             else:
                 self.inactive += 1
             return False
-        self._walk = 0
+        if self._walk:  # a pause at a door or a light does not end a walk
+            self._gap += 1
+            if self._gap > self._gap_s:
+                self._walk = 0
+                self._gap = 0
         if state == LYING or state == OFF_BODY:
             self._rest += 1
             if self._rest >= self._rest_reset_s:
@@ -57,7 +68,8 @@ class Coach:
             return False
         self._rest = 0
         self.inactive += 1
-        if self.inactive < self._due or self.quiet(minute_of_day):
+        # nor during a pause within a walk, which may yet turn out to be a break
+        if self.inactive < self._due or self._walk or self.quiet(minute_of_day):
             return False
         self._due = self.inactive + self._renudge_s
         self.nudges += 1

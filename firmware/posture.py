@@ -1,10 +1,10 @@
 # Posture from the belt: pure logic, decided once a second.
 #
 # The clip learns the wearer's upright direction by itself: the mean
-# gravity direction while walking is upright by definition. Sitting shows
-# as the pelvis tilting away from upright, lying as the trunk near
-# horizontal. A new state must hold for `posture_hold_s` seconds before it
-# is reported, so the state does not flicker.
+# gravity direction while walking is upright by definition, and every walk
+# keeps refining it. Sitting shows as the pelvis tilting away from that
+# direction, lying as the trunk near horizontal. Thresholds have a margin (hysteresis) and a new state
+# must hold for `posture_hold_s` seconds, so the state does not flicker.
 
 import math
 
@@ -44,8 +44,13 @@ def _cos1024(deg):
 
 class Posture:
     def __init__(self, s):
-        self._cos_sit = _cos1024(s["sit_tilt_deg"])
-        self._cos_lie = _cos1024(s["lie_tilt_deg"])
+        margin = s["posture_margin_deg"]
+        sit = s["sit_tilt_deg"]
+        lie = s["lie_tilt_deg"]
+        self._cos_sit_in = _cos1024(sit + margin)  # standing -> sitting beyond this tilt
+        self._cos_sit_out = _cos1024(sit - margin)  # sitting -> standing within this tilt
+        self._cos_lie_in = _cos1024(lie + margin)
+        self._cos_lie_out = _cos1024(lie - margin)
         self._cos_moved = _cos1024(5)
         self._hold = s["posture_hold_s"]
         self._still_mg = s["still_mg"]
@@ -56,12 +61,17 @@ class Posture:
         self._ux = u[0] * 1024 // 1000
         self._uy = u[1] * 1024 // 1000
         self._uz = u[2] * 1024 // 1000
-        self._saved = (self._ux, self._uy, self._uz)
+        self._sx0 = self._ux  # the direction last saved
+        self._sy0 = self._uy
+        self._sz0 = self._uz
         self.dirty = False  # the upright direction changed and wants saving
+        self._refine = s["upright_refine_shift"]
         self._learn_n = 0
-        self._lx = 0
+        self._lx = 0  # the sum of the first walks, then the refining mean with `_refine` extra bits
         self._ly = 0
         self._lz = 0
+        if self.calibrated:
+            self._start_refining()
         self._still_n = 0
         self._sx = 0
         self._sy = 0
@@ -75,6 +85,8 @@ class Posture:
         gx = g[0]
         gy = g[1]
         gz = g[2]
+        if walking and self.calibrated and cos1024(gx, gy, gz, self._ux, self._uy, self._uz) <= self._cos_lie_in:
+            walking = False  # nobody walks lying down: that was rolling over in bed
         if walking:
             self._learn(gx, gy, gz)
             self._still_n = 0
@@ -105,11 +117,12 @@ class Posture:
 
     def _tilt_state(self, gx, gy, gz):
         cos = cos1024(gx, gy, gz, self._ux, self._uy, self._uz)
-        if cos >= self._cos_sit:
-            return STANDING
-        if cos > self._cos_lie:
-            return SITTING
-        return LYING
+        state = self.state
+        lying = cos <= (self._cos_lie_out if state == LYING else self._cos_lie_in)
+        if lying:
+            return LYING
+        sitting = cos <= (self._cos_sit_out if state == SITTING or state == LYING else self._cos_sit_in)
+        return SITTING if sitting else STANDING
 
     def _track_still(self, gx, gy, gz, motion_mg):
         if (motion_mg <= self._still_mg and abs(gx - self._sx) <= _STILL_AXIS
@@ -132,19 +145,36 @@ class Posture:
                 self._ux = self._lx // n
                 self._uy = self._ly // n
                 self._uz = self._lz // n
+                self._start_refining()
                 self.calibrated = True
                 self.dirty = True
             return
-        # keep refining: an exponential mean over walking seconds
-        self._ux += (gx - self._ux) >> 6
-        self._uy += (gy - self._uy) >> 6
-        self._uz += (gz - self._uz) >> 6
-        sx, sy, sz = self._saved
-        if cos1024(sx, sy, sz, self._ux, self._uy, self._uz) < self._cos_moved:
+        # keep refining: an exponential mean over walking seconds, which also
+        # outgrows a calibration spoiled by a few seconds taken for walking.
+        # The mean is kept with `_refine` extra bits, so small differences count.
+        k = self._refine
+        self._lx += gx - (self._lx >> k)
+        self._ly += gy - (self._ly >> k)
+        self._lz += gz - (self._lz >> k)
+        self._ux = self._lx >> k
+        self._uy = self._ly >> k
+        self._uz = self._lz >> k
+        self._check_moved()
+
+    def _start_refining(self):
+        k = self._refine
+        self._lx = self._ux << k
+        self._ly = self._uy << k
+        self._lz = self._uz << k
+
+    def _check_moved(self):
+        if cos1024(self._sx0, self._sy0, self._sz0, self._ux, self._uy, self._uz) < self._cos_moved:
             self.dirty = True
 
     def upright_mg(self):
         """The learned upright direction in mg, for the settings file."""
-        self._saved = (self._ux, self._uy, self._uz)
+        self._sx0 = self._ux
+        self._sy0 = self._uy
+        self._sz0 = self._uz
         self.dirty = False
         return (self._ux * 1000 // 1024, self._uy * 1000 // 1024, self._uz * 1000 // 1024)

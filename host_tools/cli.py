@@ -9,13 +9,14 @@ import json
 import sys
 
 from host_tools import __version__
-from simulator.project import DEFAULT_BOARD
+from simulator.project import DEFAULT_BOARD, datasets_dir
 
 EPILOG = """examples:
   stepclip demo                                  replay a generated working day
   stepclip sim replay walk.csv                   count steps in a recording
   stepclip sim replay walk.csv --json --runtime cpython --set step_threshold_mg=60
   stepclip sim generate day day.csv --seed 3     write a synthetic working day
+  stepclip sim eval posture --min-agreement 95   score posture against the shared recordings
   stepclip bench --json                          per-sample cost and simulator speed
   stepclip virtual-clip --port 7000 --speed 60   a clip in software, for mpremote and sync
   stepclip sync --port socket://127.0.0.1:7000   pull its new minutes into the database
@@ -65,6 +66,15 @@ def cmd_generate(args):
     if args.kind == "walk":
         argv += ["--cadence", str(args.cadence)]
     return tracegen.main(argv)
+
+
+def cmd_eval_posture(args):
+    from host_tools import eval_posture
+
+    try:
+        eval_posture.run(args.dir, args.runtime, args.json, args.min_agreement, _parse_set(args.set))
+    except eval_posture.EvalError as e:
+        raise UserError(str(e)) from None
 
 
 def cmd_bench(args):
@@ -201,6 +211,20 @@ def build_parser():
     g.add_argument("--seconds", type=float, default=120.0, help="length, for kinds other than day")
     g.add_argument("--cadence", type=float, default=110.0, help="steps per minute, for walk")
     g.set_defaults(func=cmd_generate)
+
+    ev = sim.add_parser("eval", help="score the firmware against labelled recordings").add_subparsers(
+        dest="eval_command", metavar="WHAT", required=True)
+    e = ev.add_parser("posture", help="per-second posture agreement with labelled waist recordings",
+                      description="Replay each labelled recording twice through the firmware and score the second "
+                                  "pass, second by second: a confusion matrix and the agreement of sedentary "
+                                  "(sitting) vs upright (standing, walking), and of lying.")
+    e.add_argument("dir", nargs="?", default=str(datasets_dir() / "posture"),
+                   help="folder of labelled recordings (default: the shared posture recordings)")
+    e.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
+    e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    e.add_argument("--min-agreement", type=float, metavar="PCT", help="exit 1 when an agreement is below PCT")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=cmd_eval_posture)
 
     b = sub.add_parser("bench", help="measure per-sample cost, allocation, simulator speed; estimate battery life")
     b.add_argument("--json", action="store_true", help="print one line of JSON")

@@ -82,6 +82,24 @@ def load(path):
     return Trace(str(path), t, values[:, 1:4], gyro)
 
 
+def header(path):
+    """The column names of a CSV file, lower case."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        return [h.strip().lower() for h in next(csv.reader(f), [])]
+
+
+def load_labels(path):
+    """The `label` column of a labelled recording, one string per sample."""
+    names = header(path)
+    if "label" not in names:
+        raise TraceError(path, 1, "no label column")
+    col = names.index("label")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = csv.reader(f)
+        next(rows)
+        return np.array([row[col].strip() if len(row) > col else "" for row in rows if row])
+
+
 def _columns(path, header_row):
     header = [h.strip().lower() for h in header_row]
     missing = [c for c in REQUIRED if c not in header]

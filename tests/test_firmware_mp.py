@@ -4,9 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from simulator import project, replay, trace as tracemod, tracegen
+from simulator import project, replay, scenario, trace as tracemod, tracegen
 
 FIRMWARE_FILES = sorted(project.FIRMWARE.rglob("*.py"))
 
@@ -40,15 +41,17 @@ def test_every_firmware_module_imports_on_micropython(run_mp):
 
 @pytest.fixture
 def walking_stream(tmp_path):
-    """A prepared job whose stream holds 4 min of walking and sitting at 50 Hz."""
+    """A prepared job whose stream holds 4 min of walking and sitting at 50 Hz, with a double tap."""
     g = tracegen.generate([("walk", 120), ("sit", 120)], rate_hz=50, seed=3)
+    scenario.add_double_tap(g.acc, 50, 200.0, np.random.default_rng(3))
     return replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), tmp_path)
 
 
 def test_per_sample_path_allocates_nothing_under_heap_lock(run_mp, walking_stream):
     """12,000 samples through the FIFO driver and Clip.process with the heap locked.
 
-    Posture and the coach run once a second inside process(), so they are
+    Posture and the coach run once a second inside process(), and the tap
+    detector (with the snooze it triggers) on every sample, so they are
     covered too; only the minute write to flash happens outside.
     """
     job = walking_stream
@@ -109,9 +112,11 @@ def test_per_sample_path_allocates_nothing_under_heap_lock(run_mp, walking_strea
 
         total, failures = go()
         print(json.dumps({{"samples": total, "failures": failures, "seconds": clip.seconds,
-                          "steps": clip.steps.total, "state": clip.posture.state}}))
+                          "steps": clip.steps.total, "state": clip.posture.state,
+                          "snoozes": clip.coach.snoozes}}))
     """)
     assert out["failures"] == 0
     assert out["samples"] >= 12000
     assert out["seconds"] == 240  # posture and coach ran every second under the lock
     assert out["steps"] > 150  # it really walked: two minutes of steps were counted
+    assert out["snoozes"] == 1  # the double tap was seen, and snoozed the coach under the lock

@@ -38,9 +38,10 @@ def run(job):
     rig.chip.close()
     minutes = []
     for block in MinuteLog(rig.storage, rig.settings).blocks_after(0):
-        for k, (steps, secs, nudges, _snoozes) in enumerate(block.records):
+        for k, (steps, secs, nudges, snoozes) in enumerate(block.records):
             posture = NAMES[secs.index(max(secs))]
-            minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges})
+            minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
+                            "snoozes": snoozes})
     return {
         "steps": clip.steps.total,
         "samples": clip.samples,
