@@ -19,6 +19,7 @@ SCHEMA = {
     "step_max_interval_ms": (1500, 500, 3000, "longest time between two steps of one walk, ms"),
     "step_start_run": (4, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
+    "step_adapt_pct": (40, 0, 90, "hysteresis as a share of the last step's swing, %"),
     # posture
     "sit_tilt_deg": (18, 5, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (60, 30, 89, "tilt from upright above which the wearer lies"),

@@ -16,6 +16,7 @@ EPILOG = """examples:
   stepclip sim replay walk.csv                   count steps in a recording
   stepclip sim replay walk.csv --json --runtime cpython --set step_threshold_mg=60
   stepclip sim generate day day.csv --seed 3     write a synthetic working day
+  stepclip sim eval steps --max-error 2          step counts against recordings with a true count
   stepclip bench --json                          per-sample cost and simulator speed
 """
 
@@ -71,6 +72,18 @@ def cmd_generate(args):
     return tracegen.main(argv)
 
 
+def cmd_eval_steps(args):
+    from simulator import evaluate_steps
+
+    result = evaluate_steps.evaluate(args.dir, runtime=args.runtime, board_name=args.board,
+                                     overrides=_parse_set(args.set))
+    print(json.dumps(result) if args.json else evaluate_steps.text(result))
+    if args.max_error is not None:
+        reason = evaluate_steps.belt_error_above(result, args.max_error)
+        if reason:
+            raise UserError(reason)
+
+
 def cmd_bench(args):
     from host_tools import bench
 
@@ -116,6 +129,22 @@ def build_parser():
     g.add_argument("--seconds", type=float, default=120.0, help="length, for kinds other than day")
     g.add_argument("--cadence", type=float, default=110.0, help="steps per minute, for walk")
     g.set_defaults(func=cmd_generate)
+
+    ev = sim.add_parser("eval", help="evaluate the firmware against recordings with ground truth").add_subparsers(
+        dest="eval_command", metavar="WHAT", required=True)
+    e = ev.add_parser("steps", help="step counts against the true counts of a folder of recordings",
+                      description="Count the steps of every recording listed in DIR/index.csv with the firmware and "
+                                  "compare with the true counts: per file, per position and activity, at belt level, "
+                                  "and false steps per 10 minutes where the truth is 0.")
+    e.add_argument("dir", nargs="?", help="folder with index.csv (default: ../shared/datasets/steps)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--max-error", type=float, metavar="PCT",
+                   help="exit 1 when the belt-level absolute error rate is above PCT")
+    e.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython",
+                   help="interpreter that runs the step counter (default: micropython)")
+    e.add_argument("--board", default=DEFAULT_BOARD, help=f"board description from boards/ (default: {DEFAULT_BOARD})")
+    e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    e.set_defaults(func=cmd_eval_steps)
 
     b = sub.add_parser("bench", help="measure per-sample cost, allocation and simulator speed")
     b.add_argument("--json", action="store_true", help="print one line of JSON")
