@@ -3,12 +3,15 @@
 # Mount-independent: gravity is tracked by a slow low-pass filter on each
 # axis, and steps are read from the acceleration along that gravity
 # direction, whatever way round the clip is worn.
-# A step is one swing of the smoothed vertical acceleration above +h and
-# back below -h, where the hysteresis h follows the wearer: a share of the
-# swings of the last steps, never less than a floor. As good pedometers
-# do, counting starts only after a run of `step_start_run` steps at a
-# regular rhythm, and then credits the whole run, so that isolated jolts,
-# taps and bumps never count.
+# The vertical acceleration is smoothed by two moving averages of
+# `step_smooth_ms` (a triangle window: one clean swing per step, the
+# heel-strike ripple gone). A step is one swing above +threshold/2 and back
+# below -threshold/2, timed where it rises. A bump that comes too early for
+# the rhythm is a second bump of the same step and is ignored; steps are
+# compared with the step before last, the same foot's, so that an uneven
+# gait is still regular. As good pedometers do, counting starts only after
+# a run of `step_start_run` regular steps, and then credits the whole run,
+# so that isolated jolts, taps and bumps never count.
 
 from array import array
 
@@ -31,10 +34,6 @@ class StepCounter:
         self._gy = 0
         self._gz = 0
         self._primed = False
-        self._mode = s.get("step_mode", 0)
-        self._j = s.get("step_hp", 0)
-        self._lp = 0
-        self._m = 0
         w = rate_hz * s["step_smooth_ms"] // 1000
         self._w = w if w > 0 else 1
         self._ring = array("i", bytes(4 * self._w))
@@ -42,11 +41,8 @@ class StepCounter:
         self._pos = 0
         self._sum = 0
         self._sum2 = 0
-        self._floor = s["step_threshold_mg"] * _ONE_G * self._w // 2000
-        self._pct = s["step_adapt_pct"]
-        self._h = self._floor
-        self._top = 0
-        self._bottom = 0
+        # hysteresis, half the swing, in the scale of the twice-summed signal (w * w samples)
+        self._h = s["step_threshold_mg"] * _ONE_G * self._w * self._w // 2000
         self._up = False
         self._at = 0
         self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
@@ -70,7 +66,6 @@ class StepCounter:
             self._gx = x << k
             self._gy = y << k
             self._gz = z << k
-            self._m = (x * x + y * y + z * z) >> 11 << k
             self._primed = True
         gx = self._gx
         gx += x - (gx >> k)
@@ -86,57 +81,38 @@ class StepCounter:
         gz >>= k
         v = ((x - gx) * gx + (y - gy) * gy + (z - gz) * gz) >> 10
         self.motion += v if v > 0 else -v
-        if self._mode:
-            m = (x * x + y * y + z * z) >> 11
-            mm = self._m
-            mm += m - (mm >> k)
-            self._m = mm
-            v = m - (mm >> k)
         pos = self._pos
         ring = self._ring
         total = self._sum + v - ring[pos]
         self._sum = total
         ring[pos] = v
         ring = self._ring2
-        total2 = self._sum2 + total - ring[pos]
-        self._sum2 = total2
+        smooth = self._sum2 + total - ring[pos]
+        self._sum2 = smooth
         ring[pos] = total
-        total = total2 // self._w
-        j = self._j
-        if j:
-            lp = self._lp
-            lp += total - (lp >> j)
-            self._lp = lp
-            total -= lp >> j
         pos += 1
         self._pos = 0 if pos == self._w else pos
         if self._since <= self._max_n:
             self._since += 1
-        elif self._h != self._floor:
-            self._h = self._floor  # the walk ended: start afresh from the floor
         if self._up:
-            if total > self._top:
-                self._top = total
-            elif total < -self._h:
+            if smooth < -self._h:
                 self._up = False
                 self._step()
-                self._bottom = total
-        elif total < self._bottom:
-            self._bottom = total
-        elif total > self._h:
+        elif smooth > self._h:
             self._up = True
-            self._top = total
-            self._at = self._since
+            since = self._since
+            self._at = since
+            if since > self._max_n:
+                self._since = 0  # after a pause the next step is timed from this one's rise
 
     def _step(self):
-        since = self._at  # steps are timed at their peak
+        since = self._at  # steps are timed where they rise, the steepest and steadiest point
         if since < self._min_n:
             return
-        h = (self._top - self._bottom) * self._pct // 200
-        self._h = h if h > self._floor else self._floor
         run = self.run
-        if since > self._max_n:
-            run = 0
+        if since > self._max_n or self._since > self._max_n:
+            run = 0  # the first step after a pause, or a swing too slow for a step
+            since = 0
         elif run >= 2:
             # compared with the last step of the same foot, so that a limp is regular too
             ref = self._last2 if run >= 3 else self._last
