@@ -117,10 +117,11 @@ class StepCounter:
             # compared with the last step of the same foot, so that a limp is regular too
             ref = self._last2 if run >= 3 else self._last
             short = self._last if self._last < ref else ref
-            if since * 100 < short * (100 - self._reg):
-                return  # too early for this rhythm: a second bump of the same step
-            if run < self._start and since * 100 > ref * (100 + self._reg):
-                run = 0  # not regular yet: this step may start a run
+            if run < self._start:
+                if since * 100 < short * (100 - self._reg) or since * 100 > ref * (100 + self._reg):
+                    run = 0  # not regular yet: this step may start a run
+            elif since * 100 < short * (100 - self._reg):
+                return  # too early for the rhythm of a walk: a second bump of the same step
         self.run = run + 1
         self._last2 = self._last
         self._last = since

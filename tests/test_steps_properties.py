@@ -100,7 +100,7 @@ def test_car_and_bus_vibration_give_no_steps(seed, rate):
 
 
 @pytest.mark.xfail(strict=True, reason="known gap: some rides still make a run of 4 regular bumps")
-@pytest.mark.parametrize("seed, rate", [(7, 25), (648, 25), (18282, 50)])
+@pytest.mark.parametrize("seed, rate", [(18282, 50)])
 def test_known_rides_that_still_count_steps(seed, rate):
     assert ride_steps(seed, rate) == 0
 
