@@ -11,7 +11,9 @@
 # compared with the step before last, the same foot's, so that an uneven
 # gait is still regular. As good pedometers do, counting starts only after
 # a run of `step_start_run` regular steps, and then credits the whole run,
-# so that isolated jolts, taps and bumps never count.
+# so that isolated jolts, taps and bumps never count. The swings just before
+# that run which fit its rhythm (the first, hesitant steps of a walk, whose
+# intervals are not regular yet) are credited with it.
 
 from array import array
 
@@ -52,6 +54,9 @@ class StepCounter:
         self._last2 = 0
         self._reg = s["step_regularity_pct"]
         self._start = s["step_start_run"]
+        self._nh = 2 * self._start + 1
+        self._iv = array("i", bytes(4 * self._nh))
+        self._ivp = 0
         self.run = 0
         self.total = 0
         self.motion = 0  # sum of |vertical acceleration| since take_motion(), 1/1024 g
@@ -123,14 +128,51 @@ class StepCounter:
             elif since * 100 < short * (100 - self._reg):
                 return  # too early for the rhythm of a walk: a second bump of the same step
         self.run = run + 1
+        p = self._ivp + 1
+        if p == self._nh:
+            p = 0
+        self._ivp = p
+        self._iv[p] = since
         self._last2 = self._last
         self._last = since
         self._since -= since
         run = self.run
         if run == self._start:
-            self.total += run
+            self.total += run + self._backfill()
         elif run > self._start:
             self.total += 1
+
+    def _backfill(self):
+        """Swings just before a starting run that fit its rhythm: the first steps of a walk."""
+        if self._start < 2:
+            return 0  # no run to take a rhythm from
+        iv = self._iv
+        nh = self._nh
+        j = self._ivp
+        total = 0
+        i = 1
+        while i < self._start:
+            total += iv[j]
+            j = j - 1 if j else nh - 1
+            i += 1
+        ref = total // (self._start - 1)
+        lo = ref * (100 - self._reg) // 100
+        hi = ref * (100 + 2 * self._reg) // 100
+        gap = iv[j]
+        n = 0
+        while gap and i < nh:
+            if gap > hi:
+                break
+            j = j - 1 if j else nh - 1
+            i += 1
+            if gap >= lo:
+                n += 1
+                gap = iv[j]
+            elif iv[j]:
+                gap += iv[j]
+            else:
+                break
+        return n
 
     def gravity_into(self, g):
         """Write the gravity estimate, 1/1024 g per axis, into `g` (3 ints)."""
