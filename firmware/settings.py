@@ -14,10 +14,10 @@ SCHEMA = {
     "poll_ms": (200, 20, 1000, "how often the IMU FIFO is drained, ms"),
     # step counter
     "step_threshold_mg": (45, 10, 500, "vertical acceleration swing that makes a step, mg"),
-    "step_smooth_ms": (100, 20, 300, "moving-average window before step detection, ms"),
+    "step_smooth_ms": (100, 20, 300, "each of the two moving averages before step detection, ms"),
     "step_min_interval_ms": (250, 150, 1000, "shortest time between two steps, ms"),
     "step_max_interval_ms": (1500, 500, 3000, "longest time between two steps of one walk, ms"),
-    "step_start_run": (4, 1, 20, "regular steps needed before counting starts (they are credited)"),
+    "step_start_run": (5, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),

@@ -2,11 +2,18 @@
 #
 # Mount-independent: gravity is tracked by a slow low-pass filter on each
 # axis, and steps are read from the acceleration along that gravity
-# direction, whatever way round the clip is worn. A step is one swing of
-# the smoothed vertical acceleration above +threshold/2 and back below
-# -threshold/2. As good pedometers do, counting starts only after a run of
-# `step_start_run` steps at a regular rhythm, and then credits the whole
-# run, so that isolated jolts, taps and bumps never count.
+# direction, whatever way round the clip is worn.
+# The vertical acceleration is smoothed by two moving averages of
+# `step_smooth_ms` (a triangle window: one clean swing per step, the
+# heel-strike ripple gone). A step is one swing above +threshold/2 and back
+# below -threshold/2, timed where it rises. A bump that comes too early for
+# the rhythm is a second bump of the same step and is ignored; steps are
+# compared with the step before last, the same foot's, so that an uneven
+# gait is still regular. As good pedometers do, counting starts only after
+# a run of `step_start_run` regular steps, and then credits the whole run,
+# so that isolated jolts, taps and bumps never count. The swings just before
+# that run which fit its rhythm (the first, hesitant steps of a walk, whose
+# intervals are not regular yet) are credited with it.
 
 from array import array
 
@@ -32,18 +39,24 @@ class StepCounter:
         w = rate_hz * s["step_smooth_ms"] // 1000
         self._w = w if w > 0 else 1
         self._ring = array("i", bytes(4 * self._w))
+        self._ring2 = array("i", bytes(4 * self._w))
         self._pos = 0
         self._sum = 0
-        half = s["step_threshold_mg"] * _ONE_G * self._w // 2000
-        self._hi = half
-        self._lo = -half
+        self._sum2 = 0
+        # hysteresis, half the swing, in the scale of the twice-summed signal (w * w samples)
+        self._h = s["step_threshold_mg"] * _ONE_G * self._w * self._w // 2000
         self._up = False
+        self._at = 0
         self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
         self._max_n = rate_hz * s["step_max_interval_ms"] // 1000
         self._since = self._max_n + 1
         self._last = 0
+        self._last2 = 0
         self._reg = s["step_regularity_pct"]
         self._start = s["step_start_run"]
+        self._nh = 2 * self._start + 1
+        self._iv = array("i", bytes(4 * self._nh))
+        self._ivp = 0
         self.run = 0
         self.total = 0
         self.motion = 0  # sum of |vertical acceleration| since take_motion(), 1/1024 g
@@ -78,36 +91,88 @@ class StepCounter:
         total = self._sum + v - ring[pos]
         self._sum = total
         ring[pos] = v
+        ring = self._ring2
+        smooth = self._sum2 + total - ring[pos]
+        self._sum2 = smooth
+        ring[pos] = total
         pos += 1
         self._pos = 0 if pos == self._w else pos
         if self._since <= self._max_n:
             self._since += 1
         if self._up:
-            if total < self._lo:
+            if smooth < -self._h:
                 self._up = False
                 self._step()
-        elif total > self._hi:
+        elif smooth > self._h:
             self._up = True
+            since = self._since
+            self._at = since
+            if since > self._max_n:
+                self._since = 0  # after a pause the next step is timed from this one's rise
 
     def _step(self):
-        since = self._since
+        since = self._at  # steps are timed where they rise, the steepest and steadiest point
         if since < self._min_n:
             return
-        if since > self._max_n:
-            self.run = 1
-        else:
-            last = self._last
-            if self.run >= 2 and abs(since - last) * 100 > self._reg * last:
-                self.run = 1
-            else:
-                self.run += 1
-            self._last = since
-        self._since = 0
+        run = self.run
+        if since > self._max_n or self._since > self._max_n:
+            run = 0  # the first step after a pause, or a swing too slow for a step
+            since = 0
+        elif run >= 2:
+            # compared with the last step of the same foot, so that a limp is regular too
+            ref = self._last2 if run >= 3 else self._last
+            short = self._last if self._last < ref else ref
+            if run < self._start:
+                if since * 100 < short * (100 - self._reg) or since * 100 > ref * (100 + self._reg):
+                    run = 0  # not regular yet: this step may start a run
+            elif since * 100 < short * (100 - self._reg):
+                return  # too early for the rhythm of a walk: a second bump of the same step
+        self.run = run + 1
+        p = self._ivp + 1
+        if p == self._nh:
+            p = 0
+        self._ivp = p
+        self._iv[p] = since
+        self._last2 = self._last
+        self._last = since
+        self._since -= since
         run = self.run
         if run == self._start:
-            self.total += run
+            self.total += run + self._backfill()
         elif run > self._start:
             self.total += 1
+
+    def _backfill(self):
+        """Swings just before a starting run that fit its rhythm: the first steps of a walk."""
+        if self._start < 2:
+            return 0  # no run to take a rhythm from
+        iv = self._iv
+        nh = self._nh
+        j = self._ivp
+        total = 0
+        i = 1
+        while i < self._start:
+            total += iv[j]
+            j = j - 1 if j else nh - 1
+            i += 1
+        ref = total // (self._start - 1)
+        lo = ref * (100 - self._reg) // 100
+        hi = ref * (100 + 2 * self._reg) // 100
+        gap = iv[j]
+        n = 0
+        while gap and i < nh:
+            if gap > hi:
+                break
+            j = j - 1 if j else nh - 1
+            i += 1
+            if gap >= lo:
+                n += 1
+                gap = iv[j]
+            elif iv[j]:
+                gap += iv[j]
+            else:
+                break
+        return n
 
     def gravity_into(self, g):
         """Write the gravity estimate, 1/1024 g per axis, into `g` (3 ints)."""

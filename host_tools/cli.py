@@ -17,6 +17,7 @@ EPILOG = """examples:
   stepclip sim replay walk.csv --json --runtime cpython --set step_threshold_mg=60
   stepclip sim generate day day.csv --seed 3     write a synthetic working day
   stepclip sim eval posture --min-agreement 95   score posture against the shared recordings
+  stepclip sim eval steps --max-error 2          step counts against recordings with a true count
   stepclip bench --json                          per-sample cost and simulator speed
   stepclip virtual-clip --port 7000 --speed 60   a clip in software, for mpremote and sync
   stepclip sync --port socket://127.0.0.1:7000   pull its new minutes into the database
@@ -75,6 +76,18 @@ def cmd_eval_posture(args):
         eval_posture.run(args.dir, args.runtime, args.json, args.min_agreement, _parse_set(args.set))
     except eval_posture.EvalError as e:
         raise UserError(str(e)) from None
+
+
+def cmd_eval_steps(args):
+    from simulator import evaluate_steps
+
+    result = evaluate_steps.evaluate(args.dir, runtime=args.runtime, board_name=args.board,
+                                     overrides=_parse_set(args.set))
+    print(json.dumps(result) if args.json else evaluate_steps.text(result))
+    if args.max_error is not None:
+        reason = evaluate_steps.belt_error_above(result, args.max_error)
+        if reason:
+            raise UserError(reason)
 
 
 def cmd_bench(args):
@@ -225,6 +238,20 @@ def build_parser():
     e.add_argument("--min-agreement", type=float, metavar="PCT", help="exit 1 when an agreement is below PCT")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=cmd_eval_posture)
+
+    e = ev.add_parser("steps", help="step counts against the true counts of a folder of recordings",
+                      description="Count the steps of every recording listed in DIR/index.csv with the firmware and "
+                                  "compare with the true counts: per file, per position and activity, at belt level, "
+                                  "and false steps per 10 minutes where the truth is 0.")
+    e.add_argument("dir", nargs="?", help="folder with index.csv (default: ../shared/datasets/steps)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--max-error", type=float, metavar="PCT",
+                   help="exit 1 when the belt-level absolute error rate is above PCT")
+    e.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython",
+                   help="interpreter that runs the step counter (default: micropython)")
+    e.add_argument("--board", default=DEFAULT_BOARD, help=f"board description from boards/ (default: {DEFAULT_BOARD})")
+    e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    e.set_defaults(func=cmd_eval_steps)
 
     b = sub.add_parser("bench", help="measure per-sample cost, allocation, simulator speed; estimate battery life")
     b.add_argument("--json", action="store_true", help="print one line of JSON")

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-LABELS = {"walk": "walking", "stand": "standing", "sit": "sitting", "lie": "lying"}
-POSTURE = {"walk": "stand", "stand": "stand", "sit": "sit", "lie": "lie"}
+LABELS = {"walk": "walking", "stand": "standing", "sit": "sitting", "lie": "lying", "ride": "sitting"}
+POSTURE = {"walk": "stand", "stand": "stand", "sit": "sit", "lie": "lie", "ride": "sit"}
 PARAMS = {  # optional third element of a schedule entry, per activity
     "walk": {"cadence", "step_amp", "turns"},
     "stand": set(),
     "sit": {"angle"},
     "lie": {"side", "tilt"},
+    "ride": {"angle", "vibration_g"},
     "tap": {"axis", "g"},
 }
 ACC_NOISE_G = 0.004
@@ -174,7 +175,7 @@ def make_person(rng: np.random.Generator, person: dict | None = None) -> dict:
 
 def base_angles(rng, activity: str, person: dict, yaw: float = 0.0, **params) -> np.ndarray:
     """Nominal (yaw, pitch, roll) in radians of a posture; yaw carries over."""
-    if activity == "sit":
+    if activity in ("sit", "ride"):
         pitch = params.get("angle", person["sit_angle"])
         return np.array([yaw, np.radians(pitch), np.radians(rng.normal(0, 2))])
     if activity == "lie":
@@ -282,7 +283,23 @@ def lie(rng, seconds, rate_hz, base) -> Piece:
     return Piece(np.radians(ang), lin)
 
 
-BLOCKS = {"walk": walk, "stand": stand, "sit": sit, "lie": lie}
+def ride(rng, seconds, rate_hz, base, vibration_g=None) -> Piece:
+    """Sitting in a car or bus: engine and road vibration (a band around 8-20 Hz,
+    `vibration_g` rms), road bumps (one every few seconds, 0.1-0.5 g for 50-150 ms)
+    and the slow sway of braking, accelerating and cornering."""
+    piece = sit(rng, seconds, rate_hz, base)
+    n = len(piece.lin)
+    rms = rng.uniform(0.02, 0.1) if vibration_g is None else vibration_g
+    piece.lin += _noise(rng, n, rate_hz, 3.0, rms, centre_hz=rng.uniform(8, 20)) * [1, 0.5, 0.5]
+    idx = _events(rng, n, rate_hz, 1 / 4)
+    bumps = _bursts(n, rate_hz, idx, rng.uniform(0.1, 0.5, len(idx)) * rng.choice([-1, 1], len(idx)),
+                    rng.uniform(0.05, 0.15, len(idx)))
+    piece.lin[:, 0] += bumps
+    piece.lin += _noise(rng, n, rate_hz, 0.3, 0.05) * [0.3, 1, 1]
+    return piece
+
+
+BLOCKS = {"walk": walk, "stand": stand, "sit": sit, "lie": lie, "ride": ride}
 
 # kind: (duration range s, forward-lean range deg, peak rate range deg/s,
 #        linear bumps as (axis, fraction of duration, g))
@@ -392,6 +409,8 @@ def generate(schedule, rate_hz=50, seed=0, mount=None, person=None) -> Trace:
             n = _n(cursor, rate_hz) - done
         posture = POSTURE[act]
         kw = {}
+        if act == "ride":
+            kw = {"vibration_g": prm.get("vibration_g")}
         if act == "walk":
             kw = {"cadence": prm.get("cadence", person["cadence"]),
                   "step_amp": prm.get("step_amp", person["step_amp"]), "turns": prm.get("turns")}

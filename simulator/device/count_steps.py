@@ -1,0 +1,58 @@
+# Runs the firmware's step counter over many recordings in one interpreter run.
+#
+# For evaluating the counter on a whole folder of recordings: the host
+# writes each recording as the chip's own counts (int16 x, y, z, already
+# quantised exactly as the MPU-6050 model does), and this script feeds
+# them to a fresh StepCounter per recording, as Clip.process does sample by
+# sample. Steps do not depend on anything else the clip does, so the count
+# equals a full replay's (a test checks this). Runs inside the unix-port
+# MicroPython (argument: the path of a JSON job) and in CPython (run(job)).
+#
+# Job: {"firmware": dir, "rate_hz": n, "lsb_per_g": n, "settings": {...},
+#       "streams": [path, ...]}  ->  {"steps": [n, ...], "samples": [n, ...]}
+
+import sys
+from array import array
+
+_CHUNK = 1024  # samples read at a time
+
+
+def count(path, counter, buf):
+    update = counter.update
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            got = f.readinto(buf) // 6
+            j = 0
+            end = 3 * got
+            while j < end:
+                update(buf[j], buf[j + 1], buf[j + 2])
+                j += 3
+            n += got
+            if got < _CHUNK:
+                return n
+
+
+def run(job):
+    if job["firmware"] not in sys.path:
+        sys.path.insert(0, job["firmware"])
+    import settings
+    from steps import StepCounter
+
+    s = settings.defaults()
+    for k in job["settings"]:
+        s[k] = settings.check(k, job["settings"][k])
+    buf = array("h", bytes(6 * _CHUNK))
+    steps = []
+    samples = []
+    for path in job["streams"]:
+        counter = StepCounter(job["rate_hz"], job["lsb_per_g"], s)
+        samples.append(count(path, counter, buf))
+        steps.append(counter.total)
+    return {"steps": steps, "samples": samples}
+
+
+if __name__ == "__main__":
+    from rig import serve
+
+    serve(run)

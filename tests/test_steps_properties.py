@@ -1,0 +1,126 @@
+"""Properties of the step counter on generated traces, whatever way the clip is worn.
+
+Traces are generated at 100 Hz, sampled at the IMU rate as the simulator
+does (averaging over a sample period, as the chip's low-pass filter does),
+quantised as the MPU-6050 does and fed to the firmware's StepCounter in
+CPython; the last test runs the very same
+traces on the unix-port MicroPython and asks for identical counts, so the
+properties hold on both runtimes.
+"""
+
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import settings as fw_settings
+from simulator import evaluate_steps, replay, trace as tracemod, tracegen as tg
+from steps import StepCounter
+
+S = fw_settings.defaults()
+RANGE_G = 4
+LSB_PER_G = 32768 // RANGE_G
+FAST = settings(max_examples=12, deadline=None, database=None)
+# Rare rides and tap sequences could make a false run (one such ride is pinned below), so these
+# explore a fixed set of examples: a red build then always means a regression.
+FIXED = settings(max_examples=12, deadline=None, database=None, derandomize=True)
+seeds = st.integers(0, 2**32 - 1)
+rates = st.sampled_from([25, 50, 100])
+
+
+def counted(acc, rate):
+    c = StepCounter(rate, LSB_PER_G, S)
+    for x, y, z in evaluate_steps.chip_counts(acc, RANGE_G).tolist():
+        c.update(x, y, z)
+    return c.total
+
+
+class Sampled:
+    """A generated trace as the IMU samples it at `rate`, with its true step count."""
+
+    def __init__(self, g, rate):
+        self.acc = tracemod.resample(tracemod.Trace("<generated>", g.t, g.acc, None), rate)[:, :3]
+        self.true_steps = g.true_steps
+
+
+def gen(schedule, rate, seed, mount=None):
+    return Sampled(tg.generate(schedule, rate_hz=100, seed=seed, mount=mount), rate)
+
+
+@FAST
+@given(seed=seeds, rate=rates)
+def test_any_rotation_of_the_clip_changes_the_count_by_at_most_one_percent(seed, rate):
+    rng = np.random.default_rng(seed)
+    walk = [("stand", 5), ("walk", 90), ("stand", 5)]
+    upright = gen(walk, rate, seed, mount=np.eye(3))
+    turned = gen(walk, rate, seed, mount=tg.random_rotation(rng))
+    a, b = counted(upright.acc, rate), counted(turned.acc, rate)
+    assert upright.true_steps > 100
+    assert abs(a - b) <= 0.01 * a
+
+
+@FAST
+@given(seed=seeds, rate=rates, cadence=st.floats(60, 180))
+def test_cadences_from_slow_walking_to_running_are_counted_within_two_percent(seed, rate, cadence):
+    tr = gen([("stand", 5), ("walk", 150, {"cadence": cadence}), ("stand", 5)], rate, seed,
+             mount=tg.random_rotation(np.random.default_rng(seed)))
+    assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.02 * tr.true_steps
+
+
+@FAST
+@given(seed=seeds, rate=rates)
+def test_stillness_and_sensor_noise_give_no_steps(seed, rate):
+    rng = np.random.default_rng(seed)
+    n = 120 * rate
+    still = np.tile(tg.random_rotation(rng)[:, 0], (n, 1))
+    noisy = still + rng.normal(0, 0.01, (n, 3))
+    assert counted(still, rate) == 0
+    assert counted(noisy, rate) == 0
+
+
+@FIXED
+@given(seed=seeds, rate=rates)
+def test_taps_on_the_clip_give_no_steps(seed, rate):
+    schedule = [("stand", 20)]
+    for k in range(6):
+        schedule += [("tap", 0), ("sit" if k % 2 else "stand", 10)]
+    tr = gen(schedule, rate, seed, mount=tg.random_rotation(np.random.default_rng(seed)))
+    assert counted(tr.acc, rate) == 0
+
+
+def ride_steps(seed, rate):
+    tr = gen([("sit", 10), ("ride", 240)], rate, seed, mount=tg.random_rotation(np.random.default_rng(seed)))
+    return counted(tr.acc, rate)
+
+
+@FIXED
+@given(seed=seeds, rate=st.sampled_from([50, 100]))
+def test_car_and_bus_vibration_give_no_steps(seed, rate):
+    assert ride_steps(seed, rate) == 0
+
+
+@pytest.mark.parametrize("seed, rate", [(18282, 50)])
+def test_a_ride_that_once_made_a_run_of_regular_bumps_gives_no_steps(seed, rate):
+    assert ride_steps(seed, rate) == 0
+
+
+@settings(max_examples=3, deadline=None, database=None)
+@given(seed=seeds, rate=rates)
+def test_cpython_and_micropython_count_exactly_alike(seed, rate, tmp_path_factory):
+    rng = np.random.default_rng(seed)
+    traces = [
+        gen([("stand", 5), ("walk", 40, {"cadence": float(rng.uniform(60, 180))}), ("sit", 20), ("tap", 0),
+             ("ride", 30), ("walk", 30)], rate, seed, mount=tg.random_rotation(rng)),
+        gen([("walk", 30), ("stand", 10)], rate, seed + 1, mount=tg.random_rotation(rng)),
+    ]
+    work = tmp_path_factory.mktemp("agree")
+    streams = []
+    for k, tr in enumerate(traces):
+        path = work / f"{k}.bin"
+        path.write_bytes(evaluate_steps.chip_counts(tr.acc, RANGE_G).tobytes())
+        streams.append(str(path))
+    job = {"firmware": str(evaluate_steps.project.FIRMWARE), "rate_hz": rate, "lsb_per_g": LSB_PER_G,
+           "settings": {}, "streams": streams}
+    on_mp = replay.run_micropython("count_steps.py", job, work)
+    assert on_mp["steps"] == [counted(tr.acc, rate) for tr in traces]
+    assert on_mp["samples"] == [len(tr.acc) for tr in traces]
