@@ -48,6 +48,9 @@ class Clip:
         self.samples = 0
         self.seconds = 0
         self.i2c_errors = 0
+        self.imu_stalls = 0  # times the FIFO stopped filling (a chip that reset itself) and the IMU was re-initialised
+        self._stall_ms = s["imu_stall_ms"]
+        self._last_data = clock.ticks_ms()
         self.flash_errors = 0
         self.battery_mv = 0
         self._imu_ok = True
@@ -140,19 +143,28 @@ class Clip:
     def step(self):
         """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
         imu = self.imu
+        got = 0
         try:
             if not self._imu_ok:
                 imu.init()
                 self._imu_ok = True
+                self._last_data = self.clock.ticks_ms()
             n = imu.max_batch
             while n == imu.max_batch:
                 n = imu.read(self.buf)
                 if n:
                     self.process(n)
+                    got = n
         except OSError:
             self.i2c_errors += 1
             self._imu_ok = False
         clock = self.clock
+        if got:
+            self._last_data = clock.ticks_ms()
+        elif self._imu_ok and clock.ticks_diff(clock.ticks_ms(), self._last_data) > self._stall_ms:
+            self.imu_stalls += 1
+            self._imu_ok = False
+            self._last_data = clock.ticks_ms()
         while clock.ticks_diff(clock.ticks_ms(), self._minute_end) >= 0:
             self._close_minute()
             self._minute_end = clock.ticks_add(self._minute_end, 60000)

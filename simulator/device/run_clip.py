@@ -50,7 +50,9 @@ def run(job):
         "posture_changes": events.posture_changes,
         "nudges": events.nudges,
         "motor": motor.pulses,
-        "errors": {"i2c": clip.i2c_errors, "flash": clip.flash_errors, "fifo_overflows": rig.imu.overflows},
+        "errors": {"i2c": clip.i2c_errors, "flash": clip.flash_errors, "fifo_overflows": rig.imu.overflows,
+                   "imu_stalls": clip.imu_stalls},
+        "faults": rig.faults.counts if rig.faults else {},
     }
 
 
