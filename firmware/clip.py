@@ -36,8 +36,12 @@ class Clip:
         self.posture = Posture(s)
         self.coach = Coach(s)
         self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
+        self.flash_errors = 0
         self.log = MinuteLog(storage, s)
-        self.log.start_session()
+        try:
+            self.log.start_session()
+        except OSError:
+            self.flash_errors += 1  # a full flash must not stop the clip from starting
         self.buf = array("h", bytes(6 * imu.max_batch))
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
@@ -51,7 +55,6 @@ class Clip:
         self.imu_stalls = 0  # times the FIFO stopped filling (a chip that reset itself) and the IMU was re-initialised
         self._stall_ms = s["imu_stall_ms"]
         self._last_data = clock.ticks_ms()
-        self.flash_errors = 0
         self.battery_mv = 0
         self._imu_ok = True
         # the minute being summed: seconds per posture state, steps, nudges, snoozes

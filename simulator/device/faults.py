@@ -4,7 +4,11 @@
 # virtual time):
 #   seed            for the fault RNG (an xorshift of our own, so that both
 #                   interpreters draw the same faults)
-#   oserror_per_k   chance per bus transaction, per thousand, of OSError (NACK)
+#   oserror_per_k   chance per bus read, per thousand, of OSError (NACK);
+#                   writes are spared: an init broken off between waking the
+#                   chip and setting its rate would run the model at a rate
+#                   the stream cannot feed (a real chip is simply reset by
+#                   the next init)
 #   stuck           [[start, seconds], ...]: every transaction raises meanwhile
 #   chip_reset      [t, ...]: the chip resets itself (registers to defaults)
 #   garbage         [t, ...]: the next burst read after t returns random bytes
@@ -55,7 +59,7 @@ class Faults:
             return True
         return False
 
-    def before_transaction(self, chip):
+    def before_transaction(self, chip, reading):
         if not self.armed:
             return
         now = self.clock.ticks_ms()
@@ -69,7 +73,7 @@ class Faults:
             if a <= now < b:
                 self.counts["stuck"] += 1
                 raise OSError(_EIO)
-        if self.oserror_per_k and self.rng.below(1000) < self.oserror_per_k:
+        if reading and self.oserror_per_k and self.rng.below(1000) < self.oserror_per_k:
             self.counts["oserror"] += 1
             raise OSError(_EIO)
 
@@ -97,12 +101,12 @@ class FaultyChip:
         self.faults = faults
 
     def read(self, reg, buf):
-        self.faults.before_transaction(self.chip)
+        self.faults.before_transaction(self.chip, True)
         self.chip.read(reg, buf)
         self.faults.after_read(buf)
 
     def write(self, reg, buf):
-        self.faults.before_transaction(self.chip)
+        self.faults.before_transaction(self.chip, False)
         self.chip.write(reg, buf)
 
 
