@@ -147,6 +147,7 @@ class Clip:
         """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
         imu = self.imu
         got = 0
+        overflows = imu.overflows
         try:
             if not self._imu_ok:
                 imu.init()
@@ -162,7 +163,7 @@ class Clip:
             self.i2c_errors += 1
             self._imu_ok = False
         clock = self.clock
-        if got:
+        if got or imu.overflows != overflows:  # an overflowed FIFO was reset by the driver: not a stall
             self._last_data = clock.ticks_ms()
         elif self._imu_ok and clock.ticks_diff(clock.ticks_ms(), self._last_data) > self._stall_ms:
             self.imu_stalls += 1
