@@ -23,8 +23,12 @@ from motor import Vibrator
 from posture import NAMES, Posture
 from steps import StepCounter
 
+RESTARTS = "restarts.json"  # {"watchdog": restarts by the watchdog, "session": the log session of the last}
+
+
 class Clip:
-    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None):
+    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None,
+                 watchdog_restart=False):
         self.imu = imu
         self.board = board
         self.clock = clock
@@ -42,6 +46,9 @@ class Clip:
             self.log.start_session()
         except OSError:
             self.flash_errors += 1  # a full flash must not stop the clip from starting
+        self.watchdog_restarts = 0
+        if watchdog_restart:
+            self._note_watchdog_restart()
         self.buf = array("h", bytes(6 * imu.max_batch))
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
@@ -64,6 +71,15 @@ class Clip:
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
+
+    def _note_watchdog_restart(self):
+        """The watchdog restarted a hung loop: counted on flash, with the session that began then."""
+        r = self.storage.read_json(RESTARTS)
+        self.watchdog_restarts = (r.get("watchdog", 0) if isinstance(r, dict) else 0) + 1
+        try:
+            self.storage.write_json(RESTARTS, {"watchdog": self.watchdog_restarts, "session": self.log.session})
+        except OSError:
+            self.flash_errors += 1
 
     def process(self, n):
         """Run `n` samples from `buf` through the step counter (and posture once a second)."""

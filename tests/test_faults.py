@@ -76,3 +76,15 @@ def test_flash_full_is_counted_and_the_loop_goes_on(walk, clean):
     assert r["samples"] == clean["samples"] and r["steps"] == clean["steps"]
     assert [m["t"] for m in clean["minutes"]] == [0, 60, 120]
     assert r["minutes"] == clean["minutes"][1:]
+
+
+def test_a_hang_is_restarted_by_the_watchdog_and_noted_on_flash(walk, clean):
+    runs = {rt: replay.replay(walk, runtime=rt, overrides={"log_block_min": 1}, faults={"hang": [50, 130]})
+            for rt in replay.RUNTIMES}
+    mp, cp = runs["micropython"], runs["cpython"]
+    assert mp["watchdog_restarts"] == cp["watchdog_restarts"] == 2 and cp["faults"]["hang"] == 2
+    assert mp["steps"] == cp["steps"] and mp["minutes"] == cp["minutes"]
+    # 8 s lost at each hang (the watchdog's timeout), and the minute in progress; counting goes on after each
+    assert clean["samples"] - cp["samples"] == pytest.approx(2 * 8 * 50, abs=50)
+    assert_steps_within_target(cp, clean)
+    assert len(cp["minutes"]) >= len(clean["minutes"]) - 2

@@ -15,11 +15,18 @@
 #   late            [[t, ms], ...]: the loop is held up for ms before a
 #                   transaction (the FIFO overflows when ms is long enough)
 #   flash_full      [start, end]: every flash write raises OSError(ENOSPC)
+#   hang            [t, ...]: the loop hangs in a bus transaction; after
+#                   watchdog_ms (default 8000) the watchdog restarts the MCU
+#                   (WatchdogReset; run_clip.py boots the firmware again)
 # Each injected fault is counted in `counts`; injection starts once the rig
 # is built (arm()), so that the board always boots.
 
 _EIO = 5
 _ENOSPC = 28
+
+
+class WatchdogReset(BaseException):
+    """The MCU restarts: nothing the firmware does on the way out reaches the flash."""
 
 
 class FaultRNG:
@@ -46,8 +53,12 @@ class Faults:
         self.late = [(int(t * 1000), ms) for t, ms in spec.get("late", [])]
         full = spec.get("flash_full")
         self.flash_full = (int(full[0] * 1000), int(full[1] * 1000)) if full else None
-        self.counts = {"oserror": 0, "stuck": 0, "chip_reset": 0, "garbage": 0, "late": 0, "flash_full": 0}
+        self.hang = [int(t * 1000) for t in spec.get("hang", [])]
+        self.watchdog_ms = spec.get("watchdog_ms", 8000)
+        self.counts = {"oserror": 0, "stuck": 0, "chip_reset": 0, "garbage": 0, "late": 0, "flash_full": 0,
+                       "hang": 0}
         self.armed = False
+        self.resetting = False
 
     def arm(self):
         self.armed = True
@@ -66,6 +77,11 @@ class Faults:
         while self.late and now >= self.late[0][0]:
             self.clock.sleep_ms(self.late.pop(0)[1])
             self.counts["late"] += 1
+        if self._due(self.hang):
+            self.clock.sleep_ms(self.watchdog_ms)
+            self.counts["hang"] += 1
+            self.resetting = True
+            raise WatchdogReset()
         if self._due(self.chip_reset):
             chip._reset()
             self.counts["chip_reset"] += 1
@@ -85,7 +101,12 @@ class Faults:
                 i += 1
             self.counts["garbage"] += 1
 
+    def rebooted(self):
+        self.resetting = False
+
     def before_flash_write(self):
+        if self.resetting:
+            raise OSError(_EIO)  # the MCU is going down: the write never happens
         if self.armed and self.flash_full:
             now = self.clock.ticks_ms()
             if self.flash_full[0] <= now < self.flash_full[1]:

@@ -16,7 +16,6 @@ class Rig:
             sys.path.insert(0, job["firmware"])
         import settings
         from board import normalise
-        from imu import open_imu
         from storage import Storage
 
         from vclock import VirtualClock
@@ -41,9 +40,17 @@ class Rig:
             s[k] = settings.check(k, job["settings"][k])
         settings.save(self.storage, s)  # as the host leaves them on the clip
         self.settings = s
-        self.imu = open_imu(self.board["imu"], self.bus, self.board["imu_addr"], s["rate_hz"], s["accel_range_g"])
+        self.reopen_imu()
         if self.faults:
             self.faults.arm()
+
+
+    def reopen_imu(self):
+        """The firmware's IMU driver, opened as at boot."""
+        from imu import open_imu
+
+        s = self.settings
+        self.imu = open_imu(self.board["imu"], self.bus, self.board["imu_addr"], s["rate_hz"], s["accel_range_g"])
 
 
 def make_chip(board, clock, stream, stream_rate_hz):
