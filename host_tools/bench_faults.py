@@ -35,6 +35,7 @@ def i2c_cases(seconds):
         ("garbage FIFO burst", {"seed": 4, "garbage": every(10)}),
         ("loop held 6 s: FIFO overflow", {"late": [[t, 6000] for t in every(3)]}),
         ("flash full (ENOSPC) 5 min", {"flash_full": [seconds / 3, seconds / 3 + 300]}),
+        ("loop hangs: watchdog restart", {"hang": every(3)}),
     ]
 
 
