@@ -59,6 +59,7 @@ class Faults:
                        "hang": 0}
         self.armed = False
         self.resetting = False
+        self.writes_cut = 0
 
     def arm(self):
         self.armed = True
@@ -106,7 +107,8 @@ class Faults:
 
     def before_flash_write(self):
         if self.resetting:
-            raise OSError(_EIO)  # the MCU is going down: the write never happens
+            self.writes_cut += 1
+            raise OSError(_EIO)  # the MCU is going down: the write never happens, nor is it counted
         if self.armed and self.flash_full:
             now = self.clock.ticks_ms()
             if self.flash_full[0] <= now < self.flash_full[1]:

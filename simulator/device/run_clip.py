@@ -52,6 +52,7 @@ def run(job):
         for k, (steps, secs, nudges, _snoozes) in enumerate(block.records):
             posture = NAMES[secs.index(max(secs))]
             minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges})
+    cut = rig.faults.writes_cut if rig.faults else 0  # writes a restarting MCU never made, nor counted
     return {
         "steps": sum(c.steps.total for c in clips),
         "samples": sum(c.samples for c in clips),
@@ -61,7 +62,7 @@ def run(job):
         "posture_changes": events.posture_changes,
         "nudges": events.nudges,
         "motor": motor.pulses,
-        "errors": {"i2c": sum(c.i2c_errors for c in clips), "flash": sum(c.flash_errors for c in clips),
+        "errors": {"i2c": sum(c.i2c_errors for c in clips), "flash": sum(c.flash_errors for c in clips) - cut,
                    "fifo_overflows": sum(c.imu.overflows for c in clips), "imu_stalls": sum(c.imu_stalls for c in clips)},
         "watchdog_restarts": clip.watchdog_restarts,
         "faults": rig.faults.counts if rig.faults else {},
