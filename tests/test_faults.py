@@ -90,15 +90,12 @@ def test_a_hang_is_restarted_by_the_watchdog_and_noted_on_flash(walk, clean):
     assert len(cp["minutes"]) >= len(clean["minutes"]) - 2
 
 
-def test_free_heap_stays_nearly_flat_over_hours():
-    """Three virtual hours on MicroPython with I2C faults: the free heap, sampled on the hour, barely moves.
-
-    A per-sample or per-minute allocation kept alive would take kilobytes an hour; the bench
-    (python -m host_tools.bench_faults --soak-hours 24) prints the figure for longer runs.
-    """
+def test_free_heap_stays_flat_over_hours():
+    """Three virtual hours on MicroPython with I2C faults: the free heap, sampled on the hour after a
+    collection, does not move (the bench, python -m host_tools.bench_faults --soak-hours 24, runs longer)."""
     from host_tools.bench_faults import soak
 
     r = soak(3)
     assert r["hours"] == 3 and r["errors"]["i2c"] > 0
     heap = r["free_heap"]
-    assert heap[0] - heap[-1] < 512 * (len(heap) - 1), heap
+    assert heap[-1] >= heap[0] - 64, heap  # a 64-byte margin for the allocator's granularity
