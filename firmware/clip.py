@@ -24,8 +24,12 @@ from posture import NAMES, Posture
 from steps import StepCounter
 from tap import TapDetector
 
+RESTARTS = "restarts.json"  # {"watchdog": restarts by the watchdog, "session": the log session of the last}
+
+
 class Clip:
-    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None):
+    def __init__(self, imu, clock, motor, storage, s, watchdog=None, events=None, board=None,
+                 watchdog_restart=False):
         self.imu = imu
         self.board = board
         self.clock = clock
@@ -38,8 +42,15 @@ class Clip:
         self.taps = TapDetector(imu.rate_hz, imu.lsb_per_g, s)
         self.coach = Coach(s)
         self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
+        self.flash_errors = 0
         self.log = MinuteLog(storage, s)
-        self.log.start_session()
+        try:
+            self.log.start_session()
+        except OSError:
+            self.flash_errors += 1  # a full flash must not stop the clip from starting
+        self.watchdog_restarts = 0
+        if watchdog_restart:
+            self._note_watchdog_restart()
         self.buf = array("h", bytes(6 * imu.max_batch))
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
@@ -50,7 +61,9 @@ class Clip:
         self.samples = 0
         self.seconds = 0
         self.i2c_errors = 0
-        self.flash_errors = 0
+        self.imu_stalls = 0  # times the FIFO stopped filling (a chip that reset itself) and the IMU was re-initialised
+        self._stall_ms = s["imu_stall_ms"]
+        self._last_data = clock.ticks_ms()
         self.battery_mv = 0
         self._imu_ok = True
         # the minute being summed: seconds per posture state, steps, nudges, snoozes
@@ -60,6 +73,15 @@ class Clip:
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
+
+    def _note_watchdog_restart(self):
+        """The watchdog restarted a hung loop: counted on flash, with the session that began then."""
+        r = self.storage.read_json(RESTARTS)
+        self.watchdog_restarts = (r.get("watchdog", 0) if isinstance(r, dict) else 0) + 1
+        try:
+            self.storage.write_json(RESTARTS, {"watchdog": self.watchdog_restarts, "session": self.log.session})
+        except OSError:
+            self.flash_errors += 1
 
     def process(self, n):
         """Run `n` samples from `buf` through the step counter and the tap detector (and posture once a second)."""
@@ -148,19 +170,29 @@ class Clip:
     def step(self):
         """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
         imu = self.imu
+        got = 0
+        overflows = imu.overflows
         try:
             if not self._imu_ok:
                 imu.init()
                 self._imu_ok = True
+                self._last_data = self.clock.ticks_ms()
             n = imu.max_batch
             while n == imu.max_batch:
                 n = imu.read(self.buf)
                 if n:
                     self.process(n)
+                    got = n
         except OSError:
             self.i2c_errors += 1
             self._imu_ok = False
         clock = self.clock
+        if got or imu.overflows != overflows:  # an overflowed FIFO was reset by the driver: not a stall
+            self._last_data = clock.ticks_ms()
+        elif self._imu_ok and clock.ticks_diff(clock.ticks_ms(), self._last_data) > self._stall_ms:
+            self.imu_stalls += 1
+            self._imu_ok = False
+            self._last_data = clock.ticks_ms()
         while clock.ticks_diff(clock.ticks_ms(), self._minute_end) >= 0:
             self._close_minute()
             self._minute_end = clock.ticks_add(self._minute_end, 60000)

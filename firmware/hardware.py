@@ -139,6 +139,11 @@ def set_clock(epoch):
     RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
 
 
+def watchdog_restarted():
+    """True when this boot is the watchdog's doing (a hung loop)."""
+    return machine.reset_cause() == machine.WDT_RESET
+
+
 def clip_id():
     return hexlify(unique_id()).decode()
 

@@ -53,8 +53,14 @@ class Storage:
             os.rename(tmp, self.path(name))
 
     def read_json(self, name):
-        """The decoded file, or None if it is missing or damaged."""
+        """The decoded file, or None if it is missing or damaged.
+
+        On FAT a power cut between write_atomic's remove and rename leaves
+        only the (complete) temporary file: then that is the file.
+        """
         data = self.read(name)
+        if data is None:
+            data = self.read(name + ".tmp")
         if data is None:
             return None
         try:

@@ -106,6 +106,11 @@ def connect(path=None):
     """Open (creating or migrating) the database at `path`."""
     path = Path(path or default_path())
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size:
+        with open(path, "rb") as f:
+            # SQLite takes a short file for an empty database and would write over it
+            if f.read(16) != b"SQLite format 3\x00":
+                raise DatabaseError(f"{path} is not a Stepclip database (not an SQLite file)")
     try:
         con = sqlite3.connect(path, timeout=30)
         version = con.execute("PRAGMA user_version").fetchone()[0]

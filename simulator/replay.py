@@ -85,14 +85,19 @@ def prepare(trace, work, board_name=project.DEFAULT_BOARD, overrides=None, start
 
 
 def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overrides=None,
-           start_minute=-1, flash=None):
-    """Run `trace` (a path or a loaded Trace) through the firmware; the result dict of `sim replay --json`."""
+           start_minute=-1, flash=None, faults=None):
+    """Run `trace` (a path or a loaded Trace) through the firmware; the result dict of `sim replay --json`.
+
+    `faults`: what simulator/device/faults.py is to inject, if anything.
+    """
     if runtime not in RUNTIMES:
         raise SimError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
     if not isinstance(trace, tracemod.Trace):
         trace = tracemod.load(trace)
     with tempfile.TemporaryDirectory(prefix="stepclip-sim-") as work:
         job = prepare(trace, work, board_name, overrides, start_minute, flash)
+        if faults:
+            job["faults"] = faults
         if runtime == "micropython":
             result = run_micropython("run_clip.py", job, Path(work))
         else:

@@ -3,7 +3,8 @@
 # is the one for the chip the board description names.
 #
 # A job (JSON, written by the host) names the firmware folder, the sample
-# stream, the virtual flash folder, the board description and the settings.
+# stream, the virtual flash folder, the board description and the settings;
+# optionally the faults to inject (faults.py).
 
 import json
 import sys
@@ -15,7 +16,6 @@ class Rig:
             sys.path.insert(0, job["firmware"])
         import settings
         from board import normalise
-        from imu import open_imu
         from storage import Storage
 
         from vclock import VirtualClock
@@ -25,13 +25,31 @@ class Rig:
         self.clock = VirtualClock(job.get("start_epoch", -1))
         self.bus = VirtualI2C()
         self.chip = make_chip(self.board, self.clock, job["stream"], job["stream_rate_hz"])
-        self.bus.attach(self.board["imu_addr"], self.chip)
         self.storage = Storage(job["flash"])
+        self.faults = None
+        if job.get("faults"):
+            from faults import Faults, FaultyChip, faulty_storage
+
+            self.faults = Faults(job["faults"], self.clock)
+            self.bus.attach(self.board["imu_addr"], FaultyChip(self.chip, self.faults))
+            faulty_storage(self.storage, self.faults)
+        else:
+            self.bus.attach(self.board["imu_addr"], self.chip)
         s = settings.load(self.storage)
         for k in job["settings"]:
             s[k] = settings.check(k, job["settings"][k])
         settings.save(self.storage, s)  # as the host leaves them on the clip
         self.settings = s
+        self.reopen_imu()
+        if self.faults:
+            self.faults.arm()
+
+
+    def reopen_imu(self):
+        """The firmware's IMU driver, opened as at boot."""
+        from imu import open_imu
+
+        s = self.settings
         self.imu = open_imu(self.board["imu"], self.bus, self.board["imu_addr"], s["rate_hz"], s["accel_range_g"])
 
 

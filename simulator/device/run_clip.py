@@ -34,7 +34,18 @@ def run(job):
     motor = VirtualMotor(clock)
     events = Recorder(clock)
     clip = Clip(rig.imu, clock, motor, rig.storage, rig.settings, events=events)
-    clip.run(until=rig.chip.finished)
+    clips = [clip]  # one per boot: a simulated hang has the watchdog restart the MCU (faults.py)
+    while True:
+        try:
+            clip.run(until=rig.chip.finished)
+            break
+        except BaseException as e:
+            if type(e).__name__ != "WatchdogReset":
+                raise
+            rig.faults.rebooted()
+            rig.reopen_imu()
+            clip = Clip(rig.imu, clock, motor, rig.storage, rig.settings, events=events, watchdog_restart=True)
+            clips.append(clip)
     rig.chip.close()
     minutes = []
     for block in MinuteLog(rig.storage, rig.settings).blocks_after(0):
@@ -42,16 +53,20 @@ def run(job):
             posture = NAMES[secs.index(max(secs))]
             minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
                             "snoozes": snoozes})
+    cut = rig.faults.writes_cut if rig.faults else 0  # writes a restarting MCU never made, nor counted
     return {
-        "steps": clip.steps.total,
-        "samples": clip.samples,
+        "steps": sum(c.steps.total for c in clips),
+        "samples": sum(c.samples for c in clips),
         "clock_s": clock.ticks_ms() / 1000,
         "rate_hz": rig.imu.rate_hz,
         "minutes": minutes,
         "posture_changes": events.posture_changes,
         "nudges": events.nudges,
         "motor": motor.pulses,
-        "errors": {"i2c": clip.i2c_errors, "flash": clip.flash_errors, "fifo_overflows": rig.imu.overflows},
+        "errors": {"i2c": sum(c.i2c_errors for c in clips), "flash": sum(c.flash_errors for c in clips) - cut,
+                   "fifo_overflows": sum(c.imu.overflows for c in clips), "imu_stalls": sum(c.imu_stalls for c in clips)},
+        "watchdog_restarts": clip.watchdog_restarts,
+        "faults": rig.faults.counts if rig.faults else {},
     }
 
 

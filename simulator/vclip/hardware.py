@@ -88,6 +88,11 @@ def clip_id():
     return _JOB["id"]
 
 
+def watchdog_restarted():
+    """The virtual clip has no watchdog (see simulator/device/faults.py for a hang and its restart)."""
+    return False
+
+
 def build(desc, s):
     """(imu, clock, motor, watchdog, board io) of the virtual board, fed from the trace."""
     from imu import open_imu

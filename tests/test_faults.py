@@ -1,0 +1,101 @@
+"""Faults injected between the firmware and the simulated board: the loop survives and counts them."""
+
+import math
+
+import pytest
+
+from simulator import replay, trace as tracemod, tracegen
+
+# every I2C fault kind of simulator/device/faults.py, on a three-minute walk
+I2C_FAULTS = {"seed": 7, "oserror_per_k": 5, "stuck": [[40, 3]], "chip_reset": [70, 120], "garbage": [30, 90, 150],
+              "late": [[100, 6000]]}
+ACCURACY = 0.05  # step count within 5% of the fault-free count, scaled to the samples that reached the clip
+
+
+@pytest.fixture(scope="module")
+def walk():
+    g = tracegen.generate([("walk", 100), ("stand", 10), ("walk", 70)], rate_hz=50, seed=3)
+    return tracemod.Trace("<walk>", g.t, g.acc, g.gyro)
+
+
+@pytest.fixture(scope="module")
+def clean(walk):
+    return replay.replay(walk, runtime="cpython")
+
+
+def assert_steps_within_target(r, clean):
+    kept = r["samples"] / clean["samples"]
+    assert abs(r["steps"] - clean["steps"] * kept) <= ACCURACY * clean["steps"], (r["steps"], clean["steps"], kept)
+
+
+def test_i2c_faults_survived_and_counted_on_both_runtimes(walk, clean):
+    runs = {rt: replay.replay(walk, runtime=rt, faults=I2C_FAULTS) for rt in replay.RUNTIMES}
+    mp, cp = runs["micropython"], runs["cpython"]
+    assert mp["faults"] == cp["faults"] and mp["errors"] == cp["errors"] and mp["steps"] == cp["steps"]
+    f, e = cp["faults"], cp["errors"]
+    assert f["oserror"] > 0 and f["stuck"] > 0
+    assert f["chip_reset"] == 2 and f["garbage"] == 3 and f["late"] == 1
+    assert e["i2c"] >= 1 + f["oserror"] // 2  # some NACKs fall inside an init, which polls through them
+    assert e["imu_stalls"] >= f["chip_reset"]  # a reset chip stops filling its FIFO: noticed and re-initialised
+    assert e["fifo_overflows"] >= 1  # the six-second hold-up overflows the 3.4 s FIFO
+    assert e["imu_stalls"] == f["chip_reset"]  # an overflow is no stall: the driver already reset the FIFO
+    # samples are lost (stuck bus, re-initialised FIFOs, the overflow) but not many, and the count holds
+    assert 0.8 * clean["samples"] < cp["samples"] < clean["samples"]
+    assert_steps_within_target(cp, clean)
+    # a minute record for every minute the clip ran
+    assert len(cp["minutes"]) == math.ceil(cp["clock_s"] / 60 - 1e-9)
+
+
+def test_frequent_nacks(walk, clean):
+    r = replay.replay(walk, runtime="cpython", faults={"seed": 20, "oserror_per_k": 20})
+    assert r["faults"]["oserror"] > 10 and r["errors"]["i2c"] > 10
+    assert r["samples"] > 0.8 * clean["samples"]
+    assert_steps_within_target(r, clean)
+
+
+def test_a_bus_failing_one_read_in_ten_still_counts(walk, clean):
+    """Each NACK costs a re-initialised FIFO, and the gaps break step runs: beyond the target, never a crash."""
+    r = replay.replay(walk, runtime="cpython", faults={"seed": 100, "oserror_per_k": 100})
+    assert r["errors"]["i2c"] > 50
+    assert 0.5 * clean["samples"] < r["samples"] < 0.9 * clean["samples"]
+    assert 0.5 * clean["steps"] * r["samples"] / clean["samples"] < r["steps"] <= clean["steps"]
+
+
+def test_chip_reset_alone_is_noticed_and_recovers(walk, clean):
+    r = replay.replay(walk, runtime="cpython", faults={"chip_reset": [60]})
+    assert r["errors"] == {"i2c": 0, "flash": 0, "fifo_overflows": 0, "imu_stalls": 1}
+    # no more than the stall time (2 s by default) plus a FIFO's worth is lost
+    assert clean["samples"] - r["samples"] <= 50 * 2.5
+    assert_steps_within_target(r, clean)
+
+
+def test_flash_full_is_counted_and_the_loop_goes_on(walk, clean):
+    r = replay.replay(walk, runtime="cpython", overrides={"log_block_min": 1}, faults={"flash_full": [0, 120]})
+    assert r["faults"]["flash_full"] >= 2 and r["errors"]["flash"] == r["faults"]["flash_full"]
+    # counting never stopped; minute 0 (closed at 60 s) found no room, the rest (closed from 120 s) are logged
+    assert r["samples"] == clean["samples"] and r["steps"] == clean["steps"]
+    assert [m["t"] for m in clean["minutes"]] == [0, 60, 120]
+    assert r["minutes"] == clean["minutes"][1:]
+
+
+def test_a_hang_is_restarted_by_the_watchdog_and_noted_on_flash(walk, clean):
+    runs = {rt: replay.replay(walk, runtime=rt, overrides={"log_block_min": 1}, faults={"hang": [50, 130]})
+            for rt in replay.RUNTIMES}
+    mp, cp = runs["micropython"], runs["cpython"]
+    assert mp["watchdog_restarts"] == cp["watchdog_restarts"] == 2 and cp["faults"]["hang"] == 2
+    assert mp["steps"] == cp["steps"] and mp["minutes"] == cp["minutes"] and cp["errors"]["flash"] == 0
+    # 8 s lost at each hang (the watchdog's timeout), and the minute in progress; counting goes on after each
+    assert clean["samples"] - cp["samples"] == pytest.approx(2 * 8 * 50, abs=50)
+    assert_steps_within_target(cp, clean)
+    assert len(cp["minutes"]) >= len(clean["minutes"]) - 2
+
+
+def test_free_heap_stays_flat_over_hours():
+    """Three virtual hours on MicroPython with I2C faults: the free heap, sampled on the hour after a
+    collection, does not move (the bench, python -m host_tools.bench_faults --soak-hours 24, runs longer)."""
+    from host_tools.bench_faults import soak
+
+    r = soak(3)
+    assert r["hours"] == 3 and r["errors"]["i2c"] > 0
+    heap = r["free_heap"]
+    assert heap[-1] >= heap[0] - 64, heap  # a 64-byte margin for the allocator's granularity
