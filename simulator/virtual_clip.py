@@ -211,7 +211,10 @@ class VirtualClip:
                         self._drop_client()  # a new connection replaces the old, as replugging a cable
                     self.client, _ = listener.accept()
                 if self.client is not None and self.client in ready:
-                    data = self.client.recv(65536)
+                    try:
+                        data = self.client.recv(65536)
+                    except OSError:  # the host vanished mid-transfer (reset): a pulled cable
+                        data = b""
                     if data:
                         self._from_client(data)
                     else:
