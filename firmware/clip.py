@@ -18,7 +18,7 @@ from array import array
 
 import settings
 from coach import Coach
-from minutelog import MinuteLog
+from minutelog import FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
 from posture import NAMES, Posture
 from steps import StepCounter
@@ -76,6 +76,7 @@ class Clip:
 
     def _note_watchdog_restart(self):
         """The watchdog restarted a hung loop: counted on flash, with the session that began then."""
+        self.log.flags |= FLAG_WATCHDOG
         r = self.storage.read_json(RESTARTS)
         self.watchdog_restarts = (r.get("watchdog", 0) if isinstance(r, dict) else 0) + 1
         try:

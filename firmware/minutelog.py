@@ -7,16 +7,18 @@
 # the minute in progress when the loop was stopped (the next session's
 # records are separate, so nothing is counted twice).
 #
-# A block holds up to `log_block_min` consecutive minutes of one session:
+# A block holds `log_block_min` consecutive minutes of one session (more when
+# a full flash made them wait in RAM), or fewer when the loop stops:
 #   header  magic 0xA5, version, record count, seq (u32), session (u16),
 #           first minute of the session (u32), session start in local time
 #           (u32 seconds since 1970, 0 while the clock is not set), battery mV
 #           (u16, 0 unknown), I2C errors (u16), flash errors (u8), FIFO
-#           overflows (u8), blocks dropped for space (u16)
+#           overflows (u8), blocks dropped for space (u16), flags (u8, from
+#           version 2: 1 = the session began with a watchdog restart)
 #   records
 #   CRC-32 of header and records (u32)
-# A block is written in one append: a power cut leaves at most one torn
-# block at the end of a file, which readers detect by its CRC and skip.
+# A block is written in one append: a power cut or a failed write leaves at
+# most one torn block, which readers detect by its CRC and skip.
 # Sequence numbers only grow, across reboots too; the host acknowledges up
 # to a seq, and only acknowledged blocks are freed first when space runs
 # low (then the oldest unacknowledged, counted as dropped).
@@ -25,9 +27,11 @@ import struct
 from binascii import crc32
 
 MAGIC = 0xA5
-VERSION = 1
-_HEAD = "<BBBIHIIHHBBH"
+VERSION = 2
+_HEADS = (None, "<BBBIHIIHHBBH", "<BBBIHIIHHBBHB")  # by version; logs written by older firmware stay readable
+_HEAD = _HEADS[VERSION]
 HEAD_SIZE = struct.calcsize(_HEAD)
+FLAG_WATCHDOG = 1  # the block's session began with a watchdog restart (a hung loop)
 RECORD_SIZE = 6
 CRC_SIZE = 4
 STATE = "logstate.json"
@@ -68,14 +72,15 @@ class Block:
     """A decoded block: its header fields and its records."""
 
     def __init__(self, fields, records, raw):
-        (_, _, self.count, self.seq, self.session, self.minute, self.session_epoch, self.battery_mv,
-         self.i2c_errors, self.flash_errors, self.fifo_overflows, self.dropped) = fields
+        (_, self.version, self.count, self.seq, self.session, self.minute, self.session_epoch, self.battery_mv,
+         self.i2c_errors, self.flash_errors, self.fifo_overflows, self.dropped) = fields[:12]
+        self.flags = fields[12] if len(fields) > 12 else 0
         self.records = records
         self.raw = raw
 
 
-def block_size(count):
-    return HEAD_SIZE + count * RECORD_SIZE + CRC_SIZE
+def block_size(count, version=VERSION):
+    return struct.calcsize(_HEADS[version]) + count * RECORD_SIZE + CRC_SIZE
 
 
 def _spans(data):
@@ -83,11 +88,11 @@ def _spans(data):
     i = 0
     end = len(data)
     mv = memoryview(data)
-    while i + block_size(0) <= end:
-        if data[i] != MAGIC or data[i + 1] != VERSION:
+    while i + block_size(0, 1) <= end:
+        if data[i] != MAGIC or not 1 <= data[i + 1] <= VERSION:
             i += 1
             continue
-        n = block_size(data[i + 2])
+        n = block_size(data[i + 2], data[i + 1])
         if i + n > end or crc32(mv[i:i + n - CRC_SIZE]) != struct.unpack_from("<I", data, i + n - CRC_SIZE)[0]:
             i += 1
             continue
@@ -99,8 +104,10 @@ def decode(data):
     """Every intact block in `data`, in order; torn or damaged stretches are skipped."""
     out = []
     for i, j in _spans(data):
-        fields = struct.unpack_from(_HEAD, data, i)
-        records = [unpack_record(data, i + HEAD_SIZE + k * RECORD_SIZE) for k in range(fields[2])]
+        head = _HEADS[data[i + 1]]
+        fields = struct.unpack_from(head, data, i)
+        first = i + struct.calcsize(head)
+        records = [unpack_record(data, first + k * RECORD_SIZE) for k in range(fields[2])]
         out.append(Block(fields, records, bytes(data[i:j])))
     return out
 
@@ -121,10 +128,12 @@ class MinuteLog:
         self._per_block = s["log_block_min"]
         self._file_bytes = s["log_file_kb"] * 1024
         self._max_bytes = s["log_max_kb"] * 1024
-        self._buf = bytearray(block_size(self._per_block))
+        self._cap = min(2 * self._per_block, 255)  # records that can wait in RAM for a write
+        self._buf = bytearray(block_size(self._cap))
         self._n = 0
         self._minute = 0
         self.dropped = 0
+        self.flags = 0  # FLAG_* bits carried by every block of this session
         state = storage.read_json(STATE)
         self._state = state if isinstance(state, dict) else {}
         self.acked = self._state.get("acked", 0)
@@ -161,32 +170,67 @@ class MinuteLog:
         return 0
 
     def add(self, minute, steps, secs, nudges, snoozes, header):
-        """Append a minute record; `header` is called for the block's other fields when it is written."""
+        """Append a minute record; `header` is called for the block's other fields when it is written.
+
+        While writes fail (a full flash) the minutes wait in RAM, room for two
+        blocks' worth, and every new minute tries again; when RAM is full too,
+        the oldest block's worth gives way, counted as dropped.
+        """
+        if self._n == self._cap:
+            self._forget(self._per_block)
+            self.dropped += 1
         if self._n == 0:
             self._minute = minute
         pack_record(self._buf, HEAD_SIZE + self._n * RECORD_SIZE, steps, secs, nudges, snoozes)
         self._n += 1
-        if self._n == self._per_block:
+        if self._n >= self._per_block:
             self.flush(header)
 
+    def _forget(self, k):
+        """Drop the oldest `k` waiting records."""
+        buf = self._buf
+        end = HEAD_SIZE + self._n * RECORD_SIZE
+        buf[HEAD_SIZE:end - k * RECORD_SIZE] = buf[HEAD_SIZE + k * RECORD_SIZE:end]
+        self._n -= k
+        self._minute += k
+
     def flush(self, header):
-        """Write the records gathered so far as one block (nothing if there are none)."""
+        """Write the records gathered so far as one block (nothing if there are none).
+
+        On a write error (a full flash) the records stay gathered, for the next try.
+        """
         n = self._n
         if not n:
             return
-        self._n = 0
         epoch, battery_mv, i2c, flash, overflows = header()
         struct.pack_into(_HEAD, self._buf, 0, MAGIC, VERSION, n, self.next_seq, self.session, self._minute, epoch,
                          battery_mv, min(i2c, 0xFFFF), min(flash, 0xFF), min(overflows, 0xFF),
-                         min(self.dropped, 0xFFFF))
+                         min(self.dropped, 0xFFFF), self.flags)
         size = block_size(n)
         body = memoryview(self._buf)[:size - CRC_SIZE]
         struct.pack_into("<I", self._buf, size - CRC_SIZE, crc32(body))
         if self._file is None or self._storage.size(self._file) >= self._file_bytes:
             self._file = file_name(self.next_seq)
         self._make_room(size)
-        self._storage.append(self._file, memoryview(self._buf)[:size])
+        block = memoryview(self._buf)[:size]
+        try:
+            self._storage.append(self._file, block)
+        except OSError:
+            # the file system is full below the log's budget: acknowledged data goes first
+            if not self._free_acked():
+                raise
+            self._storage.append(self._file, block)
+        self._n = 0
         self.next_seq += 1
+
+    def _free_acked(self):
+        """Remove the oldest log file the host has acknowledged entirely; False if there is none."""
+        files = self.files()
+        for name in files[:-1]:
+            if name != self._file and self._fully_acked(name, files):
+                self._storage.remove(name)
+                return True
+        return False
 
     def _make_room(self, size):
         """Free whole files, acknowledged ones first, until the log fits its budget."""

@@ -8,6 +8,7 @@ the clock are counted but cannot belong to a day.
 from datetime import date, datetime, timedelta, timezone
 
 from host_tools import db
+from simulator import project
 
 STATES = db.STATES
 SITTING_MIN_S = 30  # a minute belongs to a sitting bout when at least half of it was spent sitting
@@ -130,12 +131,19 @@ def _add_device_figures(con, clip_id, days):
     by_date = {d.date: d for d in days}
     rows = con.execute(
         "SELECT s.start_epoch + 60 * b.first_minute, b.battery_mv, b.i2c_errors, b.flash_errors, b.fifo_overflows, "
-        "b.dropped FROM blocks b JOIN sessions s USING (clip, era, session) "
+        "b.dropped, b.flags, b.era, b.session FROM blocks b JOIN sessions s USING (clip, era, session) "
         "WHERE b.clip = ? AND s.start_epoch IS NOT NULL ORDER BY b.era, b.seq", (clip_id,))
-    for epoch, battery, i2c, flash, overflows, dropped in rows:
+    project.use_firmware()
+    from minutelog import FLAG_WATCHDOG
+
+    restarted = set()  # sessions that began with a watchdog restart
+    for epoch, battery, i2c, flash, overflows, dropped, flags, era, session in rows:
         day = by_date.get(wall(epoch).date())
         if day is None:
             continue
+        if flags & FLAG_WATCHDOG and (era, session) not in restarted:
+            restarted.add((era, session))
+            day.errors["watchdog restarts"] = day.errors.get("watchdog restarts", 0) + 1
         if battery:
             day.battery_mv = battery
         # the counters run for a session; a day shows the largest it saw

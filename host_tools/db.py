@@ -87,6 +87,10 @@ MIGRATIONS = [
         SELECT m.*, s.start_epoch + 60 * m.minute AS epoch
         FROM minutes m LEFT JOIN sessions s USING (clip, era, session);
     """,
+    # 2: block flags (log version 2): a session that began with a watchdog restart
+    """
+    ALTER TABLE blocks ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 VERSION = len(MIGRATIONS)
 EVERY_CLIP = "*"  # desired_settings.clip for a value meant for every clip
@@ -182,9 +186,11 @@ def store_blocks(con, clip_id, era, blocks, now):
     added = 0
     for b in blocks:
         cur = con.execute(
-            "INSERT OR IGNORE INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO blocks (clip, era, seq, session, first_minute, count, session_epoch, battery_mv, "
+            "i2c_errors, flash_errors, fifo_overflows, dropped, raw, synced_at, flags) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (clip_id, era, b.seq, b.session, b.minute, b.count, b.session_epoch, b.battery_mv, b.i2c_errors,
-             b.flash_errors, b.fifo_overflows, b.dropped, bytes(b.raw), now))
+             b.flash_errors, b.fifo_overflows, b.dropped, bytes(b.raw), now, b.flags))
         if not cur.rowcount:
             continue
         added += 1

@@ -64,3 +64,28 @@ def test_data_survives_reopening_and_the_schema_is_versioned(tmp_path):
     con = db.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == db.VERSION
     assert con.execute("SELECT count(*) FROM minutes").fetchone()[0] == 20
+
+
+def test_a_database_from_schema_1_is_migrated_keeping_its_data(tmp_path):
+    """Schema 1 (before block flags): its blocks and minutes stay, and new blocks carry their flags."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(db.MIGRATIONS[0])
+    old.execute("INSERT INTO clips VALUES ('c1', 'pico', '0.1.0', 0, 'then', 'then')")
+    old.execute("INSERT INTO blocks VALUES ('c1', 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, x'00', 'then')")
+    old.execute("INSERT INTO minutes VALUES ('c1', 0, 1, 0, 1, 0, 7, 0, 60, 0, 0, 0, 0, 0, 0)")
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    con = db.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == db.VERSION
+    assert con.execute("SELECT seq, flags FROM blocks").fetchall() == [(1, 0)]
+    assert con.execute("SELECT steps FROM minutes").fetchall() == [(7,)]
+    blocks = logged_blocks(tmp_path, 4)
+    for b in blocks:
+        b.flags = 1
+        b.seq += 1
+    db.store_blocks(con, "c1", 0, blocks, "now")
+    assert con.execute("SELECT seq, flags FROM blocks ORDER BY seq").fetchall() == [(1, 0), (2, 1)]

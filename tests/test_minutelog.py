@@ -145,3 +145,86 @@ def test_full_flash_frees_acknowledged_files_first_then_counts_what_it_drops(tmp
     for i in range(8 * 10):
         log.add(i, 1, [60, 0, 0, 0, 0, 0], 0, 0, header())
     assert log.dropped == dropped  # acknowledged data made the room this time
+
+
+class FullFlash(Storage):
+    """Storage whose appends fail with ENOSPC while `full` is set, as a file system with no free block."""
+
+    full = False
+
+    def append(self, name, data):
+        if self.full:
+            raise OSError(28, "ENOSPC")
+        super().append(name, data)
+
+
+def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
+    s = dict(S, log_block_min=4)
+    store = FullFlash(str(tmp_path))
+    log = MinuteLog(store, s)
+    log.start_session()
+    errors = 0
+    for minute in range(12):
+        store.full = 3 <= minute < 6  # the block due at minute 3 cannot be written until minute 6
+        try:
+            log.add(minute, minute, [60, 0, 0, 0, 0, 0], 0, 0, header())
+        except OSError:
+            errors += 1
+    log.flush(header())
+    got = [(b.minute + k, r[0]) for b in log.blocks_after(0) for k, r in enumerate(b.records)]
+    assert got == [(m, m) for m in range(12)] and log.dropped == 0
+    assert errors == 3  # one per minute the flash was full
+
+
+def test_a_flash_full_for_long_drops_the_oldest_waiting_block_counted(tmp_path):
+    s = dict(S, log_block_min=4)
+    store = FullFlash(str(tmp_path))
+    log = MinuteLog(store, s)
+    log.start_session()
+    store.full = True
+    for minute in range(12):  # RAM holds 8 minutes
+        try:
+            log.add(minute, minute, [60, 0, 0, 0, 0, 0], 0, 0, header())
+        except OSError:
+            pass
+    store.full = False
+    log.flush(header())
+    got = [(b.minute + k, r[0]) for b in log.blocks_after(0) for k, r in enumerate(b.records)]
+    assert got == [(m, m) for m in range(4, 12)] and log.dropped == 1
+    assert log.blocks_after(0)[0].dropped == 1  # the host is told
+
+
+def test_a_full_file_system_frees_acknowledged_files(tmp_path):
+    s = dict(S, log_file_kb=1, log_block_min=8)
+    log = write_log(tmp_path, [(1, [60, 0, 0, 0, 0, 0], 0, 0)] * 8 * 30, s)  # 30 blocks over several files
+    log.ack(log.next_seq - 1)
+    files = log.files()
+    store = FullFlash(str(tmp_path))
+    log = MinuteLog(store, s)
+    log.start_session()
+    store.full = True
+    store.remove = lambda name, remove=store.remove: (remove(name), setattr(store, "full", False))  # room made
+    for minute in range(8):
+        log.add(minute, 2, [60, 0, 0, 0, 0, 0], 0, 0, header())
+    assert files[0] not in log.files() and files[1] in log.files()  # only the oldest acknowledged file went
+    assert log.blocks_after(log.acked)[0].records[0][0] == 2 and log.dropped == 0
+
+
+def test_blocks_written_by_version_1_firmware_are_still_read(tmp_path):
+    """A clip updated in the field keeps its old log files; the new firmware reads and extends them."""
+    import struct
+    from binascii import crc32
+
+    head = struct.pack("<BBBIHIIHHBBH", 0xA5, 1, 1, 1, 1, 0, 1767600000, 3900, 0, 0, 0, 0)
+    rec = bytearray(6)
+    pack_record(rec, 0, 42, [0, 60, 0, 0, 0, 0], 1, 0)
+    body = head + bytes(rec)
+    (tmp_path / minutelog.file_name(1)).write_bytes(body + struct.pack("<I", crc32(body)))
+    log = MinuteLog(Storage(str(tmp_path)), S)
+    assert log.next_seq == 2
+    log.start_session()
+    log.add(0, 5, [60, 0, 0, 0, 0, 0], 0, 0, header())
+    log.flush(header())
+    old, new = log.blocks_after(0)
+    assert (old.version, old.seq, old.records, old.flags) == (1, 1, [(42, [0, 60, 0, 0, 0, 0], 1, 0)], 0)
+    assert (new.version, new.seq, new.records[0][0]) == (minutelog.VERSION, 2, 5)

@@ -147,3 +147,17 @@ def test_a_nudge_is_answered_by_a_walk_within_five_minutes():
     day.minutes[36] = (t0 + 2160, 0, "sitting", 1, 0, 60)  # nudge, no walk before the end
     assert day.nudges() == [(t0 + 1800, True), (t0 + 2160, False)]
     assert day.bouts() == [(t0, 34), (t0 + 2100, 5)]
+
+
+def test_a_watchdog_restart_shows_in_the_days_errors(tmp_path):
+    """A hung loop restarted by the watchdog is flagged in the log and reaches the day's error counters."""
+    path = tmp_path / "walk.csv"
+    tracegen.generate([("walk", 240)], seed=2).write_csv(path)
+    flash = tmp_path / "flash"
+    r = replay.replay(path, runtime="cpython", start_minute=9 * 60, flash=flash, faults={"hang": [100]})
+    assert r["watchdog_restarts"] == 1
+    con = db.connect(tmp_path / "w.db")
+    store_flash(con, "clip-w", flash)
+    by_clip, unplaced = daysmod.load(con)
+    (day,) = by_clip["clip-w"]
+    assert day.errors.get("watchdog restarts") == 1

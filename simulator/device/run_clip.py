@@ -26,7 +26,7 @@ def run(job):
 
     rig = Rig(job)
     from clip import Clip
-    from minutelog import MinuteLog
+    from minutelog import FLAG_WATCHDOG, MinuteLog
     from posture import NAMES
     from vmotor import VirtualMotor
 
@@ -48,7 +48,10 @@ def run(job):
             clips.append(clip)
     rig.chip.close()
     minutes = []
+    watchdog_sessions = []  # sessions whose blocks say they began with a watchdog restart
     for block in MinuteLog(rig.storage, rig.settings).blocks_after(0):
+        if block.flags & FLAG_WATCHDOG and block.session not in watchdog_sessions:
+            watchdog_sessions.append(block.session)
         for k, (steps, secs, nudges, snoozes) in enumerate(block.records):
             posture = NAMES[secs.index(max(secs))]
             minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
@@ -66,6 +69,7 @@ def run(job):
         "errors": {"i2c": sum(c.i2c_errors for c in clips), "flash": sum(c.flash_errors for c in clips) - cut,
                    "fifo_overflows": sum(c.imu.overflows for c in clips), "imu_stalls": sum(c.imu_stalls for c in clips)},
         "watchdog_restarts": clip.watchdog_restarts,
+        "watchdog_sessions": watchdog_sessions,
         "faults": rig.faults.counts if rig.faults else {},
     }
 
