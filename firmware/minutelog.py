@@ -128,7 +128,7 @@ class MinuteLog:
         self._per_block = s["log_block_min"]
         self._file_bytes = s["log_file_kb"] * 1024
         self._max_bytes = s["log_max_kb"] * 1024
-        self._cap = min(2 * self._per_block, 255)  # records that can wait in RAM for a write
+        self._cap = max(self._per_block, s["log_wait_min"])  # records that can wait in RAM for a write
         self._buf = bytearray(block_size(self._cap))
         self._n = 0
         self._minute = 0
@@ -172,9 +172,9 @@ class MinuteLog:
     def add(self, minute, steps, secs, nudges, snoozes, header):
         """Append a minute record; `header` is called for the block's other fields when it is written.
 
-        While writes fail (a full flash) the minutes wait in RAM, room for two
-        blocks' worth, and every new minute tries again; when RAM is full too,
-        the oldest block's worth gives way, counted as dropped.
+        While writes fail (a full flash) the minutes wait in RAM, up to
+        `log_wait_min` of them, and every new minute tries again; when RAM is
+        full too, the oldest block's worth gives way, counted as dropped.
         """
         if self._n == self._cap:
             self._forget(self._per_block)

@@ -54,6 +54,7 @@ SCHEMA = {
     "log_block_min": (16, 1, 60, "minutes per log block: at most this much is lost at a power cut"),
     "log_file_kb": (16, 1, 256, "size at which a new log file is started, KiB"),
     "log_max_kb": (512, 16, 8192, "flash the log may use, KiB (a month takes about 340)"),
+    "log_wait_min": (60, 1, 240, "minutes kept in RAM (6 bytes each) while the flash cannot be written"),
 }
 
 RANGES_G = (2, 4, 8, 16)

@@ -50,8 +50,15 @@ def cmd_replay(args):
     from host_tools import summary
     from simulator import replay
 
-    result = replay.replay(args.trace, runtime=args.runtime, board_name=args.board,
-                           overrides=_parse_set(args.set), start_minute=_parse_clock(args.start))
+    from simulator import trace as tracemod
+    from tqdm import tqdm
+
+    trace = tracemod.load(args.trace)
+    # a bar for long traces only, on a terminal (tqdm's disable=None), in whole trace minutes
+    with tqdm(total=int(trace.seconds // 60), unit="min", desc="replay", disable=None if trace.seconds > 1800 else True,
+              leave=False) as bar:
+        result = replay.replay(trace, runtime=args.runtime, board_name=args.board, overrides=_parse_set(args.set),
+                               start_minute=_parse_clock(args.start), progress=lambda s: bar.update(s // 60 - bar.n))
     if args.json:
         print(json.dumps(result))
     else:

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from simulator import replay, trace as tracemod
 
@@ -148,7 +149,8 @@ def agreement(pairs):
 def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
     files = recordings(folder)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(score_recording, files, [runtime] * len(files), [overrides] * len(files)))
+        scored = pool.map(score_recording, files, [runtime] * len(files), [overrides] * len(files))
+        results = list(tqdm(scored, total=len(files), unit="file", desc="eval posture", disable=None, leave=False))
     pairs = [p for r in results for p in r["pairs"]]
     per_file = []
     for r in results:

@@ -8,6 +8,8 @@ import webbrowser
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from tqdm import tqdm
+
 from host_tools import charts, db, days as daysmod
 from host_tools.summary import duration
 
@@ -66,12 +68,17 @@ def pictures(by_clip, goal, out):
             "days": [(d, out / f"timeline_{clip}_{d.date}.png") for d in days],
         }
         timelines += made[clip]["days"]
-    if len(timelines) > 2:
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=multiprocessing.get_context("fork")) as pool:
-            list(pool.map(charts.timeline, *zip(*timelines)))
-    else:
-        for d, path in timelines:
-            charts.timeline(d, path)
+    # a bar on a terminal when there are many days to draw
+    with tqdm(total=len(timelines), unit="day", desc="timelines", disable=None if len(timelines) > 7 else True,
+              leave=False) as bar:
+        if len(timelines) > 2:
+            with ProcessPoolExecutor(max_workers=os.cpu_count(),
+                                     mp_context=multiprocessing.get_context("fork")) as pool:
+                for _ in pool.map(charts.timeline, *zip(*timelines)):
+                    bar.update()
+        else:
+            for d, path in timelines:
+                charts.timeline(d, path)
     return made
 
 

@@ -85,10 +85,11 @@ def prepare(trace, work, board_name=project.DEFAULT_BOARD, overrides=None, start
 
 
 def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overrides=None,
-           start_minute=-1, flash=None, faults=None):
+           start_minute=-1, flash=None, faults=None, progress=None):
     """Run `trace` (a path or a loaded Trace) through the firmware; the result dict of `sim replay --json`.
 
     `faults`: what simulator/device/faults.py is to inject, if anything.
+    `progress(seconds)`: told how far the replay is, every 10 minutes of the trace.
     """
     if runtime not in RUNTIMES:
         raise SimError(f"unknown runtime '{runtime}' (choose from {', '.join(RUNTIMES)})")
@@ -99,35 +100,47 @@ def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overr
         if faults:
             job["faults"] = faults
         if runtime == "micropython":
-            result = run_micropython("run_clip.py", job, Path(work))
+            job["progress"] = progress is not None
+            result = run_micropython("run_clip.py", job, Path(work), progress=progress)
         else:
-            result = _run_cpython(job)
+            result = _run_cpython(job, progress)
     result["seconds"] = round(trace.seconds, 3)
     result["runtime"] = runtime
     return result
 
 
-def run_micropython(script, job, work, heap="2M"):
+def run_micropython(script, job, work, heap="2M", progress=None):
     """Run a script of simulator/device on the unix port with `job`; its JSON answer.
 
     The heap is kept near a board's size, so that memory hunger shows here too.
+    `progress(seconds)` is called for each "progress" line the script writes to stderr.
     """
-    job_path = Path(work) / "job.json"
+    work = Path(work)
+    job_path = work / "job.json"
     job_path.write_text(json.dumps(job))
     cmd = [micropython_command(), "-X", f"heapsize={heap}", str(project.DEVICE / script), str(job_path)]
+    errors = []
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        with open(work / "answer.json", "w+") as out:
+            with subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, text=True) as proc:
+                for line in proc.stderr:
+                    if progress and line.startswith("progress "):
+                        progress(int(line.split()[1]))
+                    else:
+                        errors.append(line)
+            out.seek(0)
+            answer = out.read()
     except OSError as e:
         raise SimError(f"cannot start MicroPython ({cmd[0]}): {e.strerror or e}") from None
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-6:]
+        tail = ("".join(errors) or answer).strip().splitlines()[-6:]
         raise SimError("the firmware stopped on MicroPython:\n" + "\n".join(tail))
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(answer.strip().splitlines()[-1])
 
 
-def _run_cpython(job):
+def _run_cpython(job, progress=None):
     project.use_firmware()
     import run_clip
 
     # the same JSON round trip as the MicroPython side, so both report alike
-    return json.loads(json.dumps(run_clip.run(json.loads(json.dumps(job)))))
+    return json.loads(json.dumps(run_clip.run(json.loads(json.dumps(job)), progress)))

@@ -159,7 +159,7 @@ class FullFlash(Storage):
 
 
 def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
-    s = dict(S, log_block_min=4)
+    s = dict(S, log_block_min=4, log_wait_min=8)
     store = FullFlash(str(tmp_path))
     log = MinuteLog(store, s)
     log.start_session()
@@ -177,7 +177,7 @@ def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
 
 
 def test_a_flash_full_for_long_drops_the_oldest_waiting_block_counted(tmp_path):
-    s = dict(S, log_block_min=4)
+    s = dict(S, log_block_min=4, log_wait_min=8)
     store = FullFlash(str(tmp_path))
     log = MinuteLog(store, s)
     log.start_session()

@@ -71,7 +71,9 @@ def test_replay_finds_the_walks_and_their_steps(mixed_results, mixed_csv):
 
 def test_65_minutes_sitting_brings_nudges_at_30_and_60_minutes():
     trace, _ = generated([("sit", 65 * 60)], seed=2)
-    r = replay.replay(trace, runtime="micropython")
+    told = []
+    r = replay.replay(trace, runtime="micropython", progress=told.append)
+    assert told[:6] == [600, 1200, 1800, 2400, 3000, 3600] and told[-1] <= 65 * 60  # every 10 min, for a bar
     assert len(r["nudges"]) == 2
     assert r["nudges"][0] == pytest.approx(1800, abs=30)
     assert r["nudges"][1] == pytest.approx(3600, abs=30)

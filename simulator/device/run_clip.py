@@ -21,7 +21,18 @@ class Recorder:
         self.nudges.append(self._clock.ticks_ms() / 1000)
 
 
-def run(job):
+PROGRESS_MS = 600000  # virtual time between progress reports
+
+
+def print_progress(seconds):
+    """A progress report on stderr, read by the host while a long trace replays."""
+    import sys
+
+    sys.stderr.write("progress %d\n" % seconds)
+
+
+def run(job, progress=None):
+    """Replay the job's stream through the firmware; `progress(seconds)` is told every 10 virtual minutes."""
     from rig import Rig
 
     rig = Rig(job)
@@ -35,9 +46,22 @@ def run(job):
     events = Recorder(clock)
     clip = Clip(rig.imu, clock, motor, rig.storage, rig.settings, events=events)
     clips = [clip]  # one per boot: a simulated hang has the watchdog restart the MCU (faults.py)
+    finished = rig.chip.finished
+    if progress is None and job.get("progress"):
+        progress = print_progress
+    if progress is not None:
+        due = [PROGRESS_MS]
+
+        def finished():
+            now = clock.ticks_ms()
+            if now >= due[0]:
+                due[0] = now + PROGRESS_MS
+                progress(now // 1000)
+            return rig.chip.finished()
+
     while True:
         try:
-            clip.run(until=rig.chip.finished)
+            clip.run(until=finished)
             break
         except BaseException as e:
             if type(e).__name__ != "WatchdogReset":
