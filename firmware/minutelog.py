@@ -116,6 +116,21 @@ def file_name(first_seq):
     return "%s%08x%s" % (_PREFIX, first_seq, _SUFFIX)
 
 
+def _counter(value, top):
+    """A counter read back from the state file: a damaged one starts again from 0."""
+    return value if isinstance(value, int) and 0 <= value <= top else 0
+
+
+def _is_log_file(name):
+    """A name file_name() makes: anything else on the flash is not the log's."""
+    if len(name) != len(_PREFIX) + 8 + len(_SUFFIX) or not name.startswith(_PREFIX) or not name.endswith(_SUFFIX):
+        return False
+    for c in name[len(_PREFIX):-len(_SUFFIX)]:
+        if c not in "0123456789abcdef":
+            return False
+    return True
+
+
 def _first_seq(name):
     return int(name[len(_PREFIX):-len(_SUFFIX)], 16)
 
@@ -136,8 +151,8 @@ class MinuteLog:
         self.flags = 0  # FLAG_* bits carried by every block of this session
         state = storage.read_json(STATE)
         self._state = state if isinstance(state, dict) else {}
-        self.acked = self._state.get("acked", 0)
-        self.session = self._state.get("session", 0)
+        self.acked = _counter(self._state.get("acked"), 0xFFFFFFFF)
+        self.session = _counter(self._state.get("session"), 0xFFFF)
         self.next_seq = max(self.acked, self._last_seq(self.files())) + 1
         self._file = None  # each session starts a file of its own
 
@@ -153,21 +168,31 @@ class MinuteLog:
 
     def files(self):
         """Log file names, oldest first."""
-        names = [n for n in self._storage.listdir() if n.startswith(_PREFIX) and n.endswith(_SUFFIX)]
+        names = [n for n in self._storage.listdir() if _is_log_file(n)]
         names.sort()
         return names
 
     def _last_seq(self, files):
+        """The highest seq written: the last intact block's, in the newest file that has one.
+
+        Newer files whose blocks are all lost still hold their first seq (the
+        host may have seen it), but no more than one past what came before:
+        a name this log never made cannot push the seqs out of range.
+        """
+        last = 0
+        lost = []  # newer files without an intact block, newest first
         for name in reversed(files):
             data = self._storage.read(name) or b""
-            last = None
+            span = None
             for span in _spans(data):
-                last = span
-            if last:
-                return struct.unpack_from("<I", data, last[0] + 3)[0]
-            # a file with no intact block still reserves the seqs from its name on
-            return _first_seq(name)
-        return 0
+                pass
+            if span:
+                last = struct.unpack_from("<I", data, span[0] + 3)[0]
+                break
+            lost.append(name)
+        for name in reversed(lost):
+            last = max(last, min(_first_seq(name), last + 1))
+        return last
 
     def add(self, minute, steps, secs, nudges, snoozes, header):
         """Append a minute record; `header` is called for the block's other fields when it is written.

@@ -105,3 +105,45 @@ def test_bad_since_values(stored_db, capsys, since):
     if rc == 0:
         return  # a value the parser accepts (e.g. "3d")
     assert_one_clear_line(rc, err)
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                       max_size=4), max_leaves=12)
+
+
+@FAST
+@given(st.one_of(st.binary(max_size=200),
+                 st.dictionaries(st.sampled_from(sorted(fw_settings.SCHEMA)) | st.text(max_size=8), json_values,
+                                 max_size=6).map(lambda d: __import__("json").dumps(d).encode())))
+def test_a_damaged_settings_file_on_the_clip_leaves_valid_settings(tmp_path_factory, data):
+    """What the firmware loads at boot is always a whole, valid set: damaged entries keep their defaults."""
+    from storage import Storage
+
+    folder = tmp_path_factory.mktemp("flash")
+    (folder / "settings.json").write_bytes(data)
+    s = fw_settings.load(Storage(str(folder)))
+    assert set(s) == set(fw_settings.SCHEMA)
+    for k, v in s.items():
+        assert fw_settings.check(k, v) == v
+
+
+@FAST
+@given(st.lists(st.tuples(st.sampled_from(["log_00000001.blk", "log_00000a00.blk", "log_zz.blk", "log_.blk",
+                                           "logstate.json", "log_ffffffff.blk"]), st.binary(max_size=300)),
+                max_size=4))
+def test_damaged_log_files_on_the_clip_neither_stop_it_nor_hide_new_minutes(tmp_path_factory, files):
+    """A clip booting over garbage log files keeps logging, and its new minutes read back."""
+    from minutelog import MinuteLog
+    from storage import Storage
+
+    folder = tmp_path_factory.mktemp("flash")
+    for name, data in files:
+        (folder / name).write_bytes(data)
+    log = MinuteLog(Storage(str(folder)), fw_settings.defaults())
+    log.start_session()
+    seq = log.next_seq
+    log.add(0, 42, [0, 60, 0, 0, 0, 0], 0, 0, lambda: (0, 0, 0, 0, 0))
+    log.flush(lambda: (0, 0, 0, 0, 0))
+    (block,) = [b for b in log.blocks_after(seq - 1) if b.session == log.session]
+    assert block.seq == seq and block.records[0][0] == 42
