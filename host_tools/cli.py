@@ -23,6 +23,13 @@ EPILOG = """examples:
   stepclip sync --port socket://127.0.0.1:7000   pull its new minutes into the database
   stepclip config set inactive_s=2400            nudge after 40 min (pushed at the next sync)
   stepclip deploy --board pico_mpu6050 --dry-run show how the firmware would be deployed
+
+exit codes:
+  0  done
+  1  the work failed, or a figure is below its --min-agreement / above its --max-error
+     (one line on stderr says why; --debug shows the traceback)
+  2  the command line is wrong
+  130  interrupted (Ctrl-C)
 """
 
 
