@@ -72,11 +72,13 @@ def run(job, progress=None):
             clips.append(clip)
     rig.chip.close()
     minutes = []
+    logged_s = 0  # seconds the log's records account for
     watchdog_sessions = []  # sessions whose blocks say they began with a watchdog restart
     for block in MinuteLog(rig.storage, rig.settings).blocks_after(0):
         if block.flags & FLAG_WATCHDOG and block.session not in watchdog_sessions:
             watchdog_sessions.append(block.session)
         for k, (steps, secs, nudges, snoozes) in enumerate(block.records):
+            logged_s += sum(secs)
             posture = NAMES[secs.index(max(secs))]
             minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
                             "snoozes": snoozes})
@@ -87,6 +89,7 @@ def run(job, progress=None):
         "clock_s": clock.ticks_ms() / 1000,
         "rate_hz": rig.imu.rate_hz,
         "minutes": minutes,
+        "logged_s": logged_s,
         "posture_changes": events.posture_changes,
         "nudges": events.nudges,
         "motor": motor.pulses,
