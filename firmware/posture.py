@@ -59,7 +59,8 @@ class Posture:
         self._cos_sit_out = _cos1024(sit - margin)  # sitting -> standing within this tilt
         self._cos_lie_in = _cos1024(lie + margin)
         self._cos_lie_out = _cos1024(lie - margin)
-        self._cos_sit_low = _cos1024(s["sit_low_deg"])
+        self._cos_low_in = _cos1024(s["sit_low_deg"] + margin)  # the same, after a sit-down transition
+        self._cos_low_out = _cos1024(s["sit_low_deg"] - margin)
         self._cos_moved = _cos1024(5)
         self._hold = s["posture_hold_s"]
         self._still_mg = s["still_mg"]
@@ -150,7 +151,7 @@ class Posture:
         if lying:
             return LYING
         if self._seat == SITTING:
-            sitting = cos <= self._cos_sit_low
+            sitting = cos <= (self._cos_low_out if state == SITTING else self._cos_low_in)
         else:
             sitting = cos <= (self._cos_sit_out if state == SITTING or state == LYING else self._cos_sit_in)
         return SITTING if sitting else STANDING
