@@ -21,6 +21,7 @@ from coach import Coach
 from minutelog import FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
 from posture import NAMES, Posture
+from sitstand import SitStand
 from steps import StepCounter
 from tap import TapDetector
 
@@ -39,6 +40,7 @@ class Clip:
         self.events = events  # optional: posture(t, name) and nudge(t) callbacks
         self.steps = StepCounter(imu.rate_hz, imu.lsb_per_g, s)
         self.posture = Posture(s)
+        self.sitstand = SitStand(imu.rate_hz, imu.lsb_per_g, s)
         self.taps = TapDetector(imu.rate_hz, imu.lsb_per_g, s)
         self.coach = Coach(s)
         self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
@@ -85,7 +87,8 @@ class Clip:
             self.flash_errors += 1
 
     def process(self, n):
-        """Run `n` samples from `buf` through the step counter and the tap detector (and posture once a second)."""
+        """Run `n` samples from `buf` through the step counter, the tap detector and the transition
+        detector (and posture once a second)."""
         buf = self.buf
         steps = self.steps
         taps = self.taps
@@ -98,6 +101,7 @@ class Clip:
             if stop > end:
                 stop = end
             left -= (stop - j) // 3
+            self.sitstand.scan(buf, j, stop)  # a tenth of the samples, in one call
             while j < stop:
                 x = buf[j]
                 y = buf[j + 1]
@@ -118,7 +122,7 @@ class Clip:
         # mean |vertical acceleration| over the second, roughly mg
         motion = steps.take_motion() // self._rate
         before = self.posture.state
-        state = self.posture.second(self._g, steps.walking(), motion)
+        state = self.posture.second(self._g, steps.walking(), motion, self.sitstand.take())
         self.seconds += 1
         self._posture_s[state] += 1
         if state != before and self.events:

@@ -5,8 +5,15 @@
 # keeps refining it. Sitting shows as the pelvis tilting away from that
 # direction, lying as the trunk near horizontal. Thresholds have a margin (hysteresis) and a new state
 # must hold for `posture_hold_s` seconds, so the state does not flicker.
+# Some people sit nearly as upright as they stand: for them the stand-to-sit
+# transition (sitstand.py) is the cue. After a sit-down the wearer counts as
+# sitting down to the smaller tilt `sit_low_deg`, until a stand-up or a walk.
+# A transition is believed only if the trunk's tilt agrees with it (no more
+# upright after a sit-down, no more tilted after a stand-up, than before it)
+# and the trunk was not lying just before (getting into and out of bed).
 
 import math
+from array import array
 
 UNKNOWN = 0
 SITTING = 1
@@ -17,6 +24,7 @@ OFF_BODY = 5
 NAMES = ("unknown", "sitting", "standing", "lying", "walking", "off_body")
 
 _STILL_AXIS = 30  # per-axis change of gravity, 1/1024 g (~1.7 deg), that ends stillness
+_BEFORE_S = 8  # a transition is compared with the tilt this many seconds before (it takes up to ~6 s to report)
 
 
 def isqrt(n):
@@ -51,6 +59,8 @@ class Posture:
         self._cos_sit_out = _cos1024(sit - margin)  # sitting -> standing within this tilt
         self._cos_lie_in = _cos1024(lie + margin)
         self._cos_lie_out = _cos1024(lie - margin)
+        self._cos_low_in = _cos1024(s["sit_low_deg"] + margin)  # the same, after a sit-down transition
+        self._cos_low_out = _cos1024(s["sit_low_deg"] - margin)
         self._cos_moved = _cos1024(5)
         self._hold = s["posture_hold_s"]
         self._still_mg = s["still_mg"]
@@ -79,14 +89,34 @@ class Posture:
         self.state = UNKNOWN
         self._cand = UNKNOWN
         self._cand_n = 0
+        self._seat = UNKNOWN  # SITTING or STANDING, as the last believed transition or walk left the wearer
+        self._tilts = array("h", [1024] * _BEFORE_S)  # cos of the tilt in the last seconds (a ring)
+        self._tilt_at = 0
+        self._since_lying = _BEFORE_S  # seconds since the trunk was last near horizontal
 
-    def second(self, g, walking, motion_mg):
-        """Decide the state from this second's gravity `g` (1/1024 g), walking flag and motion."""
+    def second(self, g, walking, motion_mg, shift=0):
+        """Decide the state from this second's gravity `g` (1/1024 g), walking flag, motion and
+        sit-down or stand-up transition (`shift`: sitstand.DOWN, UP or 0)."""
         gx = g[0]
         gy = g[1]
         gz = g[2]
-        if walking and self.calibrated and cos1024(gx, gy, gz, self._ux, self._uy, self._uz) <= self._cos_lie_in:
+        cos = cos1024(gx, gy, gz, self._ux, self._uy, self._uz) if self.calibrated else 1024
+        if walking and cos <= self._cos_lie_in:
             walking = False  # nobody walks lying down: that was rolling over in bed
+        if cos <= self._cos_lie_in:
+            self._since_lying = 0
+        elif self._since_lying < _BEFORE_S:
+            self._since_lying += 1
+        at = self._tilt_at + 1
+        if at == _BEFORE_S:
+            at = 0
+        before = self._tilts[at]  # the oldest in the ring
+        self._tilts[at] = cos
+        self._tilt_at = at
+        if walking:
+            self._seat = STANDING
+        elif shift and self._since_lying >= _BEFORE_S and (cos <= before if shift < 0 else cos >= before):
+            self._seat = SITTING if shift < 0 else STANDING
         if walking:
             self._learn(gx, gy, gz)
             self._still_n = 0
@@ -98,7 +128,7 @@ class Posture:
             elif not self.calibrated:
                 cand = UNKNOWN
             else:
-                cand = self._tilt_state(gx, gy, gz)
+                cand = self._tilt_state(cos)
         if cand == self.state:
             self._cand_n = 0
         elif cand == WALKING:
@@ -115,13 +145,15 @@ class Posture:
                 self._cand_n = 0
         return self.state
 
-    def _tilt_state(self, gx, gy, gz):
-        cos = cos1024(gx, gy, gz, self._ux, self._uy, self._uz)
+    def _tilt_state(self, cos):
         state = self.state
         lying = cos <= (self._cos_lie_out if state == LYING else self._cos_lie_in)
         if lying:
             return LYING
-        sitting = cos <= (self._cos_sit_out if state == SITTING or state == LYING else self._cos_sit_in)
+        if self._seat == SITTING:
+            sitting = cos <= (self._cos_low_out if state == SITTING else self._cos_low_in)
+        else:
+            sitting = cos <= (self._cos_sit_out if state == SITTING or state == LYING else self._cos_sit_in)
         return SITTING if sitting else STANDING
 
     def _track_still(self, gx, gy, gz, motion_mg):

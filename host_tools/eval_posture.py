@@ -153,12 +153,17 @@ def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
         results = list(tqdm(scored, total=len(files), unit="file", desc="eval posture", disable=None, leave=False))
     pairs = [p for r in results for p in r["pairs"]]
     per_file = []
+    by_source = {}
     for r in results:
         a = agreement(r["pairs"])
-        per_file.append({"file": str(Path(r["file"]).relative_to(folder)), **{k: a[k] for k in
-                                                                            ("sedentary_vs_upright", "lying")}})
+        name = Path(r["file"]).relative_to(folder)
+        per_file.append({"file": str(name), **{k: a[k] for k in ("sedentary_vs_upright", "lying")},
+                         "uncalibrated_seconds": a["uncalibrated_seconds"],
+                         "never_calibrated": all(st == "unknown" for st in r["states"])})
+        by_source.setdefault(name.parts[0] if len(name.parts) > 1 else ".", []).extend(r["pairs"])
     return {"folder": str(folder), "runtime": runtime, "recordings": len(files), "scored_seconds": len(pairs),
-            "matrix": confusion(pairs), "agreement": agreement(pairs), "per_file": per_file}
+            "matrix": confusion(pairs), "agreement": agreement(pairs),
+            "per_source": {k: agreement(v) for k, v in sorted(by_source.items())}, "per_file": per_file}
 
 
 def text(report):
@@ -175,13 +180,24 @@ def text(report):
         strict = a["strict"][key]
         lines.append(f"{name + ':':<22}{value:>10}  ({a['seconds'][key]} s calibrated; "
                      f"{'-' if strict is None else f'{strict:.2f} %'} counting uncalibrated seconds as wrong)")
-    lines.append(f"uncalibrated (no walk yet, clip says unknown): {a['uncalibrated_seconds']} s")
+    never = [Path(f["file"]).name for f in report["per_file"] if f["never_calibrated"] and f["uncalibrated_seconds"]]
+    lines.append(f"uncalibrated (no walk yet, clip says unknown): {a['uncalibrated_seconds']} s"
+                 + (f", from scored recordings without any walk: {', '.join(never)}" if never else ""))
+    lines.append("per source:")
+    for source, sa in report["per_source"].items():
+        lines.append(f"  {source}: " + ", ".join(
+            f"{name} {_pct(sa[key])} ({_pct(sa['strict'][key])} strict, {sa['seconds'][key]} s)"
+            for key, name in (("sedentary_vs_upright", "sedentary vs upright"), ("lying", "lying"))))
     worst = sorted((f for f in report["per_file"] if f["sedentary_vs_upright"] is not None),
                    key=lambda f: f["sedentary_vs_upright"])[:5]
     if worst:
         lines.append("lowest sedentary vs upright: " + ", ".join(
             f"{Path(f['file']).name} {f['sedentary_vs_upright']:.0f} %" for f in worst))
     return "\n".join(lines)
+
+
+def _pct(value):
+    return "-" if value is None else f"{value:.2f} %"
 
 
 def failures(report, min_pct):

@@ -60,6 +60,8 @@ def test_eval_command_reports_a_matrix_and_agreement(labelled_dir):
     assert sum(matrix["lying"].values()) > 50 and sum(matrix["sitting"].values()) > 80
     a = report["agreement"]
     assert a["sedentary_vs_upright"] >= 90 and a["lying"] >= 90  # mounted any way round
+    assert report["per_source"] == {".": a}  # both recordings lie in the folder itself
+    assert not any(f["never_calibrated"] for f in report["per_file"])
 
 
 def test_min_agreement_fails_the_command_with_one_line(labelled_dir):
