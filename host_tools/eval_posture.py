@@ -2,14 +2,20 @@
 
 Each recording is replayed twice in a row through the firmware and only the
 second pass is scored: a clip worn before has already learned its wearer's
-upright direction. A second is scored when all its samples carry one posture
-label, not `transition` or `unknown`, and it starts at least 3 s after the
-label last changed (a person takes a moment to settle; the clip decides on a
-short window).
+upright direction. A recording in which the wearer never walks cannot teach
+it; the clip then starts with what it learned from the same wearer's walking
+recording nearest in file order (one wearer: the same `userNN` or SisFall
+`SAnn`/`SEnn` in the file names of one folder), as in one sitting the clip
+would have learned it before. A second is
+scored when all its samples carry one posture label, not `transition` or
+`unknown`, and it starts at least 3 s after the label last changed (a person
+takes a moment to settle; the clip decides on a short window).
 """
 
 import csv
 import json
+import re
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -44,6 +50,60 @@ def recordings(folder):
     if not files:
         raise EvalError(f"{folder}: no labelled recordings (CSV with t,ax,ay,az,label)")
     return files
+
+
+WEARER = re.compile(r"user\d+|S[AE]\d+")
+WALKING = ("walking", "walking_up", "walking_down")
+
+
+def _walks(folder, files):
+    """{file: True if the wearer walks in it}, from the index's labels_present, else from the labels."""
+    index = Path(folder) / "index.csv"
+    present = {}
+    if index.is_file():
+        with open(index, newline="") as f:
+            present = {Path(folder) / row["file"]: row.get("labels_present") or "" for row in csv.DictReader(f)
+                       if row.get("file")}
+    out = {}
+    for path in files:
+        if present.get(path):
+            out[path] = any(w + ":" in present[path] for w in WALKING)
+        else:
+            out[path] = any(w in WALKING for w in set(tracemod.load_labels(path)))
+    return out
+
+
+def primers(folder, files):
+    """{file: the same wearer's recording with a walk, for a recording without one (else None)}.
+
+    The nearest in file order, the following one first: recordings of one
+    sitting are numbered in a row, and a protocol run split in two (HAPT)
+    puts its walks after the postures held still.
+    """
+    walks = _walks(folder, files)
+    order = sorted(files)
+    out = {}
+    for path in files:
+        m = WEARER.search(path.name)
+        out[path] = None
+        if walks[path] or not m:
+            continue
+        i = order.index(path)
+        same = [(abs(j - i), j < i, q) for j, q in enumerate(order)
+                if walks[q] and q.parent == path.parent and WEARER.search(q.name).group() == m.group()]
+        if same:
+            out[path] = min(same)[2]
+    return out
+
+
+def learned_upright(path, runtime="micropython", overrides=None):
+    """The upright direction (mg) the clip has learned after the recording, played twice; None if none."""
+    twice, _ = doubled(tracemod.load(path))
+    with tempfile.TemporaryDirectory(prefix="stepclip-primer-") as flash:
+        replay.replay(twice, runtime=runtime, overrides=overrides, flash=flash)
+        stored = json.loads((Path(flash) / "settings.json").read_text())
+    upright = stored.get("upright_mg")
+    return upright if upright and any(upright) else None
 
 
 def doubled(trace):
@@ -92,10 +152,17 @@ def states_per_second(posture_changes, seconds):
     return out
 
 
-def score_recording(path, runtime="micropython", overrides=None):
-    """Replay one recording twice; its scored seconds as (truth, state) pairs and every second-pass state."""
+def score_recording(path, runtime="micropython", overrides=None, primer=None):
+    """Replay one recording twice; its scored seconds as (truth, state) pairs and every second-pass state.
+
+    `primer`: the same wearer's recording the clip learns its upright direction from first.
+    """
     try:
-        return _score(path, runtime, overrides)
+        if primer is not None:
+            upright = learned_upright(primer, runtime, overrides)
+            if upright:
+                overrides = dict(overrides or {}, upright_mg=upright)
+        return dict(_score(path, runtime, overrides), primer=None if primer is None else str(primer))
     except (tracemod.TraceError, replay.SimError, OSError, ValueError) as e:
         raise EvalError(str(e)) from None  # a plain exception crosses back from a worker process
 
@@ -148,8 +215,10 @@ def agreement(pairs):
 
 def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
     files = recordings(folder)
+    primed = primers(folder, files)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        scored = pool.map(score_recording, files, [runtime] * len(files), [overrides] * len(files))
+        scored = pool.map(score_recording, files, [runtime] * len(files), [overrides] * len(files),
+                          [primed[f] for f in files])
         results = list(tqdm(scored, total=len(files), unit="file", desc="eval posture", disable=None, leave=False))
     pairs = [p for r in results for p in r["pairs"]]
     per_file = []
@@ -159,7 +228,8 @@ def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
         name = Path(r["file"]).relative_to(folder)
         per_file.append({"file": str(name), **{k: a[k] for k in ("sedentary_vs_upright", "lying")},
                          "uncalibrated_seconds": a["uncalibrated_seconds"],
-                         "never_calibrated": all(st == "unknown" for st in r["states"])})
+                         "never_calibrated": all(st == "unknown" for st in r["states"]),
+                         "primed_from": r["primer"] and str(Path(r["primer"]).relative_to(folder))})
         by_source.setdefault(name.parts[0] if len(name.parts) > 1 else ".", []).extend(r["pairs"])
     return {"folder": str(folder), "runtime": runtime, "recordings": len(files), "scored_seconds": len(pairs),
             "matrix": confusion(pairs), "agreement": agreement(pairs),

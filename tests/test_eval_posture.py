@@ -89,3 +89,22 @@ def test_both_runtimes_agree_second_by_second(labelled_dir, datasets):
         mp = eval_posture.score_recording(path, "micropython")
         cp = eval_posture.score_recording(path, "cpython")
         assert mp["states"] == cp["states"] and len(mp["states"]) > 10
+
+
+def test_a_recording_without_a_walk_starts_from_the_same_wearers_walk(tmp_path):
+    """Lying only: calibrated from the same wearer's nearest walking recording, as in one sitting."""
+    mount = tracegen.random_rotation(np.random.default_rng(7))
+    other = tracegen.random_rotation(np.random.default_rng(8))
+    tracegen.generate([("walk", 60), ("sit", 20)], rate_hz=50, seed=3, mount=mount).write_csv(
+        tmp_path / "exp01_user01.csv")
+    tracegen.generate([("lie", 40), ("sit", 30)], rate_hz=50, seed=4, mount=mount).write_csv(
+        tmp_path / "exp02_user01.csv")
+    tracegen.generate([("walk", 60)], rate_hz=50, seed=5, mount=other).write_csv(tmp_path / "exp03_user02.csv")
+    files = eval_posture.recordings(tmp_path)
+    primed = eval_posture.primers(tmp_path, files)
+    assert primed == {tmp_path / "exp01_user01.csv": None, tmp_path / "exp02_user01.csv": tmp_path / "exp01_user01.csv",
+                      tmp_path / "exp03_user02.csv": None}
+    report = eval_posture.evaluate(tmp_path, runtime="cpython")
+    lying_only = next(f for f in report["per_file"] if f["file"] == "exp02_user01.csv")
+    assert lying_only["primed_from"] == "exp01_user01.csv" and lying_only["uncalibrated_seconds"] == 0
+    assert lying_only["lying"] >= 90 and lying_only["sedentary_vs_upright"] >= 90
