@@ -20,6 +20,8 @@ SCHEMA = {
     "step_max_interval_ms": (1500, 500, 3000, "longest time between two steps of one walk, ms"),
     "step_start_run": (5, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (40, 5, 100, "allowed change of step interval within a run, %"),
+    "step_start_mg": (90, 10, 1000, "swing each step of a starting run must reach (peak above the mean: half of it), mg"),
+    "step_gap_max": (3, 1, 4, "a swing this many step periods after the last credits the steps between (1: off)"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),

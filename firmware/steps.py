@@ -46,14 +46,20 @@ class StepCounter:
         # hysteresis, half the swing, in the scale of the twice-summed signal (w * w samples)
         self._h = s["step_threshold_mg"] * _ONE_G * self._w * self._w // 2000
         self._up = False
+        self._peak = 0
+        # a walk starts only on clear swings: peaks of at least half `step_start_mg`
+        self._start_h = s["step_start_mg"] * _ONE_G * self._w * self._w // 2000
         self._at = 0
         self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
         self._max_n = rate_hz * s["step_max_interval_ms"] // 1000
-        self._since = self._max_n + 1
+        self._cap = 2 * self._max_n + 2  # samples since the last step's rise are counted up to here
+        self._since = self._cap
         self._last = 0
         self._last2 = 0
+        self._per = 0
         self._reg = s["step_regularity_pct"]
         self._start = s["step_start_run"]
+        self._gap_max = s["step_gap_max"]
         self._nh = 2 * self._start + 1
         self._iv = array("i", bytes(4 * self._nh))
         self._ivp = 0
@@ -97,14 +103,17 @@ class StepCounter:
         ring[pos] = total
         pos += 1
         self._pos = 0 if pos == self._w else pos
-        if self._since <= self._max_n:
+        if self._since < self._cap:
             self._since += 1
         if self._up:
+            if smooth > self._peak:
+                self._peak = smooth
             if smooth < -self._h:
                 self._up = False
                 self._step()
         elif smooth > self._h:
             self._up = True
+            self._peak = smooth
             since = self._since
             self._at = since
             if since > self._max_n:
@@ -115,19 +124,33 @@ class StepCounter:
         if since < self._min_n:
             return
         run = self.run
-        if since > self._max_n or self._since > self._max_n:
+        if run < self._start and self._peak < self._start_h:
+            run = 0  # too weak a swing to start a walk on
+        n = 1
+        if since > self._max_n or self._since - since > self._max_n:
             run = 0  # the first step after a pause, or a swing too slow for a step
             since = 0
         elif run >= 2:
             # compared with the last step of the same foot, so that a limp is regular too
             ref = self._last2 if run >= 3 else self._last
             short = self._last if self._last < ref else ref
-            if run < self._start:
-                if since * 100 < short * (100 - self._reg) or since * 100 > ref * (100 + self._reg):
-                    run = 0  # not regular yet: this step may start a run
-            elif since * 100 < short * (100 - self._reg):
-                return  # too early for the rhythm of a walk: a second bump of the same step
-        self.run = run + 1
+            reg = self._reg
+            if since * 100 < short * (100 - reg):
+                if run >= self._start:
+                    return  # too early for the rhythm of a walk: a second bump of the same step
+                run = 0  # not regular yet: this step may start a run
+            elif since * 100 > ref * (100 + reg):
+                # a whole number of steps of the walk's rhythm: the weaker foot's swings were too small
+                per = self._per >> 4
+                n = (2 * since + per) // (2 * per) if run >= self._start and per else 1
+                if n < 2 or n > self._gap_max or since < n * self._min_n \
+                        or (since - n * per) * 200 > n * per * reg or (n * per - since) * 200 > n * per * reg:
+                    n = 1
+                    if run < self._start:
+                        run = 0  # not regular yet: this step may start a run
+                else:
+                    since //= n
+        self.run = run + n
         p = self._ivp + 1
         if p == self._nh:
             p = 0
@@ -135,12 +158,16 @@ class StepCounter:
         self._iv[p] = since
         self._last2 = self._last
         self._last = since
-        self._since -= since
+        if run < 2:
+            self._per = since << 4
+        else:
+            self._per += since - (self._per >> 4) << 2  # the walk's step period, 1/16 sample, smoothed
+        self._since -= since * n
         run = self.run
-        if run == self._start:
+        if run >= self._start and run - n < self._start:
             self.total += run + self._backfill()
         elif run > self._start:
-            self.total += 1
+            self.total += n
 
     def _backfill(self):
         """Swings just before a starting run that fit its rhythm: the first steps of a walk."""
