@@ -5,15 +5,23 @@
 # direction, whatever way round the clip is worn.
 # The vertical acceleration is smoothed by two moving averages of
 # `step_smooth_ms` (a triangle window: one clean swing per step, the
-# heel-strike ripple gone). A step is one swing above +threshold/2 and back
-# below -threshold/2, timed where it rises. A bump that comes too early for
-# the rhythm is a second bump of the same step and is ignored; steps are
-# compared with the step before last, the same foot's, so that an uneven
-# gait is still regular. As good pedometers do, counting starts only after
-# a run of `step_start_run` regular steps, and then credits the whole run,
-# so that isolated jolts, taps and bumps never count. The swings just before
-# that run which fit its rhythm (the first, hesitant steps of a walk, whose
-# intervals are not regular yet) are credited with it.
+# heel-strike ripple gone), then high-passed: minus its mean over
+# `step_highpass_ms`, which keeps each step's swing and damps the slower sway
+# of a stride (a pocket's pendulum, an arm's swing, on a wrist the stronger
+# signal); while a slow walk is counted the window grows to
+# `step_highpass_pct` of its step so that slow steps are not damped. A step is
+# one swing above +threshold/2 and back below -threshold/2, timed where it
+# rises. A bump that comes too early for the rhythm is a second bump of the
+# same step and is ignored; steps are compared with the step before last, the
+# same foot's, so that an uneven gait is still regular. As good pedometers do,
+# counting starts only after a run of `step_start_run` regular steps, and
+# then credits the whole run, so that isolated jolts, taps and bumps never
+# count; a run whose swings do not all reach `step_start_mg` (driving, desk
+# work) must be much more regular (`step_weak_regularity_pct`) to start. The
+# swings just before that run which fit its rhythm (the first, hesitant steps
+# of a walk, whose intervals are not regular yet) are credited with it. Once
+# a walk is counted, a swing that comes a whole number of steps late (up to
+# `step_gap_max`) credits the steps whose swings were too weak to see.
 
 from array import array
 
@@ -43,9 +51,14 @@ class StepCounter:
         self._pos = 0
         self._sum = 0
         self._sum2 = 0
-        # high-pass: the smoothed signal minus its mean over `step_highpass_ms`, which keeps the
-        # steps and damps the slower sway of a stride (an arm's swing, a pocket's pendulum)
-        # (`step_highpass_pct` of the step period while walking slower than that allows)
+        # high-pass: the smoothed signal minus its mean over a window of `step_highpass_ms`
+        # (longer while a slow walk is counted, up to twice that); the smoothed signal enters
+        # it scaled to at most 64 units per 1/1024 g, so that the window's sums stay small
+        # integers (no allocation) at any rate
+        sh = 0
+        while (self._w * self._w) >> sh > 64:
+            sh += 1
+        self._sh2 = sh
         n = rate_hz * s["step_highpass_ms"] // 1000
         self._n0 = n if n > 1 else 2
         self._size3 = 2 * self._n0
@@ -54,7 +67,7 @@ class StepCounter:
         self._sum3 = 0
         self._hp_pct = s["step_highpass_pct"]
         # hysteresis, half the swing, per sample of the high-pass window (signal scale w * w * n)
-        scale = _ONE_G * self._w * self._w
+        scale = _ONE_G * self._w * self._w >> self._sh2
         self._h1 = s["step_threshold_mg"] * scale // 2000
         self._up = False
         self._peak = 0
@@ -123,6 +136,7 @@ class StepCounter:
         size = self._size3
         n = self._n
         old = pos - n
+        smooth >>= self._sh2
         total = self._sum3 + smooth - ring[old if old >= 0 else old + size]
         self._sum3 = total
         ring[pos] = smooth
