@@ -23,7 +23,7 @@ SCHEMA = {
     "step_highpass_ms": (900, 300, 2000, "steps are read from the signal minus its mean over this time, ms"),
     "step_highpass_pct": (140, 50, 300, "while walking slowly, the high-pass time is this much of a step, %"),
     "step_start_mg": (160, 10, 1000, "swing each step of a starting run must reach (peak above the mean: half of it), mg"),
-    "step_weak_regularity_pct": (8, 1, 100, "allowed change of step interval while a walk starts on weaker swings, %"),
+    "step_weak_regularity_pct": (6, 1, 100, "allowed change of step interval while a walk starts on weaker swings, %"),
     "step_gap_max": (3, 1, 4, "a swing this many step periods after the last credits the steps between (1: off)"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),

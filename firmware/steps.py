@@ -184,11 +184,11 @@ class StepCounter:
             reg = self._reg
             if run < self._start and (self._weak or self._peak < self._start_h):
                 reg = self._weak_reg  # a run with weak swings must be much more regular to start a walk
-            if since * 100 < short * (100 - reg):
+            if since * 100 < short * (100 - reg) - 100:  # 100: a sample of slack, the timing's grain
                 if run >= self._start:
                     return  # too early for the rhythm of a walk: a second bump of the same step
                 run = 0  # not regular yet: this step may start a run
-            elif since * 100 > ref * (100 + reg):
+            elif since * 100 > ref * (100 + reg) + 100:
                 n = self._missed(since, run)
                 if n:
                     since //= n
