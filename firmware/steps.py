@@ -5,15 +5,23 @@
 # direction, whatever way round the clip is worn.
 # The vertical acceleration is smoothed by two moving averages of
 # `step_smooth_ms` (a triangle window: one clean swing per step, the
-# heel-strike ripple gone). A step is one swing above +threshold/2 and back
-# below -threshold/2, timed where it rises. A bump that comes too early for
-# the rhythm is a second bump of the same step and is ignored; steps are
-# compared with the step before last, the same foot's, so that an uneven
-# gait is still regular. As good pedometers do, counting starts only after
-# a run of `step_start_run` regular steps, and then credits the whole run,
-# so that isolated jolts, taps and bumps never count. The swings just before
-# that run which fit its rhythm (the first, hesitant steps of a walk, whose
-# intervals are not regular yet) are credited with it.
+# heel-strike ripple gone), then high-passed: minus its mean over
+# `step_highpass_ms`, which keeps each step's swing and damps the slower sway
+# of a stride (a pocket's pendulum, an arm's swing, on a wrist the stronger
+# signal); while a slow walk is counted the window grows to
+# `step_highpass_pct` of its step so that slow steps are not damped. A step is
+# one swing above +threshold/2 and back below -threshold/2, timed where it
+# rises. A bump that comes too early for the rhythm is a second bump of the
+# same step and is ignored; steps are compared with the step before last, the
+# same foot's, so that an uneven gait is still regular. As good pedometers do,
+# counting starts only after a run of `step_start_run` regular steps, and
+# then credits the whole run, so that isolated jolts, taps and bumps never
+# count; a run whose swings do not all reach `step_start_mg` (driving, desk
+# work) must be much more regular (`step_weak_regularity_pct`) to start. The
+# swings just before that run which fit its rhythm (the first, hesitant steps
+# of a walk, whose intervals are not regular yet) are credited with it. Once
+# a walk is counted, a swing that comes a whole number of steps late (up to
+# `step_gap_max`) credits the steps whose swings were too weak to see.
 
 from array import array
 
@@ -43,17 +51,43 @@ class StepCounter:
         self._pos = 0
         self._sum = 0
         self._sum2 = 0
-        # hysteresis, half the swing, in the scale of the twice-summed signal (w * w samples)
-        self._h = s["step_threshold_mg"] * _ONE_G * self._w * self._w // 2000
+        # high-pass: the smoothed signal minus its mean over a window of `step_highpass_ms`
+        # (longer while a slow walk is counted, up to twice that); the smoothed signal enters
+        # it scaled to at most 64 units per 1/1024 g, so that the window's sums stay small
+        # integers (no allocation) at any rate
+        sh = 0
+        while (self._w * self._w) >> sh > 64:
+            sh += 1
+        self._sh2 = sh
+        n = rate_hz * s["step_highpass_ms"] // 1000
+        self._n0 = n if n > 1 else 2
+        self._size3 = 2 * self._n0
+        self._ring3 = array("i", bytes(4 * self._size3))
+        self._pos3 = 0
+        self._sum3 = 0
+        self._hp_pct = s["step_highpass_pct"]
+        # hysteresis, half the swing, per sample of the high-pass window (signal scale w * w * n)
+        scale = _ONE_G * self._w * self._w >> self._sh2
+        self._h1 = s["step_threshold_mg"] * scale // 2000
         self._up = False
+        self._peak = 0
+        # a walk starts on clear swings (peaks of at least half `step_start_mg`) that are regular,
+        # or on weaker swings only when they are much more regular
+        self._start_h1 = s["step_start_mg"] * scale // 2000
+        self._window(self._n0)
+        self._weak_reg = s["step_weak_regularity_pct"]
+        self._weak = False
         self._at = 0
         self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
         self._max_n = rate_hz * s["step_max_interval_ms"] // 1000
-        self._since = self._max_n + 1
+        self._cap = 4 * self._max_n  # samples since the last step's rise are counted up to here
+        self._since = self._cap
         self._last = 0
         self._last2 = 0
+        self._per = 0
         self._reg = s["step_regularity_pct"]
         self._start = s["step_start_run"]
+        self._gap_max = s["step_gap_max"]
         self._nh = 2 * self._start + 1
         self._iv = array("i", bytes(4 * self._nh))
         self._ivp = 0
@@ -97,37 +131,76 @@ class StepCounter:
         ring[pos] = total
         pos += 1
         self._pos = 0 if pos == self._w else pos
-        if self._since <= self._max_n:
+        ring = self._ring3
+        pos = self._pos3
+        size = self._size3
+        n = self._n
+        old = pos - n
+        smooth >>= self._sh2
+        total = self._sum3 + smooth - ring[old if old >= 0 else old + size]
+        self._sum3 = total
+        ring[pos] = smooth
+        mid = pos - self._half
+        smooth = n * ring[mid if mid >= 0 else mid + size] - total
+        pos += 1
+        self._pos3 = 0 if pos == size else pos
+        if self._since < self._cap:
             self._since += 1
         if self._up:
+            if smooth > self._peak:
+                self._peak = smooth
             if smooth < -self._h:
                 self._up = False
                 self._step()
         elif smooth > self._h:
             self._up = True
+            self._peak = smooth
             since = self._since
             self._at = since
-            if since > self._max_n:
-                self._since = 0  # after a pause the next step is timed from this one's rise
 
     def _step(self):
         since = self._at  # steps are timed where they rise, the steepest and steadiest point
         if since < self._min_n:
             return
         run = self.run
-        if since > self._max_n or self._since > self._max_n:
-            run = 0  # the first step after a pause, or a swing too slow for a step
+        n = 1
+        if self._since - since > self._max_n:
+            run = 0  # a swing too slow for a step
+            self._since -= since
             since = 0
+        elif since > self._max_n:
+            n = self._missed(since, run)
+            if n:
+                since //= n  # a walk that went on, some steps too weak to see
+            else:
+                run = 0  # the first step after a pause: the next one is timed from its rise
+                n = 1
+                self._since -= since
+                since = 0
         elif run >= 2:
             # compared with the last step of the same foot, so that a limp is regular too
             ref = self._last2 if run >= 3 else self._last
             short = self._last if self._last < ref else ref
-            if run < self._start:
-                if since * 100 < short * (100 - self._reg) or since * 100 > ref * (100 + self._reg):
-                    run = 0  # not regular yet: this step may start a run
-            elif since * 100 < short * (100 - self._reg):
-                return  # too early for the rhythm of a walk: a second bump of the same step
-        self.run = run + 1
+            reg = self._reg
+            if run < self._start and (self._weak or self._peak < self._start_h):
+                reg = self._weak_reg  # a run with weak swings must be much more regular to start a walk
+            if since * 100 < short * (100 - reg) - 100:  # 100: a sample of slack, the timing's grain
+                if run >= self._start:
+                    return  # too early for the rhythm of a walk: a second bump of the same step
+                run = 0  # not regular yet: this step may start a run
+            elif since * 100 > ref * (100 + reg) + 100:
+                n = self._missed(since, run)
+                if n:
+                    since //= n
+                else:
+                    n = 1
+                    if run < self._start:
+                        run = 0  # not regular yet: this step may start a run
+        if run == 0:
+            self._weak = self._peak < self._start_h
+        elif self._peak < self._start_h:
+            self._weak = True
+        self.run = run + n
         p = self._ivp + 1
         if p == self._nh:
             p = 0
@@ -135,12 +208,52 @@ class StepCounter:
         self._iv[p] = since
         self._last2 = self._last
         self._last = since
-        self._since -= since
+        if run < 2:
+            self._per = since << 4
+            if run == 0 and self._n != self._n0:
+                self._window(self._n0)
+        else:
+            self._per += since - (self._per >> 4) << 2  # the walk's step period, 1/16 sample, smoothed
+            if run >= self._start:
+                hp = (self._per >> 4) * self._hp_pct // 100
+                hp = self._n0 if hp < self._n0 else self._size3 if hp > self._size3 else hp
+                if hp - self._n > 1 or self._n - hp > 1:
+                    self._window(hp)
+        self._since -= since * n
         run = self.run
-        if run == self._start:
+        if run >= self._start and run - n < self._start:
             self.total += run + self._backfill()
         elif run > self._start:
-            self.total += 1
+            self.total += n
+
+    def _window(self, n):
+        """Make the high-pass window `n` samples: its running sum and thresholds follow."""
+        self._n = n
+        self._half = (n - 1) // 2
+        self._h = self._h1 * n
+        self._start_h = self._start_h1 * n
+        ring = self._ring3
+        size = self._size3
+        j = self._pos3
+        total = 0
+        while n:
+            j = j - 1 if j else size - 1
+            total += ring[j]
+            n -= 1
+        self._sum3 = total
+
+    def _missed(self, since, run):
+        """Steps in `since` samples at the counted walk's pace, when more than one: the weaker swings were not seen."""
+        per = self._per >> 4
+        if run < self._start or not per:
+            return 0
+        n = (2 * since + per) // (2 * per)
+        if n < 2 or n > self._gap_max or since < n * self._min_n:
+            return 0
+        d = since - n * per
+        if d < 0:
+            d = -d
+        return n if d * 200 <= n * per * self._reg else 0
 
     def _backfill(self):
         """Swings just before a starting run that fit its rhythm: the first steps of a walk."""

@@ -86,10 +86,15 @@ def test_every_shared_recording_is_counted(shared):
     assert all(f["counted"] >= 0 and f["seconds"] > 0 for f in shared["files"])
 
 
-@pytest.mark.xfail(strict=True, reason="targets of issue 4 not met yet; see the eval table in the closing note")
-def test_targets_hold_on_the_shared_recordings(shared):
+def test_all_recordings_net_error_and_non_walking_false_steps_meet_the_targets(shared):
+    s = shared["summary"]
+    assert s["all_with_true_count"]["net_error_pct"] <= 5
+    assert s["non_walking"]["false_steps_per_10min"] <= 1
+
+
+@pytest.mark.xfail(strict=True, reason="belt-level absolute error ~4.7% and worst walking file ~25% (a 12.5 Hz wrist "
+                                       "recording) are above the issue 4 targets; see the closing note")
+def test_belt_error_and_worst_walking_file_meet_the_targets(shared):
     s = shared["summary"]
     assert s["belt"]["abs_error_pct"] <= 2
-    assert s["all_with_true_count"]["net_error_pct"] <= 5
     assert abs(s["worst_walking_file"]["error_pct"]) <= 10
-    assert s["non_walking"]["false_steps_per_10min"] <= 1

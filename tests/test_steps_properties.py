@@ -67,6 +67,14 @@ def test_cadences_from_slow_walking_to_running_are_counted_within_two_percent(se
     assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.02 * tr.true_steps
 
 
+@pytest.mark.parametrize("seed, rate", [(9, 25), (10, 25), (10, 50), (3, 25)])
+def test_slow_walks_that_once_lost_steps_are_counted_within_two_percent(seed, rate):
+    """60 steps/min: a step's late fall once ended the walk, and missed swings broke its start."""
+    tr = gen([("stand", 5), ("walk", 150, {"cadence": 60.0}), ("stand", 5)], rate, seed,
+             mount=tg.random_rotation(np.random.default_rng(seed)))
+    assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.02 * tr.true_steps
+
+
 @FAST
 @given(seed=seeds, rate=rates)
 def test_stillness_and_sensor_noise_give_no_steps(seed, rate):
