@@ -21,7 +21,7 @@ SCHEMA = {
     "step_start_run": (6, 1, 20, "regular steps needed before counting starts (they are credited)"),
     "step_regularity_pct": (50, 5, 100, "allowed change of step interval within a run, %"),
     "step_highpass_ms": (900, 300, 2000, "steps are read from the signal minus its mean over this time, ms"),
-    "step_highpass_pct": (140, 50, 300, "while walking slowly, the high-pass time is this much of a step, %"),
+    "step_highpass_pct": (140, 50, 160, "while walking slowly, the high-pass time is this much of a step, % (above 160 its jumps make false swings)"),
     "step_start_mg": (160, 10, 1000, "swing each step of a starting run must reach (peak above the mean: half of it), mg"),
     "step_weak_regularity_pct": (6, 1, 100, "allowed change of step interval while a walk starts on weaker swings, %"),
     "step_gap_max": (3, 1, 4, "a swing this many step periods after the last credits the steps between (1: off)"),
