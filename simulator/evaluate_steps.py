@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from simulator import project, replay, trace as tracemod
 
@@ -83,21 +84,24 @@ def chip_counts(samples, range_g):
     return np.clip((fine + (1 << (shift - 1))) >> shift, -32768, 32767).astype("<i2")
 
 
-def _count_batch(rows, job_base, work, runtime):
+def _count_batch(rows, job_base, work, runtime, tick):
+    """Steps and samples of each row; `tick()` once a recording is prepared and once it is counted."""
     streams = []
     for k, row in enumerate(rows):
         samples = tracemod.resample(tracemod.load(row["path"]), job_base["rate_hz"])
         path = Path(work) / f"{k}.bin"
         path.write_bytes(chip_counts(samples, job_base["range_g"]).tobytes())
         streams.append(str(path))
+        tick()
     job = dict(job_base, streams=streams)
     if runtime == "micropython":
-        out = replay.run_micropython("count_steps.py", job, Path(work))
+        job["progress"] = True
+        out = replay.run_micropython("count_steps.py", job, Path(work), progress=lambda _: tick())
     else:
         project.use_firmware()
         import count_steps
 
-        out = count_steps.run(json.loads(json.dumps(job)))
+        out = count_steps.run(json.loads(json.dumps(job)), lambda _: tick())
     return out
 
 
@@ -132,9 +136,11 @@ def count_all(rows, runtime="micropython", board_name=project.DEFAULT_BOARD, ove
         for b in range(len(batches)):
             dirs.append(Path(work) / str(b))
             dirs[-1].mkdir()
-        with ThreadPoolExecutor(len(batches)) as pool:
-            outs = list(pool.map(lambda b: _count_batch([rows[i] for i in batches[b]], job_base, dirs[b], runtime),
-                                 range(len(batches))))
+        # a bar on a terminal: each recording prepared, then counted
+        with ThreadPoolExecutor(len(batches)) as pool, \
+                tqdm(total=2 * len(rows), desc="eval steps", disable=None, leave=False) as bar:
+            outs = list(pool.map(lambda b: _count_batch([rows[i] for i in batches[b]], job_base, dirs[b], runtime,
+                                                        bar.update), range(len(batches))))
     for batch, out in zip(batches, outs):
         for i, n, m in zip(batch, out["steps"], out["samples"]):
             steps[i] = n

@@ -9,7 +9,7 @@
 # MicroPython (argument: the path of a JSON job) and in CPython (run(job)).
 #
 # Job: {"firmware": dir, "rate_hz": n, "lsb_per_g": n, "settings": {...},
-#       "streams": [path, ...]}  ->  {"steps": [n, ...], "samples": [n, ...]}
+#       "streams": [path, ...], "progress": bool}  ->  {"steps": [n, ...], "samples": [n, ...]}
 
 import sys
 from array import array
@@ -33,7 +33,10 @@ def count(path, counter, buf):
                 return n
 
 
-def run(job):
+def run(job, progress=None):
+    """Count each stream; `progress(n)` is told after each (on stderr when the job asks for it)."""
+    if progress is None and job.get("progress"):
+        from rig import print_progress as progress
     if job["firmware"] not in sys.path:
         sys.path.insert(0, job["firmware"])
     import settings
@@ -49,6 +52,8 @@ def run(job):
         counter = StepCounter(job["rate_hz"], job["lsb_per_g"], s)
         samples.append(count(path, counter, buf))
         steps.append(counter.total)
+        if progress is not None:
+            progress(len(steps))
     return {"steps": steps, "samples": samples}
 
 

@@ -60,6 +60,11 @@ def make_chip(board, clock, stream, stream_rate_hz):
     return model_class(board["imu"])(clock, stream, stream_rate_hz)
 
 
+def print_progress(done):
+    """A progress report on stderr, read by the host (replay.run_micropython) while a long job runs."""
+    sys.stderr.write("progress %d\n" % done)
+
+
 def serve(run):
     """Script entry: run(job) on the job file named in argv, printing its answer as JSON."""
     with open(sys.argv[1]) as f:

@@ -24,13 +24,6 @@ class Recorder:
 PROGRESS_MS = 600000  # virtual time between progress reports
 
 
-def print_progress(seconds):
-    """A progress report on stderr, read by the host while a long trace replays."""
-    import sys
-
-    sys.stderr.write("progress %d\n" % seconds)
-
-
 def run(job, progress=None):
     """Replay the job's stream through the firmware; `progress(seconds)` is told every 10 virtual minutes."""
     from rig import Rig
@@ -48,7 +41,7 @@ def run(job, progress=None):
     clips = [clip]  # one per boot: a simulated hang has the watchdog restart the MCU (faults.py)
     finished = rig.chip.finished
     if progress is None and job.get("progress"):
-        progress = print_progress
+        from rig import print_progress as progress
     if progress is not None:
         due = [PROGRESS_MS]
 
