@@ -1,4 +1,4 @@
-# make demo  - set up if needed, then replay a generated working day through the firmware
+# make demo  - set up if needed, then a generated working day on a virtual clip, synced and reported
 # make test  - set up if needed, then run the whole suite
 # make setup - install everything into .venv/ (idempotent)
 
