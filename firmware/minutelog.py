@@ -30,7 +30,8 @@ MAGIC = 0xA5
 VERSION = 2
 _HEADS = (None, "<BBBIHIIHHBBH", "<BBBIHIIHHBBHB")  # by version; logs written by older firmware stay readable
 _HEAD = _HEADS[VERSION]
-HEAD_SIZE = struct.calcsize(_HEAD)
+_HEAD_SIZES = tuple(struct.calcsize(h) if h else 0 for h in _HEADS)
+HEAD_SIZE = _HEAD_SIZES[VERSION]
 FLAG_WATCHDOG = 1  # the block's session began with a watchdog restart (a hung loop)
 RECORD_SIZE = 6
 CRC_SIZE = 4
@@ -80,7 +81,7 @@ class Block:
 
 
 def block_size(count, version=VERSION):
-    return struct.calcsize(_HEADS[version]) + count * RECORD_SIZE + CRC_SIZE
+    return _HEAD_SIZES[version] + count * RECORD_SIZE + CRC_SIZE
 
 
 def _spans(data):
@@ -88,7 +89,8 @@ def _spans(data):
     i = 0
     end = len(data)
     mv = memoryview(data)
-    while i + block_size(0, 1) <= end:
+    smallest = block_size(0, 1)
+    while i + smallest <= end:
         if data[i] != MAGIC or not 1 <= data[i + 1] <= VERSION:
             i += 1
             continue
@@ -104,9 +106,8 @@ def decode(data):
     """Every intact block in `data`, in order; torn or damaged stretches are skipped."""
     out = []
     for i, j in _spans(data):
-        head = _HEADS[data[i + 1]]
-        fields = struct.unpack_from(head, data, i)
-        first = i + struct.calcsize(head)
+        fields = struct.unpack_from(_HEADS[data[i + 1]], data, i)
+        first = i + _HEAD_SIZES[data[i + 1]]
         records = [unpack_record(data, first + k * RECORD_SIZE) for k in range(fields[2])]
         out.append(Block(fields, records, bytes(data[i:j])))
     return out
@@ -250,12 +251,18 @@ class MinuteLog:
 
     def _free_acked(self):
         """Remove the oldest log file the host has acknowledged entirely; False if there is none."""
-        files = self.files()
+        name = self._oldest_acked(self.files())
+        if name is None:
+            return False
+        self._storage.remove(name)
+        return True
+
+    def _oldest_acked(self, files):
+        """The oldest of `files` whose blocks are all acknowledged (never the newest), or None."""
         for name in files[:-1]:
-            if name != self._file and self._fully_acked(name, files):
-                self._storage.remove(name)
-                return True
-        return False
+            if self._fully_acked(name, files):
+                return name
+        return None
 
     def _make_room(self, size):
         """Free whole files, acknowledged ones first, until the log fits its budget."""
@@ -264,12 +271,9 @@ class MinuteLog:
         for name in files:
             total += self._storage.size(name)
         while total + size > self._max_bytes and len(files) > 1:
-            victim = files[0]
-            for name in files[:-1]:
-                if self._fully_acked(name, files):
-                    victim = name
-                    break
-            else:  # nothing acknowledged to free: the oldest data goes, counted
+            victim = self._oldest_acked(files)
+            if victim is None:  # nothing acknowledged to free: the oldest data goes, counted
+                victim = files[0]
                 for _ in _spans(self._storage.read(victim) or b""):
                     self.dropped += 1
             total -= self._storage.size(victim)

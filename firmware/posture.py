@@ -101,9 +101,8 @@ class Posture:
         gy = g[1]
         gz = g[2]
         cos = cos1024(gx, gy, gz, self._ux, self._uy, self._uz) if self.calibrated else 1024
-        if walking and cos <= self._cos_lie_in:
-            walking = False  # nobody walks lying down: that was rolling over in bed
         if cos <= self._cos_lie_in:
+            walking = False  # nobody walks lying down: that was rolling over in bed
             self._since_lying = 0
         elif self._since_lying < _BEFORE_S:
             self._since_lying += 1
@@ -115,13 +114,12 @@ class Posture:
         self._tilt_at = at
         if walking:
             self._seat = STANDING
-        elif shift and self._since_lying >= _BEFORE_S and (cos <= before if shift < 0 else cos >= before):
-            self._seat = SITTING if shift < 0 else STANDING
-        if walking:
             self._learn(gx, gy, gz)
             self._still_n = 0
             cand = WALKING
         else:
+            if shift and self._since_lying >= _BEFORE_S and (cos <= before if shift < 0 else cos >= before):
+                self._seat = SITTING if shift < 0 else STANDING
             self._track_still(gx, gy, gz, motion_mg)
             if self._still_n >= self._off_body_s:
                 cand = OFF_BODY

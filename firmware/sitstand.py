@@ -11,6 +11,8 @@
 # `sitstand_mg` against the level before it, it was a transition: DOWN when
 # the deepest dip came before the highest rise, UP otherwise.
 
+from steps import input_shift
+
 DOWN = -1  # stand-to-sit
 UP = 1  # sit-to-stand
 
@@ -20,10 +22,7 @@ _BASE_K = 4  # the level before a burst: a mean over about 2**_BASE_K points
 
 class SitStand:
     def __init__(self, rate_hz, lsb_per_g, s):
-        sh = 0
-        while (lsb_per_g >> sh) > 1024:
-            sh += 1
-        self._sh = sh
+        self._sh = input_shift(lsb_per_g)
         stride = rate_hz // _POINT_HZ
         self._stride = stride if stride > 0 else 1
         self._skip = 0  # samples to pass over before the next point

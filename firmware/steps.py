@@ -30,12 +30,17 @@ from micropython import const
 _ONE_G = const(1024)  # internal scale: counts per g after the input shift
 
 
+def input_shift(lsb_per_g):
+    """Right shift that brings the IMU's counts to about 1024 per g, whatever its range."""
+    sh = 0
+    while (lsb_per_g >> sh) > _ONE_G:
+        sh += 1
+    return sh
+
+
 class StepCounter:
     def __init__(self, rate_hz, lsb_per_g, s):
-        sh = 0
-        while (lsb_per_g >> sh) > _ONE_G:
-            sh += 1
-        self._sh = sh
+        self._sh = input_shift(lsb_per_g)
         k = 0
         while (1 << (k + 1)) <= rate_hz + rate_hz // 2:
             k += 1

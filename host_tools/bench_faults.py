@@ -58,12 +58,13 @@ def i2c_rows(runtime, minutes):
         r = replay.replay(trace, runtime=runtime, overrides=overrides, faults=faults)
         injected = sum(r["faults"].values())
         kept = r["samples"] / clean["samples"]
+        lost_s = _lost_s(r)
         rows.append({
             "kind": name,
             "injected": injected,
             "survived": injected,  # the run went on to the end of the trace after each
-            "records_lost": _lost_s(r) // 60,
-            "lost_s": _lost_s(r),
+            "records_lost": lost_s // 60,
+            "lost_s": lost_s,
             "samples_lost_pct": round(100 * (1 - kept), 1),
             "steps_vs_clean_pct": round(100 * (r["steps"] / (clean["steps"] * kept) - 1), 1),
             "counted": r["errors"],

@@ -81,16 +81,15 @@ def primers(folder, files):
     puts its walks after the postures held still.
     """
     walks = _walks(folder, files)
+    wearer = {p: (p.parent, m.group()) for p in files for m in [WEARER.search(p.name)] if m}
     order = sorted(files)
     out = {}
     for path in files:
-        m = WEARER.search(path.name)
         out[path] = None
-        if walks[path] or not m:
+        if walks[path] or path not in wearer:
             continue
         i = order.index(path)
-        same = [(abs(j - i), j < i, q) for j, q in enumerate(order)
-                if walks[q] and q.parent == path.parent and WEARER.search(q.name).group() == m.group()]
+        same = [(abs(j - i), j < i, q) for j, q in enumerate(order) if walks[q] and wearer.get(q) == wearer[path]]
         if same:
             out[path] = min(same)[2]
     return out
