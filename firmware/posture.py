@@ -11,6 +11,9 @@
 # A transition is believed only if the trunk's tilt agrees with it (no more
 # upright after a sit-down, no more tilted after a stand-up, than before it)
 # and the trunk was not lying just before (getting into and out of bed).
+# Getting out of bed passes through sitting: a trunk that rises after lying
+# for `lie_sit_s` counts as sitting up, down to `sit_low_deg`, until a
+# stand-up or a walk (the clip taken off and put on again lies only briefly).
 
 import math
 from array import array
@@ -93,6 +96,8 @@ class Posture:
         self._tilts = array("h", [1024] * _BEFORE_S)  # cos of the tilt in the last seconds (a ring)
         self._tilt_at = 0
         self._since_lying = _BEFORE_S  # seconds since the trunk was last near horizontal
+        self._lying_n = 0  # seconds the trunk has been near horizontal (up to `_bed_s`)
+        self._bed_s = s["lie_sit_s"]
 
     def second(self, g, walking, motion_mg, shift=0):
         """Decide the state from this second's gravity `g` (1/1024 g), walking flag, motion and
@@ -104,8 +109,14 @@ class Posture:
         if cos <= self._cos_lie_in:
             walking = False  # nobody walks lying down: that was rolling over in bed
             self._since_lying = 0
-        elif self._since_lying < _BEFORE_S:
-            self._since_lying += 1
+            if self._lying_n < self._bed_s:
+                self._lying_n += 1
+            else:
+                self._seat = SITTING  # getting up from bed passes through sitting
+        else:
+            self._lying_n = 0
+            if self._since_lying < _BEFORE_S:
+                self._since_lying += 1
         at = self._tilt_at + 1
         if at == _BEFORE_S:
             at = 0

@@ -1,0 +1,75 @@
+"""Posture decided from what came before (getting up from bed), on generated traces replayed in CPython."""
+
+import math
+
+import pytest
+
+import settings
+from posture import SITTING, STANDING, Posture
+from simulator import replay, trace as tracemod, tracegen
+
+S = settings.defaults()
+SETTLE_S = 8  # a transition and the hold after it
+
+
+def states(schedule, seed=0, overrides=None):
+    """The clip's state in each second of a generated trace, and where each schedule entry starts."""
+    gen = tracegen.generate(schedule, seed=seed)
+    result = replay.replay(tracemod.Trace("generated", gen.t, gen.acc, gen.gyro), runtime="cpython",
+                           overrides=overrides)
+    out = []
+    state = "unknown"
+    changes = iter(result["posture_changes"])
+    nxt = next(changes, None)
+    for k in range(1, int(gen.duration_s) + 1):
+        while nxt is not None and nxt[0] <= k:
+            state = nxt[1]
+            nxt = next(changes, None)
+        out.append(state)
+    starts = [0]
+    for entry in schedule:
+        starts.append(starts[-1] + entry[1])
+    return out, starts
+
+
+def held(out, a, b):
+    """The states from SETTLE_S after `a` to `b`."""
+    return set(out[a + SETTLE_S:b])
+
+
+def share(out, a, b, state):
+    """The share of the seconds from SETTLE_S after `a` to `b` in `state`."""
+    seg = out[a + SETTLE_S:b]
+    return seg.count(state) / len(seg)
+
+
+@pytest.mark.parametrize("side, seed", [("back", 1), ("right", 3)])
+def test_an_upright_sitter_getting_up_from_bed_sits_until_standing_up(side, seed):
+    """Tilted less than the tilt that makes sitting (but more than `sit_low_deg`, give or take the drift of a
+    sitter's lean): the bed makes it sitting."""
+    angle = (S["sit_low_deg"] + S["sit_tilt_deg"]) / 2
+    schedule = [("walk", 60), ("stand", 20), ("lie", 60, {"side": side}), ("sit", 60, {"angle": angle}),
+                ("stand", 30)]
+    out, at = states(schedule, seed)
+    assert held(out, at[2], at[3]) == {"lying"}
+    assert held(out, at[3], at[4]) == {"sitting"}
+    assert held(out, at[4], at[5]) == {"standing"}
+    # without the bed's cue the tilt alone says standing
+    alone, at = states(schedule, seed, {"lie_sit_s": 600})
+    assert share(alone, at[3], at[4], "standing") > 0.9
+
+
+def tilted(deg):
+    a = math.radians(deg)
+    return [int(1024 * math.sin(a)), 0, int(1024 * math.cos(a))]
+
+
+def test_a_clip_put_down_briefly_is_no_bed():
+    """Lying shorter than `lie_sit_s` (the clip put down and picked up again) leaves the wearer standing."""
+    between = (S["sit_low_deg"] + S["sit_tilt_deg"]) / 2
+    for lying_s, then in ((S["lie_sit_s"] - 2, STANDING), (S["lie_sit_s"] + 2, SITTING)):
+        p = Posture(dict(S, upright_mg=(0, 0, 1000)))
+        for g, n in ((tilted(0), 10), (tilted(90), lying_s), (tilted(between), 10)):
+            for _ in range(n):
+                state = p.second(g, False, 20)
+        assert state == then, lying_s
