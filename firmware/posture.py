@@ -10,6 +10,7 @@
 # sitting down to the smaller tilt `sit_low_deg`, until a stand-up or a walk.
 # A transition is believed only if the trunk's tilt agrees with it (no more
 # upright after a sit-down, no more tilted after a stand-up, than before it)
+# within `shift_settle_s` (it may be told while the trunk still leans forward)
 # and the trunk was not lying just before (getting into and out of bed).
 # Getting out of bed passes through sitting: a trunk that rises after lying
 # for `lie_sit_s` counts as sitting up, down to `sit_low_deg`, until a
@@ -98,6 +99,10 @@ class Posture:
         self._since_lying = _BEFORE_S  # seconds since the trunk was last near horizontal
         self._lying_n = 0  # seconds the trunk has been near horizontal (up to `_bed_s`)
         self._bed_s = s["lie_sit_s"]
+        self._shift = 0  # the last transition, believed once the tilt agrees with it (within `_settle` s)
+        self._shift_before = 1024
+        self._shift_n = 0
+        self._settle = s["shift_settle_s"]
 
     def second(self, g, walking, motion_mg, shift=0):
         """Decide the state from this second's gravity `g` (1/1024 g), walking flag, motion and
@@ -125,12 +130,21 @@ class Posture:
         self._tilt_at = at
         if walking:
             self._seat = STANDING
+            self._shift_n = 0
             self._learn(gx, gy, gz)
             self._still_n = 0
             cand = WALKING
         else:
-            if shift and self._since_lying >= _BEFORE_S and (cos <= before if shift < 0 else cos >= before):
-                self._seat = SITTING if shift < 0 else STANDING
+            if shift and self._since_lying >= _BEFORE_S:
+                self._shift = shift
+                self._shift_before = before
+                self._shift_n = self._settle
+            if self._shift_n:
+                self._shift_n -= 1
+                before = self._shift_before
+                if cos <= before if self._shift < 0 else cos >= before:
+                    self._seat = SITTING if self._shift < 0 else STANDING
+                    self._shift_n = 0
             self._track_still(gx, gy, gz, motion_mg)
             if self._still_n >= self._off_body_s:
                 cand = OFF_BODY

@@ -73,3 +73,21 @@ def test_a_clip_put_down_briefly_is_no_bed():
             for _ in range(n):
                 state = p.second(g, False, 20)
         assert state == then, lying_s
+
+
+def test_a_sit_down_is_believed_once_the_tilt_has_settled():
+    """The transition may be told while gravity still reads the lean forward of sitting down (less tilt than
+    the standing before it); the tilt a moment later agrees with it."""
+    from sitstand import DOWN, UP
+
+    between = (S["sit_low_deg"] + S["sit_tilt_deg"]) / 2
+    for settle, then in ((1, STANDING), (S["shift_settle_s"], SITTING)):
+        p = Posture(dict(S, upright_mg=(0, 0, 1000), shift_settle_s=settle))
+        for _ in range(10):
+            p.second(tilted(between - 3), False, 20)  # standing with a lean
+        p.second(tilted(between - 6), False, 60, DOWN)  # on the way down
+        for _ in range(10):
+            state = p.second(tilted(between), False, 20)
+        assert state == then, settle
+    p.second(tilted(between - 8), False, 60, UP)  # a stand-up is believed at once when the tilt agrees
+    assert [p.second(tilted(between - 1), False, 20) for _ in range(5)][-1] == STANDING
