@@ -13,8 +13,9 @@
 # within `shift_settle_s` (it may be told while the trunk still leans forward)
 # and the trunk was not lying just before (getting into and out of bed).
 # Getting out of bed passes through sitting: a trunk that rises after lying
-# for `lie_sit_s` counts as sitting up, down to `sit_low_deg`, until a
-# stand-up or a walk (the clip taken off and put on again lies only briefly).
+# for `lie_sit_s` counts as sitting up, however upright, until a stand-up, a
+# walk or, once settled, a burst of movement of `burst_mg` (a stand-up the
+# detector missed); the clip taken off and put on again lies only briefly.
 
 import math
 from array import array
@@ -93,7 +94,7 @@ class Posture:
         self.state = UNKNOWN
         self._cand = UNKNOWN
         self._cand_n = 0
-        self._seat = UNKNOWN  # SITTING or STANDING, as the last believed transition or walk left the wearer
+        self._seat = UNKNOWN  # SITTING or STANDING as the last believed transition or walk left the wearer, LYING in bed
         self._tilts = array("h", [1024] * _BEFORE_S)  # cos of the tilt in the last seconds (a ring)
         self._tilt_at = 0
         self._since_lying = _BEFORE_S  # seconds since the trunk was last near horizontal
@@ -103,6 +104,8 @@ class Posture:
         self._shift_before = 1024
         self._shift_n = 0
         self._settle = s["shift_settle_s"]
+        self._settled = 0  # still seconds out of bed (up to `_hold`)
+        self._burst_mg = s["burst_mg"]
 
     def second(self, g, walking, motion_mg, shift=0):
         """Decide the state from this second's gravity `g` (1/1024 g), walking flag, motion and
@@ -117,7 +120,8 @@ class Posture:
             if self._lying_n < self._bed_s:
                 self._lying_n += 1
             else:
-                self._seat = SITTING  # getting up from bed passes through sitting
+                self._seat = LYING  # getting up from bed passes through sitting
+                self._settled = 0
         else:
             self._lying_n = 0
             if self._since_lying < _BEFORE_S:
@@ -145,6 +149,8 @@ class Posture:
                 if cos <= before if self._shift < 0 else cos >= before:
                     self._seat = SITTING if self._shift < 0 else STANDING
                     self._shift_n = 0
+            if self._seat == LYING and cos > self._cos_lie_in:
+                self._out_of_bed(motion_mg)
             self._track_still(gx, gy, gz, motion_mg)
             if self._still_n >= self._off_body_s:
                 cand = OFF_BODY
@@ -173,11 +179,23 @@ class Posture:
         lying = cos <= (self._cos_lie_out if state == LYING else self._cos_lie_in)
         if lying:
             return LYING
+        if self._seat == LYING:
+            return SITTING  # up from bed, until a stand-up or a walk
         if self._seat == SITTING:
             sitting = cos <= (self._cos_low_out if state == SITTING else self._cos_low_in)
         else:
             sitting = cos <= (self._cos_sit_out if state == SITTING or state == LYING else self._cos_sit_in)
         return SITTING if sitting else STANDING
+
+    def _out_of_bed(self, motion_mg):
+        # Up from bed the wearer sits, however upright. Once settled, a burst of
+        # movement may have been a stand-up the transition detector missed:
+        # from then on the tilt decides.
+        if motion_mg <= self._still_mg:
+            if self._settled < self._hold:
+                self._settled += 1
+        elif motion_mg >= self._burst_mg and self._settled >= self._hold:
+            self._seat = UNKNOWN
 
     def _track_still(self, gx, gy, gz, motion_mg):
         if (motion_mg <= self._still_mg and abs(gx - self._sx) <= _STILL_AXIS

@@ -39,6 +39,7 @@ SCHEMA = {
     "sit_low_deg": (10, 0, 60, "after a sit-down transition, tilt from upright above which the wearer still sits"),
     "lie_sit_s": (10, 1, 600, "after lying this long, a trunk that rises sits (up from bed) until a stand-up or walk, s"),
     "shift_settle_s": (3, 1, 10, "seconds after a sit-down or stand-up within which the tilt must agree with it"),
+    "burst_mg": (60, 10, 1000, "motion in a second that may be a stand-up the transition detector missed, mg"),
     "sitstand_mg": (80, 10, 500, "dip and rise of acceleration that make a sit-down or stand-up transition, mg"),
     "sitstand_quiet_ms": (400, 200, 3000, "stillness that ends a transition, ms"),
     "sitstand_max_ms": (4000, 1000, 20000, "a burst of movement longer than this is no transition, ms"),
