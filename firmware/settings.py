@@ -37,7 +37,7 @@ SCHEMA = {
     "upright_refine_shift": (8, 2, 12, "walks refine upright with a time constant of 2**this walking seconds"),
     "upright_mg": ((0, 0, 0), -2000, 2000, "learned upright direction, mg (0,0,0: not yet)"),
     "sit_low_deg": (10, 0, 60, "after a sit-down transition, tilt from upright above which the wearer still sits"),
-    "lie_sit_s": (10, 1, 600, "after lying this long, a trunk that rises sits (up from bed) until a stand-up or walk, s"),
+    "lie_sit_s": (12, 1, 600, "after lying this long, a trunk that rises sits (up from bed) until a stand-up or walk, s"),
     "shift_settle_s": (3, 1, 10, "seconds after a sit-down or stand-up within which the tilt must agree with it"),
     "burst_mg": (60, 10, 1000, "motion in a second that may be a stand-up the transition detector missed, mg"),
     "sitstand_mg": (80, 10, 500, "dip and rise of acceleration that make a sit-down or stand-up transition, mg"),
