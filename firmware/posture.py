@@ -146,8 +146,11 @@ class Posture:
             if self._shift_n:
                 self._shift_n -= 1
                 before = self._shift_before
-                if cos <= before if self._shift < 0 else cos >= before:
-                    self._seat = SITTING if self._shift < 0 else STANDING
+                if self._shift < 0 and cos <= before:
+                    self._seat = SITTING
+                    self._shift_n = 0
+                elif self._shift > 0 and cos >= before:
+                    self._seat = STANDING
                     self._shift_n = 0
             if self._seat == LYING and cos > self._cos_lie_in:
                 self._out_of_bed(motion_mg)

@@ -108,3 +108,9 @@ def test_a_recording_without_a_walk_starts_from_the_same_wearers_walk(tmp_path):
     lying_only = next(f for f in report["per_file"] if f["file"] == "exp02_user01.csv")
     assert lying_only["primed_from"] == "exp01_user01.csv" and lying_only["uncalibrated_seconds"] == 0
     assert lying_only["lying"] >= 90 and lying_only["sedentary_vs_upright"] >= 90
+
+
+def test_the_targets_hold_on_the_shared_recordings(datasets):
+    """Issue 5's targets on the calibrated seconds: sedentary vs upright >= 95 %, lying >= 98 %."""
+    a = eval_posture.evaluate(datasets / "posture")["agreement"]
+    assert a["sedentary_vs_upright"] >= 95 and a["lying"] >= 98, a
