@@ -21,7 +21,13 @@
 # swings just before that run which fit its rhythm (the first, hesitant steps
 # of a walk, whose intervals are not regular yet) are credited with it. Once
 # a walk is counted, a swing that comes a whole number of steps late (up to
-# `step_gap_max`) credits the steps whose swings were too weak to see.
+# `step_gap_max`) credits the steps whose swings were too weak to see, when
+# the walk's consecutive swings are uneven (`step_gap_uneven_pct`: a wrist's
+# arm swings once a stride; at the waist both feet swing alike, and a late
+# swing is a slow step, as in a turn). After an even walk, clear swings
+# within `step_resume_ms` of its last step, each no longer than half of its
+# steps, are steps of their own: the shuffling steps after a stop, a step or
+# two after a pause, too few for a run.
 
 from array import array
 
@@ -85,7 +91,16 @@ class StepCounter:
         self._at = 0
         self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
         self._max_n = rate_hz * s["step_max_interval_ms"] // 1000
-        self._cap = 4 * self._max_n  # samples since the last step's rise are counted up to here
+        self._resume_n = rate_hz * s["step_resume_ms"] // 1000
+        cap = 4 * self._max_n
+        self._cap = cap if cap > self._resume_n else self._resume_n + 1  # samples since the last rise count up to here
+        self._after = self._cap  # samples from the last counted step's rise to the last swing's rise
+        self._half_step = 0  # half the step period of the last counted walk, samples
+        self._resumed = 0  # swings of the current run already counted on their own
+        self._uneven = 0  # how much consecutive swings differ, % of their sum, smoothed
+        self._last_peak = 0
+        self._gap_uneven = s["step_gap_uneven_pct"]
+        self._resume_even = s["step_resume_even_pct"]
         self._since = self._cap
         self._last = 0
         self._last2 = 0
@@ -167,6 +182,7 @@ class StepCounter:
         since = self._at  # steps are timed where they rise, the steepest and steadiest point
         if since < self._min_n:
             return
+        after = self._after + since
         run = self.run
         n = 1
         if self._since - since > self._max_n:
@@ -201,6 +217,14 @@ class StepCounter:
                     n = 1
                     if run < self._start:
                         run = 0  # not regular yet: this step may start a run
+        if n == 1 and run:
+            # how much one foot's swing differs from the other's: at the waist the two are alike;
+            # on a wrist the arm swings once a stride and every other step's swing is weak
+            a = self._peak
+            b = self._last_peak
+            d = a - b if a > b else b - a
+            self._uneven += (d // ((a + b) // 100 + 1) - self._uneven) >> 2
+        self._last_peak = self._peak
         if run == 0:
             self._weak = self._peak < self._start_h
         elif self._peak < self._start_h:
@@ -226,10 +250,22 @@ class StepCounter:
                     self._window(hp)
         self._since -= since * n
         run = self.run
-        if run >= self._start and run - n < self._start:
-            self.total += run + self._backfill()
-        elif run > self._start:
-            self.total += n
+        if run == n:
+            self._resumed = 0
+        if run >= self._start:
+            self.total += run + self._backfill() - self._resumed if run - n < self._start else n
+            self._half_step = self._per >> 5
+        elif (after <= self._resume_n and self._peak >= self._start_h
+              and self._since <= self._half_step and self._uneven < self._resume_even):
+            # a clear swing soon after an even walk (shuffling after a stop, a step or two after a
+            # pause), no longer than the walk's own, is a step of its own; the run it may start does
+            # not count it twice
+            self._resumed += 1
+            self.total += 1
+        else:
+            self._after = after if after < self._cap else self._cap
+            return
+        self._after = 0
 
     def _window(self, n):
         """Make the high-pass window `n` samples: its running sum and thresholds follow."""
@@ -250,7 +286,7 @@ class StepCounter:
     def _missed(self, since, run):
         """Steps in `since` samples at the counted walk's pace, when more than one: the weaker swings were not seen."""
         per = self._per >> 4
-        if run < self._start or not per:
+        if run < self._start or not per or self._uneven < self._gap_uneven:
             return 0
         n = (2 * since + per) // (2 * per)
         if n < 2 or n > self._gap_max or since < n * self._min_n:

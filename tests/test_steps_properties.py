@@ -75,6 +75,19 @@ def test_slow_walks_that_once_lost_steps_are_counted_within_two_percent(seed, ra
     assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.02 * tr.true_steps
 
 
+@FIXED
+@given(seed=seeds, rate=rates)
+def test_a_few_steps_soon_after_a_walk_count_and_alone_do_not(seed, rate):
+    """Three steps 4 s after a walk stopped (too few for a run) are steps of that walk; alone they are not."""
+    mount = tg.random_rotation(np.random.default_rng(seed))
+    walk = gen([("stand", 5), ("walk", 30), ("stand", 11.6)], rate, seed, mount=mount)
+    more = gen([("stand", 5), ("walk", 30), ("stand", 4), ("walk", 2.6), ("stand", 5)], rate, seed, mount=mount)
+    alone = gen([("stand", 39), ("walk", 2.6), ("stand", 5)], rate, seed, mount=mount)
+    assert more.true_steps - walk.true_steps >= 2
+    assert abs(counted(more.acc, rate) - counted(walk.acc, rate) - (more.true_steps - walk.true_steps)) <= 1
+    assert counted(alone.acc, rate) == 0
+
+
 @FAST
 @given(seed=seeds, rate=rates)
 def test_stillness_and_sensor_noise_give_no_steps(seed, rate):
