@@ -37,9 +37,10 @@ SCHEMA = {
     "upright_refine_shift": (8, 2, 12, "walks refine upright with a time constant of 2**this walking seconds"),
     "upright_mg": ((0, 0, 0), -2000, 2000, "learned upright direction, mg (0,0,0: not yet)"),
     "sit_low_deg": (10, 0, 60, "after a sit-down transition, tilt from upright above which the wearer still sits"),
-    "sitstand_mg": (80, 10, 500, "dip and rise of acceleration that make a sit-down or stand-up transition, mg"),
-    "sitstand_quiet_ms": (400, 200, 3000, "stillness that ends a transition, ms"),
-    "sitstand_max_ms": (4000, 1000, 20000, "a burst of movement longer than this is no transition, ms"),
+    "sitstand_still_mg": (60, 5, 500, "change of acceleration on any axis that is movement, not stillness, mg"),
+    "sitstand_quiet_ms": (600, 200, 3000, "stillness that ends a transition, ms"),
+    "sitstand_max_ms": (6000, 1000, 20000, "a burst of movement longer than this is no transition, ms"),
+    "sitstand_drop_mm": (100, 10, 1000, "fall or rise of the hip over a burst of movement that is a sit-down or stand-up, mm"),
     # inactivity coach
     "inactive_s": (1800, 60, 14400, "inactive time before a nudge, s"),
     "renudge_s": (1800, 60, 14400, "time between nudges while still inactive, s"),
