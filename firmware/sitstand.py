@@ -11,9 +11,9 @@
 # The magnitude needs no upright direction, so this also works before the
 # clip has learned one.
 #
-# The detector sums the samples into points (about ten a second, which
-# also filters out what is too quick to be the body moving), so most of
-# its work is done a tenth as often as samples come; it allocates nothing. A
+# The detector reads a point every `stride` samples (about ten a second),
+# each the sum of two samples in a row, which takes out some of the
+# jitter; so it costs a fraction of a call per sample and allocates nothing. A
 # burst ends after `sitstand_quiet_ms` in which no axis moves by more than
 # `sitstand_still_mg`; a burst longer than `sitstand_max_ms` is walking or
 # fidgeting, not a transition.
@@ -38,12 +38,12 @@ class SitStand:
         if stride < 1:
             stride = 1
         self._stride = stride
-        self._left = stride  # samples still to add to the current point
-        self._ax = 0  # the current point's sums
-        self._ay = 0
-        self._az = 0
-        self._sh = input_shift(lsb_per_g * stride)
-        unit = (lsb_per_g * stride) >> self._sh  # a point's counts per g, 513..1024
+        self._skip = stride - 1  # samples to pass over before the next point
+        self._px = 0  # the last sample of the last batch
+        self._py = 0
+        self._pz = 0
+        self._sh = input_shift(2 * lsb_per_g)
+        unit = (2 * lsb_per_g) >> self._sh  # a point's counts per g, 513..1024
         hz = rate_hz // stride  # points per second
         self._still = s["sitstand_still_mg"] * unit // 1000
         self._quiet = s["sitstand_quiet_ms"] * hz // 1000
@@ -70,8 +70,8 @@ class SitStand:
         self._kz = 0
         self._calm = 0  # points in the calm run (the anchor is the first)
         self._calm_sum = 0  # their magnitudes' sum
-        self._lesson = _LEARN  # calm points to the next lesson on the offset
-        self._sx = 0  # the sum of the lesson's points
+        self._lesson = 0  # calm points of the lesson on the offset so far
+        self._sx = 0  # their sum
         self._sy = 0
         self._sz = 0
         self._rest = unit  # the level before the burst
@@ -85,28 +85,27 @@ class SitStand:
         self.event = 0  # DOWN, UP or 0; taken by take()
 
     def scan(self, buf, j, stop):
-        """Add the samples buf[j:stop] (3 values a sample) to the points."""
-        ax = self._ax
-        ay = self._ay
-        az = self._az
-        left = self._left
+        """Read the points among the samples buf[j:stop] (3 values a sample)."""
+        start = j
+        j += 3 * self._skip
+        step = 3 * self._stride
+        sh = self._sh
         while j < stop:
-            ax += buf[j]
-            ay += buf[j + 1]
-            az += buf[j + 2]
-            j += 3
-            left -= 1
-            if left == 0:
-                sh = self._sh
-                self._point(ax >> sh, ay >> sh, az >> sh)
-                ax = 0
-                ay = 0
-                az = 0
-                left = self._stride
-        self._ax = ax
-        self._ay = ay
-        self._az = az
-        self._left = left
+            if j > start:
+                px = buf[j - 3]
+                py = buf[j - 2]
+                pz = buf[j - 1]
+            else:  # the sample before came in the last batch
+                px = self._px
+                py = self._py
+                pz = self._pz
+            self._point((buf[j] + px) >> sh, (buf[j + 1] + py) >> sh, (buf[j + 2] + pz) >> sh)
+            j += step
+        self._skip = (j - stop) // 3
+        if stop > start:
+            self._px = buf[stop - 3]
+            self._py = buf[stop - 2]
+            self._pz = buf[stop - 1]
 
     def _point(self, x, y, z):
         x -= self._ox
@@ -123,35 +122,43 @@ class SitStand:
         calm = (-still <= x - self._kx <= still and -still <= y - self._ky <= still
                 and -still <= z - self._kz <= still)
         n = self._n
-        if n and calm:
-            # and in a burst, the magnitude back near the level before it (not a steady push)
-            calm = -2 * still <= m - self._rest <= 2 * still
+        c = self._calm
         if n == 0:
             if calm:
-                if self._calm >= self._keep:
-                    self._calm >>= 1  # the level is a mean over the last few points
+                if c >= self._keep:
+                    c >>= 1  # the level is a mean over the last few points
                     self._calm_sum >>= 1
-                self._calm += 1
+                self._calm = c + 1
                 self._calm_sum += m
-                self._sx += x
-                self._sy += y
-                self._sz += z
-                self._lesson -= 1
-                if self._lesson == 0:
-                    self._learn()
+                self._lesson_add(x, y, z)
                 return
-            if self._calm < self._quiet:
-                self._start_calm(x, y, z, m)  # moving since the last burst: no level to start from
+            if c < self._quiet:
+                # moving since the last burst: no level to start from
+                self._kx = x
+                self._ky = y
+                self._kz = z
+                self._calm = 1
+                self._calm_sum = m
+                self._lesson = 0
                 return
-            self._rest = self._calm_sum // self._calm
+            self._rest = self._calm_sum // c
+        elif calm:
+            # in a burst, also the magnitude back near the level before it (not a steady push)
+            calm = -2 * still <= m - self._rest <= 2 * still
         if calm:
-            self._calm += 1
+            c += 1
             self._calm_sum += m
         else:
             self._n_at = n  # the burst so far, should this point begin the stillness that ends it
             self._d_at = self._d
             self._id_at = self._id
-            self._start_calm(x, y, z, m)
+            self._kx = x
+            self._ky = y
+            self._kz = z
+            c = 1
+            self._calm_sum = m
+            self._lesson = 0
+        self._calm = c
         if n < self._long:
             n += 1
             self._n = n
@@ -162,8 +169,25 @@ class SitStand:
                 d = -self._unit
             self._d += d
             self._id += n * d
-        if self._calm >= self._quiet:
+        if c >= self._quiet:
             self._end()
+
+    def _lesson_add(self, x, y, z):
+        """A point at rest: every _LEARN of them in a row make a lesson."""
+        k = self._lesson
+        if k == 0:
+            self._sx = x
+            self._sy = y
+            self._sz = z
+        else:
+            self._sx += x
+            self._sy += y
+            self._sz += z
+        k += 1
+        if k == _LEARN:
+            k = 0
+            self._learn()
+        self._lesson = k
 
     def _learn(self):
         """One lesson from a second at rest: at rest |a| is 1 g whatever the orientation.
@@ -175,7 +199,6 @@ class SitStand:
         x = self._sx // _LEARN
         y = self._sy // _LEARN
         z = self._sz // _LEARN
-        self._restart_lesson()
         m = self._mag  # the last point's magnitude: near enough as a first guess
         sq = x * x + y * y + z * z
         m = (m + sq // m) >> 1
@@ -210,20 +233,6 @@ class SitStand:
         self._ox = self._fx >> _FINE
         self._oy = self._fy >> _FINE
         self._oz = self._fz >> _FINE
-
-    def _start_calm(self, x, y, z, m):
-        self._kx = x
-        self._ky = y
-        self._kz = z
-        self._calm = 1
-        self._calm_sum = m
-        self._restart_lesson()
-
-    def _restart_lesson(self):
-        self._lesson = _LEARN
-        self._sx = 0
-        self._sy = 0
-        self._sz = 0
 
     def _end(self):
         """The burst is over: the height change, if it was short enough to be a transition."""
