@@ -11,9 +11,9 @@
 # The magnitude needs no upright direction, so this also works before the
 # clip has learned one.
 #
-# The detector reads a point every `stride` samples (about ten a second),
-# each the sum of two samples in a row, which takes out some of the
-# jitter; so it costs a fraction of a call per sample and allocates nothing. A
+# The detector sums the samples into points, about ten a second (the sum
+# also filters out what is too quick to be the body moving), so most of
+# its work is done a tenth as often as samples come; it allocates nothing. A
 # burst ends after `sitstand_quiet_ms` in which no axis moves by more than
 # `sitstand_still_mg`; a burst longer than `sitstand_max_ms` is walking or
 # fidgeting, not a transition.
@@ -38,12 +38,12 @@ class SitStand:
         if stride < 1:
             stride = 1
         self._stride = stride
-        self._skip = stride - 1  # samples to pass over before the next point
-        self._px = 0  # the last sample of the last batch
-        self._py = 0
-        self._pz = 0
-        self._sh = input_shift(2 * lsb_per_g)
-        unit = (2 * lsb_per_g) >> self._sh  # a point's counts per g, 513..1024
+        self._left = stride  # samples still to add to the current point
+        self._ax = 0  # the current point's sums
+        self._ay = 0
+        self._az = 0
+        self._sh = input_shift(lsb_per_g * stride)
+        unit = (lsb_per_g * stride) >> self._sh  # a point's counts per g, 513..1024
         hz = rate_hz // stride  # points per second
         self._still = s["sitstand_still_mg"] * unit // 1000
         self._quiet = s["sitstand_quiet_ms"] * hz // 1000
@@ -85,27 +85,32 @@ class SitStand:
         self.event = 0  # DOWN, UP or 0; taken by take()
 
     def scan(self, buf, j, stop):
-        """Read the points among the samples buf[j:stop] (3 values a sample)."""
-        start = j
-        j += 3 * self._skip
-        step = 3 * self._stride
-        sh = self._sh
+        """Add the samples buf[j:stop] (3 values a sample) to the points."""
+        ax = self._ax
+        ay = self._ay
+        az = self._az
+        left = self._left
         while j < stop:
-            if j > start:
-                px = buf[j - 3]
-                py = buf[j - 2]
-                pz = buf[j - 1]
-            else:  # the sample before came in the last batch
-                px = self._px
-                py = self._py
-                pz = self._pz
-            self._point((buf[j] + px) >> sh, (buf[j + 1] + py) >> sh, (buf[j + 2] + pz) >> sh)
-            j += step
-        self._skip = (j - stop) // 3
-        if stop > start:
-            self._px = buf[stop - 3]
-            self._py = buf[stop - 2]
-            self._pz = buf[stop - 1]
+            end = j + 3 * left  # the point's last sample, or the batch's
+            if end > stop:
+                end = stop
+            left -= (end - j) // 3
+            while j < end:
+                ax += buf[j]
+                ay += buf[j + 1]
+                az += buf[j + 2]
+                j += 3
+            if left == 0:
+                sh = self._sh
+                self._point(ax >> sh, ay >> sh, az >> sh)
+                ax = 0
+                ay = 0
+                az = 0
+                left = self._stride
+        self._ax = ax
+        self._ay = ay
+        self._az = az
+        self._left = left
 
     def _point(self, x, y, z):
         x -= self._ox
