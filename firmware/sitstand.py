@@ -9,14 +9,17 @@
 # level after it, and what is left of the speed at the end is drift,
 # taken off as a straight line. All of it reduces to sums kept per point.
 # The magnitude needs no upright direction, so this also works before the
-# clip has learned one.
+# clip has learned one. An accelerometer's zero-g offset (tens of mg) would
+# make |a| change as the clip turns, which reads as vertical acceleration:
+# the detector learns the offset from the stillness in its wearer's
+# different postures (see _learn).
 #
 # The detector sums the samples into points, about ten a second (the sum
 # also filters out what is too quick to be the body moving), so most of
 # its work is done a tenth as often as samples come; it allocates nothing. A
 # burst ends after `sitstand_quiet_ms` in which no axis moves by more than
 # `sitstand_still_mg`; a burst longer than `sitstand_max_ms` is walking or
-# fidgeting, not a transition.
+# fidgeting, not a transition; a fall or rise of `sitstand_drop_mm` is one.
 
 from steps import input_shift
 
@@ -25,7 +28,7 @@ UP = 1  # sit-to-stand
 
 _POINT_HZ = 10  # points per second
 _MM_G = 9807  # 1 g in mm/s**2
-_LEARN = 10  # every this many points of one calm run, the offset learns
+_LEARN = 10  # points at rest in a row that make one lesson on the offset
 _MEAN_K = 4  # the mean direction and magnitude at rest follow 1/2**_MEAN_K of each new one
 _FINE = 8  # extra bits of the learned offset
 _GAIN_K = 4  # each lesson corrects 1/2**_GAIN_K of the error it sees
@@ -48,7 +51,7 @@ class SitStand:
         self._still = s["sitstand_still_mg"] * unit // 1000
         self._quiet = s["sitstand_quiet_ms"] * hz // 1000
         self._long = s["sitstand_max_ms"] * hz // 1000
-        self._keep = 2 * self._quiet
+        self._keep = 2 * self._quiet  # the rest level is a mean over up to this many points
         # twice the height change (see _end) in counts * points**2
         self._drop = 2 * s["sitstand_drop_mm"] * unit * hz * hz // _MM_G
         self._mag = unit  # the last point's magnitude (a square root's first guess)
@@ -63,7 +66,7 @@ class SitStand:
         self._ubx = 0  # the mean direction at rest, 1/1024, with _MEAN_K extra bits
         self._uby = 0
         self._ubz = 0
-        self._level = unit << _MEAN_K  # the mean magnitude at rest, with _MEAN_K extra bits
+        self._level = 0  # the mean magnitude at rest, with _MEAN_K extra bits
         # stillness: the points since the anchor all lie within _still of it on every axis
         self._kx = 0
         self._ky = 0
@@ -212,6 +215,12 @@ class SitStand:
         ux = x * 1024 // m
         uy = y * 1024 // m
         uz = z * 1024 // m
+        if self._ubx == 0 and self._uby == 0 and self._ubz == 0:  # the first lesson: the means start here
+            self._ubx = ux << k
+            self._uby = uy << k
+            self._ubz = uz << k
+            self._level = m << k
+            return
         self._ubx += ux - (self._ubx >> k)
         self._uby += uy - (self._uby >> k)
         self._ubz += uz - (self._ubz >> k)

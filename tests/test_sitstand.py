@@ -94,7 +94,7 @@ def test_the_accelerometers_offset_is_learned_at_rest():
     learned = np.array([det._ox, det._oy, det._oz]) / det._unit
     assert start == (0, 0, 0)
     assert abs(learned[0] - offset[0]) < 0.015 and abs(learned[2] - offset[2]) < 0.015
-    assert learned[1] == 0  # these postures turn the clip about y only: what they cannot show is left alone
+    assert abs(learned[1]) < 0.005  # these postures turn the clip about y only: what they cannot show is left alone
     det.scan(buf, len(buf) - 3 * 6 * RATE, len(buf))
     assert det.take() == DOWN
 
