@@ -131,7 +131,7 @@ def test_most_labelled_transitions_of_real_wearers_are_seen_the_right_way_round(
             right += bool(near) and near[-1] == want
             wrong += bool(near) and near[-1] != want
     assert total >= 80
-    assert right >= 0.8 * total and wrong <= 0.06 * total  # 77 and 2 of 85 when written (the old dip-before-rise detector: 57 and 12)
+    assert right >= 0.8 * total and wrong <= 0.06 * total  # 78 and 1 of 85 when written (the old dip-before-rise detector: 57 and 12)
 
 
 def tilted(deg):
