@@ -101,7 +101,7 @@ class Clip:
             if stop > end:
                 stop = end
             left -= (stop - j) // 3
-            self.sitstand.scan(buf, j, stop)  # a tenth of the samples, in one call
+            self.sitstand.scan(buf, j, stop)  # summed into ten points a second, in one call
             while j < stop:
                 x = buf[j]
                 y = buf[j + 1]

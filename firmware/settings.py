@@ -43,9 +43,10 @@ SCHEMA = {
     "lie_sit_s": (12, 1, 600, "after lying this long, a trunk that rises sits (up from bed) until a stand-up or walk, s"),
     "shift_settle_s": (3, 1, 10, "seconds after a sit-down or stand-up within which the tilt must agree with it"),
     "burst_mg": (60, 10, 1000, "motion in a second that may be a stand-up the transition detector missed, mg"),
-    "sitstand_mg": (80, 10, 500, "dip and rise of acceleration that make a sit-down or stand-up transition, mg"),
-    "sitstand_quiet_ms": (400, 200, 3000, "stillness that ends a transition, ms"),
-    "sitstand_max_ms": (4000, 1000, 20000, "a burst of movement longer than this is no transition, ms"),
+    "sitstand_still_mg": (60, 5, 500, "change of acceleration on any axis that is movement, not stillness, mg"),
+    "sitstand_quiet_ms": (600, 200, 3000, "stillness that ends a transition, ms"),
+    "sitstand_max_ms": (6000, 1000, 20000, "a burst of movement longer than this is no transition, ms"),
+    "sitstand_drop_mm": (100, 10, 1000, "fall or rise of the hip over a burst of movement that is a sit-down or stand-up, mm"),
     # inactivity coach
     "inactive_s": (1800, 60, 14400, "inactive time before a nudge, s"),
     "renudge_s": (1800, 60, 14400, "time between nudges while still inactive, s"),

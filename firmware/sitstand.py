@@ -1,89 +1,268 @@
-# Stand-to-sit and sit-to-stand transitions, from the acceleration magnitude.
+# Stand-to-sit and sit-to-stand transitions, from how far the hip moves up or down.
 #
-# Sitting down, the body first drops (the magnitude of acceleration dips
-# below 1 g) and is then caught by the chair (it rises above); standing up,
-# the push comes first and the dip after. The magnitude needs no upright
-# direction, so this also works before the clip has learned one.
-# The detector reads every `stride`-th sample (about 10 a second) of each
-# batch the clip's loop hands it, so it costs a fraction of a call per
-# sample and allocates nothing. A burst of movement ends after
-# `sitstand_quiet_ms` without any; if it both dipped and rose by
-# `sitstand_mg` against the level before it, it was a transition: DOWN when
-# the deepest dip came before the highest rise, UP otherwise.
+# Sitting down, the belt drops by some 0.3-0.5 m; standing up, it rises as
+# much. Whatever the clip's orientation, |a| - 1 g is to first order the
+# vertical acceleration, so integrating it twice over a burst of movement
+# gives the height change. The burst is bounded by stillness, where the
+# vertical speed is zero: the bias (the rest level of |a|, which a tilt can
+# change by a few mg) is a ramp from the level before the burst to the
+# level after it, and what is left of the speed at the end is drift,
+# taken off as a straight line. All of it reduces to sums kept per point.
+# The magnitude needs no upright direction, so this also works before the
+# clip has learned one. An accelerometer's zero-g offset (tens of mg) would
+# make |a| change as the clip turns, which reads as vertical acceleration:
+# the detector learns the offset from the stillness in its wearer's
+# different postures (see _learn).
+#
+# The detector sums the samples into points, about ten a second (the sum
+# also filters out what is too quick to be the body moving), so most of
+# its work is done a tenth as often as samples come; it allocates nothing. A
+# burst ends after `sitstand_quiet_ms` in which no axis moves by more than
+# `sitstand_still_mg`; a burst longer than `sitstand_max_ms` is walking or
+# fidgeting, not a transition; a fall or rise of `sitstand_drop_mm` is one.
 
 from steps import input_shift
 
 DOWN = -1  # stand-to-sit
 UP = 1  # sit-to-stand
 
-_POINT_HZ = 10  # points read per second
-_BASE_K = 4  # the level before a burst: a mean over about 2**_BASE_K points
+_POINT_HZ = 10  # points per second
+_MM_G = 9807  # 1 g in mm/s**2
+_LEARN = 10  # points at rest in a row that make one lesson on the offset
+_MEAN_K = 4  # the mean direction and magnitude at rest follow 1/2**_MEAN_K of each new one
+_FINE = 8  # extra bits of the learned offset
+_GAIN_K = 4  # each lesson corrects 1/2**_GAIN_K of the error it sees
+_TURN = 10  # (1/1024) the squared change of direction (about 6 degrees) below which lessons are damped
 
 
 class SitStand:
     def __init__(self, rate_hz, lsb_per_g, s):
-        self._sh = input_shift(lsb_per_g)
         stride = rate_hz // _POINT_HZ
-        self._stride = stride if stride > 0 else 1
-        self._skip = 0  # samples to pass over before the next point
-        self._prev = -1  # the last point's squared magnitude, 1024 * g**2 (-1: none yet)
-        self._base = 0  # the level, with _BASE_K extra bits
-        # a magnitude change of sitstand_mg changes the square by about twice as much
-        self._limit = s["sitstand_mg"] * 2048 // 1000
-        self._quiet = s["sitstand_quiet_ms"] * _POINT_HZ // 1000
-        self._long = s["sitstand_max_ms"] * _POINT_HZ // 1000
-        self._n = 0  # points read so far in the current burst (0: no burst)
-        self._calm = 0  # points since the last excursion
-        self._lo = 0
-        self._hi = 0
-        self._at_lo = 0
-        self._at_hi = 0
+        if stride < 1:
+            stride = 1
+        self._stride = stride
+        self._left = stride  # samples still to add to the current point
+        self._ax = 0  # the current point's sums
+        self._ay = 0
+        self._az = 0
+        self._sh = input_shift(lsb_per_g * stride)
+        unit = (lsb_per_g * stride) >> self._sh  # a point's counts per g, 513..1024
+        hz = rate_hz // stride  # points per second
+        self._still = s["sitstand_still_mg"] * unit // 1000
+        self._quiet = s["sitstand_quiet_ms"] * hz // 1000
+        self._long = s["sitstand_max_ms"] * hz // 1000
+        self._keep = 2 * self._quiet  # the rest level is a mean over up to this many points
+        # twice the height change (see _end) in counts * points**2
+        self._drop = 2 * s["sitstand_drop_mm"] * unit * hz * hz // _MM_G
+        self._mag = unit  # the last point's magnitude (a square root's first guess)
+        self._unit = unit
+        # the accelerometer's zero-g offset, learned at rest (see _learn), with _FINE extra bits
+        self._ox = 0
+        self._oy = 0
+        self._oz = 0
+        self._fx = 0
+        self._fy = 0
+        self._fz = 0
+        self._ubx = 0  # the mean direction at rest, 1/1024, with _MEAN_K extra bits
+        self._uby = 0
+        self._ubz = 0
+        self._level = 0  # the mean magnitude at rest, with _MEAN_K extra bits
+        # stillness: the points since the anchor all lie within _still of it on every axis
+        self._kx = 0
+        self._ky = 0
+        self._kz = 0
+        self._calm = 0  # points in the calm run (the anchor is the first)
+        self._calm_sum = 0  # their magnitudes' sum
+        self._lesson = 0  # calm points of the lesson on the offset so far
+        self._sx = 0  # their sum
+        self._sy = 0
+        self._sz = 0
+        self._rest = unit  # the level before the burst
+        # the burst: points n, sums of d = magnitude - rest level, and of i * d (i = 1..n)
+        self._n = 0  # 0: no burst
+        self._d = 0
+        self._id = 0
+        self._n_at = 0  # the same when the calm run began
+        self._d_at = 0
+        self._id_at = 0
         self.event = 0  # DOWN, UP or 0; taken by take()
 
     def scan(self, buf, j, stop):
-        """Read the points among the samples buf[j:stop] (3 values a sample)."""
-        j += 3 * self._skip
-        step = 3 * self._stride
-        sh = self._sh
+        """Add the samples buf[j:stop] (3 values a sample) to the points."""
+        ax = self._ax
+        ay = self._ay
+        az = self._az
+        left = self._left
         while j < stop:
-            x = buf[j] >> sh
-            y = buf[j + 1] >> sh
-            z = buf[j + 2] >> sh
-            m = (x * x + y * y + z * z) >> 10
-            prev = self._prev
-            self._prev = m
-            if prev >= 0:
-                self._point((m + prev) >> 1)
-            else:
-                self._base = m << _BASE_K
-            j += step
-        self._skip = (j - stop) // 3
+            end = j + 3 * left  # the point's last sample, or the batch's
+            if end > stop:
+                end = stop
+            left -= (end - j) // 3
+            while j < end:
+                ax += buf[j]
+                ay += buf[j + 1]
+                az += buf[j + 2]
+                j += 3
+            if left == 0:
+                sh = self._sh
+                self._point(ax >> sh, ay >> sh, az >> sh)
+                ax = 0
+                ay = 0
+                az = 0
+                left = self._stride
+        self._ax = ax
+        self._ay = ay
+        self._az = az
+        self._left = left
 
-    def _point(self, m):
-        d = m - (self._base >> _BASE_K)
-        limit = self._limit
-        out = d > limit // 2 or d < -(limit // 2)
+    def _point(self, x, y, z):
+        x -= self._ox
+        y -= self._oy
+        z -= self._oz
+        sq = x * x + y * y + z * z
+        m = self._mag  # Newton's square root, from the last point's
+        m = (m + sq // m) >> 1
+        m = (m + sq // m) >> 1
+        if m < 1:
+            m = 1
+        self._mag = m
+        still = self._still
+        calm = (-still <= x - self._kx <= still and -still <= y - self._ky <= still
+                and -still <= z - self._kz <= still)
         n = self._n
+        c = self._calm
         if n == 0:
-            if not out:
-                self._base += d  # the level follows only while nothing happens
+            if calm:
+                if c >= self._keep:
+                    c >>= 1  # the level is a mean over the last few points
+                    self._calm_sum >>= 1
+                self._calm = c + 1
+                self._calm_sum += m
+                self._lesson_add(x, y, z)
                 return
-            self._lo = 0
-            self._hi = 0
-        n += 1
-        self._n = n
-        if d < self._lo:
-            self._lo = d
-            self._at_lo = n
-        if d > self._hi:
-            self._hi = d
-            self._at_hi = n
-        self._calm = 0 if out else self._calm + 1
-        if self._calm >= self._quiet or n >= self._long:
-            if n < self._long and self._hi >= limit and -self._lo >= limit:
-                self.event = DOWN if self._at_lo < self._at_hi else UP
-            self._n = 0
-            self._base = m << _BASE_K  # the new posture may read a little differently
+            if c < self._quiet:
+                # moving since the last burst: no level to start from
+                self._kx = x
+                self._ky = y
+                self._kz = z
+                self._calm = 1
+                self._calm_sum = m
+                self._lesson = 0
+                return
+            self._rest = self._calm_sum // c
+        elif calm:
+            # in a burst, also the magnitude back near the level before it (not a steady push)
+            calm = -2 * still <= m - self._rest <= 2 * still
+        if calm:
+            c += 1
+            self._calm_sum += m
+        else:
+            self._n_at = n  # the burst so far, should this point begin the stillness that ends it
+            self._d_at = self._d
+            self._id_at = self._id
+            self._kx = x
+            self._ky = y
+            self._kz = z
+            c = 1
+            self._calm_sum = m
+            self._lesson = 0
+        self._calm = c
+        if n < self._long:
+            n += 1
+            self._n = n
+            d = m - self._rest
+            if d > self._unit:
+                d = self._unit  # a knock, not a movement of the body (and the sums stay small)
+            elif d < -self._unit:
+                d = -self._unit
+            self._d += d
+            self._id += n * d
+        if c >= self._quiet:
+            self._end()
+
+    def _lesson_add(self, x, y, z):
+        """A point at rest: every _LEARN of them in a row make a lesson."""
+        k = self._lesson
+        if k == 0:
+            self._sx = x
+            self._sy = y
+            self._sz = z
+        else:
+            self._sx += x
+            self._sy += y
+            self._sz += z
+        k += 1
+        if k == _LEARN:
+            k = 0
+            self._learn()
+        self._lesson = k
+
+    def _learn(self):
+        """One lesson from a second at rest: at rest |a| is 1 g whatever the orientation.
+
+        An offset makes the magnitude at rest depend on the orientation, which
+        would read as vertical acceleration whenever the clip turns. The offset
+        follows the magnitude's deviation from its mean along the direction's
+        deviation from its mean (normalised least mean squares)."""
+        x = self._sx // _LEARN
+        y = self._sy // _LEARN
+        z = self._sz // _LEARN
+        m = self._mag  # the last point's magnitude: near enough as a first guess
+        sq = x * x + y * y + z * z
+        m = (m + sq // m) >> 1
+        m = (m + sq // m) >> 1
+        k = _MEAN_K
+        ux = x * 1024 // m
+        uy = y * 1024 // m
+        uz = z * 1024 // m
+        if self._ubx == 0 and self._uby == 0 and self._ubz == 0:  # the first lesson: the means start here
+            self._ubx = ux << k
+            self._uby = uy << k
+            self._ubz = uz << k
+            self._level = m << k
+            return
+        self._ubx += ux - (self._ubx >> k)
+        self._uby += uy - (self._uby >> k)
+        self._ubz += uz - (self._ubz >> k)
+        self._level += m - (self._level >> k)
+        e = m - (self._level >> k)
+        wx = ux - (self._ubx >> k)
+        wy = uy - (self._uby >> k)
+        wz = uz - (self._ubz >> k)
+        ww = (wx * wx + wy * wy + wz * wz) >> 10
+        if ww < _TURN:
+            ww = _TURN  # a mere wobble of the direction teaches little
+        if e > 64:
+            e = 64
+        elif e < -64:
+            e = -64
+        s = _FINE - _GAIN_K
+        self._fx += (e * wx << s) // ww
+        self._fy += (e * wy << s) // ww
+        self._fz += (e * wz << s) // ww
+        lim = self._unit << (_FINE - 2)  # no real offset is above 0.25 g
+        self._fx = -lim if self._fx < -lim else lim if self._fx > lim else self._fx
+        self._fy = -lim if self._fy < -lim else lim if self._fy > lim else self._fy
+        self._fz = -lim if self._fz < -lim else lim if self._fz > lim else self._fz
+        self._ox = self._fx >> _FINE
+        self._oy = self._fy >> _FINE
+        self._oz = self._fz >> _FINE
+
+    def _end(self):
+        """The burst is over: the height change, if it was short enough to be a transition."""
+        n = self._n_at
+        if n < self._long:
+            # speed v_k = sum of d_i - ramp_i for i <= k, less the drift v_n * k / n;
+            # twice the height, 2 * sum of v_k = (n + 1) D - 2 I + (r1 - r0) n (n - 1) / 6
+            r1 = self._calm_sum // self._calm
+            h2 = (n + 1) * self._d_at - 2 * self._id_at + (r1 - self._rest) * n * (n - 1) // 6
+            if h2 <= -self._drop:
+                self.event = DOWN
+            elif h2 >= self._drop:
+                self.event = UP
+        self._n = 0
+        self._d = 0
+        self._id = 0
 
     def take(self):
         """The transition seen since the last call (DOWN, UP or 0)."""
