@@ -145,3 +145,12 @@ def test_generated_segments_stand_in_without_the_recordings(monkeypatch, tmp_pat
     assert sc.source == "generated"
     assert due == [100 + 360 + 180]
     check_nudges(sc, result, due)
+
+
+def test_a_double_tap_just_before_a_nudge_is_due_postpones_the_next_one():
+    """Knocks 1 s before the nudge is due are a double tap only once the quiet after them has passed:
+    the nudge comes, and the snooze postpones the one after it."""
+    schedule = [("walk", 10), ("sit", 351), ("double_tap", 0), ("sit", 600)]
+    sc, result, due = play(schedule, overrides=SCALED)
+    assert due == [360, 360 + 360 + 180]
+    check_nudges(sc, result, due)
