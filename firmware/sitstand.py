@@ -35,6 +35,14 @@ _GAIN_K = 4  # each lesson corrects 1/2**_GAIN_K of the error it sees
 _TURN = 10  # (1/1024) the squared change of direction (about 6 degrees) below which lessons are damped
 
 
+def _root(sq, m):
+    """The square root of `sq` by two Newton steps from `m` (> 0), a root of a similar number:
+    the last point's magnitude, which changes little from point to point."""
+    m = (m + sq // m) >> 1
+    m = (m + sq // m) >> 1
+    return m if m > 0 else 1
+
+
 class SitStand:
     def __init__(self, rate_hz, lsb_per_g, s):
         stride = rate_hz // _POINT_HZ
@@ -119,12 +127,7 @@ class SitStand:
         x -= self._ox
         y -= self._oy
         z -= self._oz
-        sq = x * x + y * y + z * z
-        m = self._mag  # Newton's square root, from the last point's
-        m = (m + sq // m) >> 1
-        m = (m + sq // m) >> 1
-        if m < 1:
-            m = 1
+        m = _root(x * x + y * y + z * z, self._mag)
         self._mag = m
         still = self._still
         calm = (-still <= x - self._kx <= still and -still <= y - self._ky <= still
@@ -207,10 +210,7 @@ class SitStand:
         x = self._sx // _LEARN
         y = self._sy // _LEARN
         z = self._sz // _LEARN
-        m = self._mag  # the last point's magnitude: near enough as a first guess
-        sq = x * x + y * y + z * z
-        m = (m + sq // m) >> 1
-        m = (m + sq // m) >> 1
+        m = _root(x * x + y * y + z * z, self._mag)
         k = _MEAN_K
         ux = x * 1024 // m
         uy = y * 1024 // m
