@@ -128,7 +128,8 @@ class Clip:
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
         epoch = self.clock.epoch()
-        if self.coach.second(state, -1 if epoch < 0 else epoch // 60 % 1440):
+        unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
+        if self.coach.second(state, -1 if epoch < 0 else epoch // 60 % 1440, unsettled):
             self.vibrator.start()
             self._minute_nudges += 1
             if self.events:

@@ -7,7 +7,11 @@
 # `break_gap_s` (a door, a traffic light, or seconds the step counter
 # missed) do not end it. Lying and off-body pause the timer and never get a
 # nudge; a long rest (`rest_reset_s`) restarts it. No nudge during quiet
-# hours, nor in a pause within a walk.
+# hours, nor in a pause within a walk, nor while the posture may be
+# changing: steps that may be a walk starting (the posture says walking only
+# once a run of them is seen), a new posture not yet held long enough to be
+# told (lying down, a nudge would wake the wearer a few seconds later), or
+# knocks on the clip that may be a double tap asking for quiet.
 
 from posture import LYING, OFF_BODY, WALKING
 
@@ -44,8 +48,10 @@ class Coach:
             return a <= minute_of_day < b
         return minute_of_day >= a or minute_of_day < b
 
-    def second(self, state, minute_of_day):
-        """Advance one second in posture `state`; True when a nudge is due now."""
+    def second(self, state, minute_of_day, unsettled=False):
+        """Advance one second in posture `state`; True when a nudge is due now.
+
+        `unsettled`: the posture may be changing; a nudge due now waits."""
         if state == WALKING:
             self._rest = 0
             # a walk lasts from its first walking second to its last, pauses included
@@ -69,7 +75,7 @@ class Coach:
         self._rest = 0
         self.inactive += 1
         # nor during a pause within a walk, which may yet turn out to be a break
-        if self.inactive < self._due or self._walk or self.quiet(minute_of_day):
+        if self.inactive < self._due or self._walk or unsettled or self.quiet(minute_of_day):
             return False
         self._due = self.inactive + self._renudge_s
         self.nudges += 1

@@ -30,6 +30,7 @@ NAMES = ("unknown", "sitting", "standing", "lying", "walking", "off_body")
 
 _STILL_AXIS = 30  # per-axis change of gravity, 1/1024 g (~1.7 deg), that ends stillness
 _BEFORE_S = 8  # a transition is compared with the tilt this many seconds before (it takes up to ~6 s to report)
+_TILTING = 10  # change of cos * 1024 in a second (8 degrees from upright) that is the trunk still turning
 
 
 def isqrt(n):
@@ -97,6 +98,7 @@ class Posture:
         self._seat = UNKNOWN  # SITTING or STANDING as the last believed transition or walk left the wearer, LYING in bed
         self._tilts = array("h", [1024] * _BEFORE_S)  # cos of the tilt in the last seconds (a ring)
         self._tilt_at = 0
+        self._tilting = False  # the trunk's tilt moved in the last second
         self._since_lying = _BEFORE_S  # seconds since the trunk was last near horizontal
         self._lying_n = 0  # seconds the trunk has been near horizontal (up to `_bed_s`)
         self._bed_s = s["lie_sit_s"]
@@ -130,6 +132,8 @@ class Posture:
         if at == _BEFORE_S:
             at = 0
         before = self._tilts[at]  # the oldest in the ring
+        d = cos - self._tilts[self._tilt_at]
+        self._tilting = d > _TILTING or -d > _TILTING
         self._tilts[at] = cos
         self._tilt_at = at
         if walking:
@@ -176,6 +180,11 @@ class Posture:
                 self.state = cand
                 self._cand_n = 0
         return self.state
+
+    def changing(self):
+        """True while the trunk is still turning or a new state is being confirmed (it must
+        hold `posture_hold_s`): lying down, the tilt takes a few seconds to tell."""
+        return self._tilting or self._cand_n > 0
 
     def _tilt_state(self, cos):
         state = self.state

@@ -343,3 +343,8 @@ class StepCounter:
     def walking(self):
         """True while a counted walk is going on."""
         return self.run >= self._start and self._since <= self._max_n
+
+    def stepping(self):
+        """True while swings follow each other at a step's pace (the last two a step apart, the
+        last just now): perhaps a walk not counted yet. One swing alone is any jolt or knock."""
+        return 0 < self._last <= self._max_n and self._since <= self._max_n

@@ -22,6 +22,10 @@ class TapDetector:
         self._limit = self._quiet + self._gap_max
         self._taps = 0  # knocks so far in the current candidate
 
+    def pending(self):
+        """True from a first knock until it has turned out to be a double tap or not."""
+        return self._taps > 0
+
     def update(self, x, y, z):
         """Feed one sample; True once a double tap is complete."""
         dx = x - self._px

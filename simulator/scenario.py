@@ -70,18 +70,15 @@ def due_nudges(schedule, s, start_minute=-1):
     accumulates; a walk of `break_s` restarts it (shorter walks count as
     inactive); lying pauses it and a rest of `rest_reset_s` restarts it; a
     nudge is due after `inactive_s`, then every `renudge_s`; a double tap
-    postpones the next one by `snooze_s`, from the second in which the clip
-    can know it (`tap_quiet_ms` after the second knock: a tap just before a
-    nudge is due may come too late to stop it). Nudges due while walking or lying
+    postpones the next one by `snooze_s`. Nudges due while walking or lying
     wait for the end of it, and those due in quiet hours for their end, when
     the clock is set (`start_minute`: minute of the day at the start).
     """
     acts, taps = timeline(schedule)
-    known = [tap + TAP_GAP_S + s["tap_quiet_ms"] / 1000 for tap in taps]
     out = []
     inactive, due, walk, rest = 0, s["inactive_s"], 0, 0
     for t, act in enumerate(acts, start=1):
-        due += s["snooze_s"] * sum(1 for k in known if t - 1 < k <= t)
+        due += s["snooze_s"] * taps.count(t - 1)
         if act == "walk":
             rest = 0
             walk += 1

@@ -147,10 +147,10 @@ def test_generated_segments_stand_in_without_the_recordings(monkeypatch, tmp_pat
     check_nudges(sc, result, due)
 
 
-def test_a_double_tap_just_before_a_nudge_is_due_postpones_the_next_one():
-    """Knocks 1 s before the nudge is due are a double tap only once the quiet after them has passed:
-    the nudge comes, and the snooze postpones the one after it."""
+def test_a_double_tap_begun_just_before_a_nudge_is_due_postpones_it():
+    """The first knock comes 1 s before the nudge is due; the clip knows it for a double tap only
+    once the quiet after the second has passed, and holds the nudge until then."""
     schedule = [("walk", 10), ("sit", 351), ("double_tap", 0), ("sit", 600)]
     sc, result, due = play(schedule, overrides=SCALED)
-    assert due == [360, 360 + 360 + 180]
+    assert due == [360 + 180, 360 + 180 + 360]
     check_nudges(sc, result, due)

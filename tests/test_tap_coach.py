@@ -123,3 +123,13 @@ def test_rolling_over_in_bed_is_not_walking():
     p = Posture(dict(S, upright_mg=(0, 0, 1000)))
     assert [p.second([1024, 0, 0], True, 200) for _ in range(5)][-1] == LYING
     assert [p.second(tilted(1024, 10), True, 200) for _ in range(2)][-1] == WALKING
+
+
+def test_a_nudge_due_while_the_posture_may_be_changing_waits_until_it_has_settled():
+    """The posture says walking only once a run of steps is seen, lying only once it has held:
+    a nudge in those seconds could come while walking, or wake someone lying down."""
+    coach = Coach(S)
+    unsettled_from = S["inactive_s"] - 3
+    out = [t for t in range(1, S["inactive_s"] + 20)
+           if coach.second(SITTING, -1, unsettled_from <= t < S["inactive_s"] + 5)]
+    assert out == [S["inactive_s"] + 5]
