@@ -164,7 +164,7 @@ class StepCounter:
         smooth = n * ring[mid if mid >= 0 else mid + size] - total
         pos += 1
         self._pos3 = 0 if pos == size else pos
-        if self._since < self._cap:
+        if self._up or self._since < self._cap:
             self._since += 1
         if self._up:
             if smooth > self._peak:
