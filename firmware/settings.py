@@ -28,6 +28,8 @@ SCHEMA = {
     "step_resume_ms": (10000, 0, 30000, "after an even walk, a clear swing (step_start_mg) this soon after its last step is a step, ms (0: off)"),
     "step_gap_uneven_pct": (16, 0, 100, "a late swing credits missed steps only in a walk whose consecutive swings differ this much, % of their sum"),
     "step_resume_even_pct": (23, 0, 100, "swings after a walk count only when its consecutive swings differ less than this, % of their sum"),
+    "step_first_mg": (20, 5, 500, "a gentle swing (this big, mg) in the rhythm just before a walk is its first step from standing..."),
+    "step_first_pct": (42, 0, 1000, "...when the walk's earliest counted swing is already this much of its swings' mean, %"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),

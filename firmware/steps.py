@@ -19,7 +19,11 @@
 # count; a run whose swings do not all reach `step_start_mg` (driving, desk
 # work) must be much more regular (`step_weak_regularity_pct`) to start. The
 # swings just before that run which fit its rhythm (the first, hesitant steps
-# of a walk, whose intervals are not regular yet) are credited with it. Once
+# of a walk, whose intervals are not regular yet) are credited with it; so is
+# a gentle swing (`step_first_mg`) in the rhythm before them when the earliest
+# of them already reaches `step_first_pct` of the walk's swings: the first
+# step from standing barely moves the trunk, and a swing that big was not the
+# first. Once
 # a walk is counted, a swing that comes a whole number of steps late (up to
 # `step_gap_max`) credits the steps whose swings were too weak to see, when
 # the walk's consecutive swings are uneven (`step_gap_uneven_pct`: a wrist's
@@ -85,6 +89,13 @@ class StepCounter:
         # a walk starts on clear swings (peaks of at least half `step_start_mg`) that are regular,
         # or on weaker swings only when they are much more regular
         self._start_h1 = s["step_start_mg"] * scale // 2000
+        # gentle swings (above half `step_first_mg`): the first step of a walk, from standing
+        self._gentle_h1 = s["step_first_mg"] * scale // 2000
+        self._gentle_pct = s["step_first_pct"]
+        self._gup = False
+        self._gage = 0  # samples since the current gentle swing rose
+        self._gclear = False  # the current gentle swing is a step's clear swing too
+        self._ggap = 0  # samples from the gentle swing before it, when only gentle, to its rise (0: none)
         self._window(self._n0)
         self._weak_reg = s["step_weak_regularity_pct"]
         self._weak = False
@@ -110,6 +121,8 @@ class StepCounter:
         self._gap_max = s["step_gap_max"]
         self._nh = 2 * self._start + 1
         self._iv = array("i", bytes(4 * self._nh))
+        self._gentle = array("i", bytes(4 * self._nh))  # per swing: samples from a gentle swing just before it, or 0
+        self._pk = array("i", bytes(4 * self._nh))  # per swing: its peak
         self._ivp = 0
         self.run = 0
         self.total = 0
@@ -166,6 +179,16 @@ class StepCounter:
         self._pos3 = 0 if pos == size else pos
         if self._up or self._since < self._cap:
             self._since += 1
+        if self._gage < self._cap:
+            self._gage += 1
+        if self._gup:
+            if smooth < -self._gh:
+                self._gup = False
+        elif smooth > self._gh:
+            self._gup = True
+            self._ggap = 0 if self._gclear else self._gage
+            self._gage = 0
+            self._gclear = False
         if self._up:
             if smooth > self._peak:
                 self._peak = smooth
@@ -174,11 +197,13 @@ class StepCounter:
                 self._step()
         elif smooth > self._h:
             self._up = True
+            self._gclear = True
             self._peak = smooth
             since = self._since
             self._at = since
 
     def _step(self):
+        self._gclear = True  # the gentle swing going on is this one's, or timed before the rebase below
         since = self._at  # steps are timed where they rise, the steepest and steadiest point
         if since < self._min_n:
             return
@@ -235,6 +260,9 @@ class StepCounter:
             p = 0
         self._ivp = p
         self._iv[p] = since
+        g = self._ggap
+        self._gentle[p] = g if g < self._cap and n == 1 else 0
+        self._pk[p] = self._peak
         self._last2 = self._last
         self._last = since
         if run < 2:
@@ -273,6 +301,7 @@ class StepCounter:
         self._half = (n - 1) // 2
         self._h = self._h1 * n
         self._start_h = self._start_h1 * n
+        self._gh = self._gentle_h1 * n
         ring = self._ring3
         size = self._size3
         j = self._pos3
@@ -304,15 +333,19 @@ class StepCounter:
         nh = self._nh
         j = self._ivp
         total = 0
+        peaks = 0
         i = 1
         while i < self._start:
             total += iv[j]
+            peaks += self._pk[j] >> 6
             j = j - 1 if j else nh - 1
             i += 1
         ref = total // (self._start - 1)
+        peaks //= self._start - 1
         lo = ref * (100 - self._reg) // 100
         hi = ref * (100 + 2 * self._reg) // 100
         gap = iv[j]
+        first = j  # the earliest swing credited
         n = 0
         while gap and i < nh:
             if gap > hi:
@@ -321,11 +354,18 @@ class StepCounter:
             i += 1
             if gap >= lo:
                 n += 1
+                first = j
                 gap = iv[j]
             elif iv[j]:
                 gap += iv[j]
             else:
                 break
+        # the first step from standing barely moves the trunk: when the earliest swing credited is already
+        # a good part of the walk's (`step_first_pct`), it was not the first, and a gentle swing in the
+        # rhythm before it was
+        gap = self._gentle[first]
+        if lo <= gap <= hi and (self._pk[first] >> 6) * 100 >= peaks * self._gentle_pct:
+            n += 1
         return n
 
     def gravity_into(self, g):
