@@ -145,3 +145,31 @@ def test_cpython_and_micropython_count_exactly_alike(seed, rate, tmp_path_factor
     on_mp = replay.run_micropython("count_steps.py", job, work)
     assert on_mp["steps"] == [counted(tr.acc, rate) for tr in traces]
     assert on_mp["samples"] == [len(tr.acc) for tr in traces]
+
+
+def first_step_walk(gentle, first, rate, seed, steps=20, period=0.55):
+    """Standing, then `steps` clear steps (0.25 g) in a steady rhythm, the first at `first` g and, one
+    step before them, a swing of `gentle` g (0: none): the first step from standing, as a belt sees it."""
+    t = np.arange(int((8 + steps * period + 6) * 100)) / 100
+    amp = np.zeros(steps + 1)
+    amp[0], amp[1], amp[2:] = gentle, first, 0.25
+    phase = (t - 5) / period  # cycle k: the swing of step k, one sine wave per step
+    k = np.floor(phase).astype(int)
+    inside = (k >= 0) & (k <= steps)
+    vert = np.where(inside, amp[np.clip(k, 0, steps)] * np.sin(2 * np.pi * phase), 0.0)
+    up = tg.random_rotation(np.random.default_rng(seed))[:, 2]
+    acc = (1 + vert)[:, None] * up[None, :]
+    return tracemod.resample(tracemod.Trace("<generated>", t, acc, None), rate)[:, :3]
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_gentle_first_step_before_a_walk_is_credited_only_when_the_walk_was_already_in_its_stride(seed, rate):
+    """A gentle swing (20 mg, under the step threshold) one step before a walk whose first swing is as big
+    as its others is its first step; before a walk that starts on a small swing it is the body getting
+    ready (that small swing is the first step), and alone it is nothing."""
+    assert counted(first_step_walk(0.0, 0.25, rate, seed), rate) == 20
+    assert counted(first_step_walk(0.02, 0.25, rate, seed), rate) == 21
+    assert counted(first_step_walk(0.02, 0.06, rate, seed), rate) == 20
+    alone = first_step_walk(0.02, 0.0, rate, seed, steps=1)
+    assert counted(alone, rate) == 0
