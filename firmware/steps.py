@@ -27,7 +27,12 @@
 # swing is a slow step, as in a turn). After an even walk, clear swings
 # within `step_resume_ms` of its last step, each no longer than half of its
 # steps, are steps of their own: the shuffling steps after a stop, a step or
-# two after a pause, too few for a run.
+# two after a pause, too few for a run. An arm swings once a stride, and on a
+# wrist the counter can lock onto that swing, one step in two: with
+# `step_stride_ms` set, counted steps at least that long between which a
+# swing of a step's size (inside the hysteresis band, so not counted) keeps
+# showing, two in three, count as two steps each, until `step_stride_hold`
+# steps in a row show none.
 
 from array import array
 
@@ -109,6 +114,17 @@ class StepCounter:
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
         self._nh = 2 * self._start + 1
+        # stride lock (a wrist's arm swings once a stride): the strongest swing between two counted
+        # steps, below the hysteresis band; bump = its top, low = the trough before it
+        self._low = 0
+        self._bump = 0
+        self._second = 0
+        self._seen = 0  # one bit per counted step, newest lowest: a step-sized swing came between
+        self._missing = 0  # counted steps since the last such swing
+        self._stride = False  # counting two steps per swing
+        self._watch = False  # looking for those swings: within a walk, when the check is on
+        self._stride_min = rate_hz * s["step_stride_ms"] // 1000
+        self._stride_hold = s["step_stride_hold"]
         self._iv = array("i", bytes(4 * self._nh))
         self._ivp = 0
         self.run = 0
@@ -172,11 +188,27 @@ class StepCounter:
             if smooth < -self._h:
                 self._up = False
                 self._step()
+                self._low = smooth
+                self._bump = smooth
+                self._second = 0
         elif smooth > self._h:
             self._up = True
             self._peak = smooth
             since = self._since
             self._at = since
+        elif self._watch:
+            if smooth < self._low:
+                self._low = smooth
+                self._bump = smooth
+            else:
+                if smooth > self._bump:
+                    self._bump = smooth
+                sw = self._bump - smooth
+                rise = self._bump - self._low
+                if rise < sw:
+                    sw = rise
+                if sw > self._second:
+                    self._second = sw
 
     def _step(self):
         since = self._at  # steps are timed where they rise, the steepest and steadiest point
@@ -230,6 +262,7 @@ class StepCounter:
         elif self._peak < self._start_h:
             self._weak = True
         self.run = run + n
+        self._watch = self._stride_min > 0 and run + n >= self._start
         p = self._ivp + 1
         if p == self._nh:
             p = 0
@@ -252,8 +285,13 @@ class StepCounter:
         run = self.run
         if run == n:
             self._resumed = 0
+            self._seen = 0
+            self._stride = False
         if run >= self._start:
-            self.total += run + self._backfill() - self._resumed if run - n < self._start else n
+            if run - n < self._start:
+                self.total += run + self._backfill() - self._resumed
+            else:
+                self.total += n + self._strides(since, n)
             self._half_step = self._per >> 5
         elif (after <= self._resume_n and self._peak >= self._start_h
               and self._since <= self._half_step and self._uneven < self._resume_even):
@@ -266,6 +304,35 @@ class StepCounter:
             self._after = after if after < self._cap else self._cap
             return
         self._after = 0
+
+    def _strides(self, since, n):
+        """Steps missed in this interval because the swings followed the stride, not the step.
+
+        An arm swings once a stride: the counter may lock onto that swing and count one step in
+        two. The other step still shows as a swing of a step's size between two counted ones;
+        when such swings keep coming, each counted interval holds two steps.
+        """
+        if n != 1 or since < self._stride_min:
+            self._seen = 0
+            self._stride = False
+            return 0
+        if self._second >= 2 * self._h:  # a swing of a step's size
+            self._seen = (self._seen << 1 | 1) & 7
+            self._missing = 0
+        else:
+            self._seen = (self._seen << 1) & 7
+            self._missing += 1
+        if self._stride:
+            if self._missing > self._stride_hold:
+                self._stride = False
+                self._seen = 0
+                return 0
+            return 1
+        seen = self._seen
+        if seen == 3 or seen > 4:  # two of the last three intervals
+            self._stride = True
+            return 3 if seen > 4 else 2  # this interval and those since the first such swing
+        return 0
 
     def _window(self, n):
         """Make the high-pass window `n` samples: its running sum and thresholds follow."""

@@ -28,8 +28,8 @@ seeds = st.integers(0, 2**32 - 1)
 rates = st.sampled_from([25, 50, 100])
 
 
-def counted(acc, rate):
-    c = StepCounter(rate, LSB_PER_G, S)
+def counted(acc, rate, s=S):
+    c = StepCounter(rate, LSB_PER_G, s)
     for x, y, z in evaluate_steps.chip_counts(acc, RANGE_G).tolist():
         c.update(x, y, z)
     return c.total
@@ -86,6 +86,17 @@ def test_a_few_steps_soon_after_a_walk_count_and_alone_do_not(seed, rate):
     assert more.true_steps - walk.true_steps >= 2
     assert abs(counted(more.acc, rate) - counted(walk.acc, rate) - (more.true_steps - walk.true_steps)) <= 1
     assert counted(alone.acc, rate) == 0
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_walk_whose_swings_follow_an_arms_stride_counts_every_step(seed, rate):
+    """An arm swings once a stride: the counter locks onto that swing, and the weaker step swing
+    between two counted ones shows that each holds two steps."""
+    tr = gen([("stand", 5), ("walk", 120, {"cadence": 130.0, "step_amp": 0.6, "arm_g": 0.4}), ("stand", 5)], rate, seed,
+             mount=tg.random_rotation(np.random.default_rng(seed)))
+    strides = dict(S, step_stride_ms=700)
+    assert abs(counted(tr.acc, rate, strides) - tr.true_steps) <= 0.05 * tr.true_steps
 
 
 @FAST
