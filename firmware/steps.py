@@ -30,9 +30,9 @@
 # two after a pause, too few for a run. An arm swings once a stride, and on a
 # wrist the counter can lock onto that swing, one step in two: with
 # `step_stride_ms` set, counted steps at least that long between which a
-# swing of a step's size (inside the hysteresis band, so not counted) keeps
-# showing, two in three, count as two steps each, until `step_stride_hold`
-# steps in a row show none.
+# rise of a step's size that turns back down by the hysteresis (inside the
+# band, so not counted) keeps showing, two in three, count as two steps
+# each, until more than `step_stride_hold` steps in a row show none.
 
 from array import array
 
@@ -114,8 +114,9 @@ class StepCounter:
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
         self._nh = 2 * self._start + 1
-        # stride lock (a wrist's arm swings once a stride): the strongest swing between two counted
-        # steps, below the hysteresis band; bump = its top, low = the trough before it
+        # stride lock (a wrist's arm swings once a stride): the largest rise between two counted
+        # steps that turned back down by the hysteresis, inside the band; bump = the top of the
+        # current rise, low = the trough before it
         self._low = 0
         self._bump = 0
         self._second = 0
@@ -200,15 +201,10 @@ class StepCounter:
             if smooth < self._low:
                 self._low = smooth
                 self._bump = smooth
-            else:
-                if smooth > self._bump:
-                    self._bump = smooth
-                sw = self._bump - smooth
-                rise = self._bump - self._low
-                if rise < sw:
-                    sw = rise
-                if sw > self._second:
-                    self._second = sw
+            elif smooth > self._bump:
+                self._bump = smooth
+            elif self._bump - smooth > self._h and self._bump - self._low > self._second:
+                self._second = self._bump - self._low  # a rise that turned back down by the hysteresis
 
     def _step(self):
         since = self._at  # steps are timed where they rise, the steepest and steadiest point
