@@ -24,11 +24,11 @@ SCHEMA = {
     "step_highpass_pct": (140, 50, 160, "while walking slowly, the high-pass time is this much of a step, % (above 160 its jumps make false swings)"),
     "step_start_mg": (160, 10, 1000, "swing each step of a starting run must reach (peak above the mean: half of it), mg"),
     "step_weak_regularity_pct": (6, 1, 100, "allowed change of step interval while a walk starts on weaker swings, %"),
-    "step_gap_max": (3, 1, 4, "a swing this many step periods after the last credits the steps between (1: off)"),
+    "step_gap_max": (2, 1, 4, "a swing this many step periods after the last credits the steps between (1: off)"),
     "step_resume_ms": (10000, 0, 30000, "after an even walk, a clear swing (step_start_mg) this soon after its last step is a step, ms (0: off)"),
     "step_gap_uneven_pct": (16, 0, 100, "a late swing credits missed steps only in a walk whose consecutive swings differ this much, % of their sum"),
     "step_resume_even_pct": (23, 0, 100, "swings after a walk count only when its consecutive swings differ less than this, % of their sum"),
-    "step_stride_ms": (0, 0, 2000, "counted steps this long or longer, with a step-sized rise and fall between most, are strides of two steps (an arm's swing), ms (0: off)"),
+    "step_stride_ms": (700, 0, 2000, "counted steps this long or longer, with a step-sized rise and fall between most, are strides of two steps (an arm's swing), ms (0: off)"),
     "step_stride_hold": (4, 1, 20, "counting strides stops after more than this many counted steps in a row without such a rise and fall"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),

@@ -28,11 +28,14 @@
 # within `step_resume_ms` of its last step, each no longer than half of its
 # steps, are steps of their own: the shuffling steps after a stop, a step or
 # two after a pause, too few for a run. An arm swings once a stride, and on a
-# wrist the counter can lock onto that swing, one step in two: with
-# `step_stride_ms` set, counted steps at least that long between which a
-# rise of a step's size that turns back down by the hysteresis (inside the
-# band, so not counted) keeps showing, two in three, count as two steps
-# each, until more than `step_stride_hold` steps in a row show none.
+# wrist the counter can lock onto that swing, one step in two: counted steps
+# at least `step_stride_ms` long between which a rise of a step's size that
+# turns back down by the hysteresis (inside the band, so not counted) keeps
+# showing, two in three, count as two steps each, until more than
+# `step_stride_hold` steps in a row show none. Such a stride is one swing
+# two steps late, so the late-swing credit above bridges at most
+# `step_gap_max` = 2 steps by default: longer gaps between swings are more
+# often arm movement that paused (housework, desk work) than a walk.
 
 from array import array
 
