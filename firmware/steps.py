@@ -32,10 +32,10 @@
 # at least `step_stride_ms` long between which a rise of a step's size that
 # turns back down by the hysteresis (inside the band, so not counted) keeps
 # showing, two in three, count as two steps each, until more than
-# `step_stride_hold` steps in a row show none. Such a stride is one swing
-# two steps late, so the late-swing credit above bridges at most
-# `step_gap_max` = 2 steps by default: longer gaps between swings are more
-# often arm movement that paused (housework, desk work) than a walk.
+# `step_stride_hold` steps in a row show none. A late swing that credits
+# more than a stride's two steps does so only once the walk's rhythm has
+# held for `step_gap_run` steps: longer gaps between swings are more often
+# arm movement that paused (housework, desk work) than a walk.
 
 from array import array
 
@@ -116,6 +116,7 @@ class StepCounter:
         self._reg = s["step_regularity_pct"]
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
+        self._gap_run = s["step_gap_run"]
         self._nh = 2 * self._start + 1
         # stride lock (a wrist's arm swings once a stride): the largest rise between two counted
         # steps that turned back down by the hysteresis, inside the band; bump = the top of the
@@ -355,7 +356,7 @@ class StepCounter:
         if run < self._start or not per or self._uneven < self._gap_uneven:
             return 0
         n = (2 * since + per) // (2 * per)
-        if n < 2 or n > self._gap_max or since < n * self._min_n:
+        if n < 2 or n > self._gap_max or since < n * self._min_n or n > 2 and run < self._gap_run:
             return 0
         d = since - n * per
         if d < 0:
