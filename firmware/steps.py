@@ -35,7 +35,11 @@
 # `step_stride_hold` steps in a row show none. A late swing that credits
 # more than a stride's two steps does so only once the walk's rhythm has
 # held for `step_gap_run` steps: longer gaps between swings are more often
-# arm movement that paused (housework, desk work) than a walk.
+# arm movement that paused (housework, desk work) than a walk. A walk carries
+# the sensor in a steady orientation, while arm movement (housework, desk
+# work, steering) turns the wrist this way and that: when the gravity
+# direction turns by more than `step_turn_deg` per step, smoothed over about
+# 16 steps, the walk ends, or a run cannot start.
 
 from array import array
 
@@ -117,6 +121,15 @@ class StepCounter:
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
         self._gap_run = s["step_gap_run"]
+        # the gravity direction at the last swing, 1/1024 g, and how far it turns per step, smoothed,
+        # as the square of the chord between the two directions; the most a walk allows: `step_turn_deg`
+        self._tx = 0
+        self._ty = 0
+        self._tz = 0
+        self._turn = 0
+        chord = s["step_turn_deg"] * 1787 // 100  # 1024 g * (pi / 180) per degree, small angles
+        self._turn_max = chord * chord
+        self._turn_cap = 2 * chord * chord
         self._nh = 2 * self._start + 1
         # stride lock (a wrist's arm swings once a stride): the largest rise between two counted
         # steps that turned back down by the hysteresis, inside the band; bump = the top of the
@@ -249,6 +262,30 @@ class StepCounter:
                     n = 1
                     if run < self._start:
                         run = 0  # not regular yet: this step may start a run
+        # how far the gravity direction turned since the last swing: a walk carries the sensor in a
+        # steady orientation (turning about the vertical leaves gravity where it is, and an arm's
+        # swing averages out in the gravity filter); arm movement turns the wrist this way and that
+        k = self._k
+        a = self._gx >> k
+        d = a - self._tx
+        self._tx = a
+        a = self._gy >> k
+        b = a - self._ty
+        self._ty = a
+        a = self._gz >> k
+        d = d * d + b * b + (a - self._tz) * (a - self._tz)
+        self._tz = a
+        if since == 0:
+            self._turn = 0  # the first swing after a pause: the orientation may have changed while still
+        else:
+            # smoothed over about 16 steps; one sudden turn counts at most twice the limit
+            self._turn += ((d if d < self._turn_cap else self._turn_cap) - self._turn) >> 4
+            if self._turn > self._turn_max and run:
+                run = 0  # the sensor turns too much for a walk: arm movement; this swing may start a run
+                self._since -= since * n
+                since = 0
+                n = 1
+                after = self._cap  # nor is it a step after a walk
         if n == 1 and run:
             # how much one foot's swing differs from the other's: at the waist the two are alike;
             # on a wrist the arm swings once a stride and every other step's swing is weak

@@ -100,6 +100,28 @@ def test_a_walk_whose_swings_follow_an_arms_stride_is_counted_within_five_percen
     assert counted(tr.acc, rate, dict(S, step_stride_ms=0)) < 0.8 * tr.true_steps
 
 
+@pytest.mark.parametrize("rate", [25, 50, 100])
+def test_rhythmic_swings_while_the_wrist_keeps_turning_are_arm_movement_not_a_walk(rate):
+    """Swings at a walking pace along gravity, as wiping a table in circles gives a wrist: held
+    steady they look like a walk and are counted; with the wrist's tilt circling (gravity's
+    direction turning about 19 degrees per swing, a walk's turns about 1-5) they are not, but for
+    the first few while the turning measure, smoothed over about 16 swings, builds up."""
+    rng = np.random.default_rng(rate)
+    t = np.arange(120 * rate) / rate
+    swing = 0.3 * np.sin(2 * np.pi * 1.6 * t)  # g, 192 swings
+    tilt = np.radians(60)
+
+    def wrist(turn_hz):
+        phi = 2 * np.pi * turn_hz * t
+        down = np.stack([np.sin(tilt) * np.cos(phi), np.sin(tilt) * np.sin(phi), np.full(t.size, np.cos(tilt))], 1)
+        return down * (1 + swing)[:, None] + rng.normal(0, 0.01, down.shape)
+
+    steady, turning = counted(wrist(0.0), rate), counted(wrist(0.1), rate)
+    assert abs(steady - 192) <= 0.02 * 192
+    assert turning <= 0.15 * steady
+    assert counted(wrist(0.1), rate, dict(S, step_turn_deg=90)) >= 0.98 * steady  # the turn alone is what stops it
+
+
 @FAST
 @given(seed=seeds, rate=rates)
 def test_stillness_and_sensor_noise_give_no_steps(seed, rate):
