@@ -30,6 +30,10 @@ SCHEMA = {
     "step_resume_even_pct": (23, 0, 100, "swings after a walk count only when its consecutive swings differ less than this, % of their sum"),
     "step_first_mg": (20, 5, 500, "a gentle swing (this big, mg) in the rhythm just before a walk is its first step from standing..."),
     "step_first_pct": (42, 0, 1000, "...when the walk's earliest counted swing is already this much of its swings' mean, %"),
+    "step_stride_ms": (700, 0, 2000, "counted steps this long or longer, with a step-sized rise and fall between most, are strides of two steps (an arm's swing), ms (0: off)"),
+    "step_stride_hold": (4, 1, 20, "counting strides stops after more than this many counted steps in a row without such a rise and fall"),
+    "step_gap_run": (100, 0, 1000, "a late swing credits more than a stride's two steps only in a walk already this many steps long"),
+    "step_turn_deg": (12, 1, 90, "a walk ends when the gravity direction turns by more than this per step, smoothed over about 16 steps (arm movement), degrees"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),

@@ -31,7 +31,19 @@
 # swing is a slow step, as in a turn). After an even walk, clear swings
 # within `step_resume_ms` of its last step, each no longer than half of its
 # steps, are steps of their own: the shuffling steps after a stop, a step or
-# two after a pause, too few for a run.
+# two after a pause, too few for a run. An arm swings once a stride, and on a
+# wrist the counter can lock onto that swing, one step in two: counted steps
+# at least `step_stride_ms` long between which a rise of a step's size that
+# turns back down by the hysteresis (inside the band, so not counted) keeps
+# showing, two in three, count as two steps each, until more than
+# `step_stride_hold` steps in a row show none. A late swing that credits
+# more than a stride's two steps does so only once the walk's rhythm has
+# held for `step_gap_run` steps: longer gaps between swings are more often
+# arm movement that paused (housework, desk work) than a walk. A walk carries
+# the sensor in a steady orientation, while arm movement (housework, desk
+# work, steering) turns the wrist this way and that: when the gravity
+# direction turns by more than `step_turn_deg` per step, smoothed over about
+# 16 steps, the walk ends, or a run cannot start.
 
 from array import array
 
@@ -119,7 +131,29 @@ class StepCounter:
         self._reg = s["step_regularity_pct"]
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
+        self._gap_run = s["step_gap_run"]
+        # the gravity direction at the last swing, 1/1024 g, and how far it turns per step, smoothed,
+        # as the square of the chord between the two directions; the most a walk allows: `step_turn_deg`
+        self._tx = 0
+        self._ty = 0
+        self._tz = 0
+        self._turn = 0
+        chord = s["step_turn_deg"] * 1787 // 100  # 1024 g * (pi / 180) per degree, small angles
+        self._turn_max = chord * chord
+        self._turn_cap = 2 * chord * chord
         self._nh = 2 * self._start + 1
+        # stride lock (a wrist's arm swings once a stride): the largest rise between two counted
+        # steps that turned back down by the hysteresis, inside the band; bump = the top of the
+        # current rise, low = the trough before it
+        self._low = 0
+        self._bump = 0
+        self._second = 0
+        self._seen = 0  # one bit per counted step, newest lowest: a step-sized swing came between
+        self._missing = 0  # counted steps since the last such swing
+        self._stride = False  # counting two steps per swing
+        self._watch = False  # looking for those swings: within a walk, when the check is on
+        self._stride_min = rate_hz * s["step_stride_ms"] // 1000
+        self._stride_hold = s["step_stride_hold"]
         self._iv = array("i", bytes(4 * self._nh))
         self._gentle = array("i", bytes(4 * self._nh))  # per swing: samples from a gentle swing just before it, or 0
         self._pk = array("i", bytes(4 * self._nh))  # per swing: its peak
@@ -195,12 +229,23 @@ class StepCounter:
             if smooth < -self._h:
                 self._up = False
                 self._step()
+                self._low = smooth
+                self._bump = smooth
+                self._second = 0
         elif smooth > self._h:
             self._up = True
             self._gclear = True
             self._peak = smooth
             since = self._since
             self._at = since
+        elif self._watch:
+            if smooth < self._low:
+                self._low = smooth
+                self._bump = smooth
+            elif smooth > self._bump:
+                self._bump = smooth
+            elif self._bump - smooth > self._h and self._bump - self._low > self._second:
+                self._second = self._bump - self._low  # a rise that turned back down by the hysteresis
 
     def _step(self):
         self._gclear = True  # the gentle swing going on is this one's, or timed before the rebase below
@@ -242,6 +287,30 @@ class StepCounter:
                     n = 1
                     if run < self._start:
                         run = 0  # not regular yet: this step may start a run
+        # how far the gravity direction turned since the last swing: a walk carries the sensor in a
+        # steady orientation (turning about the vertical leaves gravity where it is, and an arm's
+        # swing averages out in the gravity filter); arm movement turns the wrist this way and that
+        k = self._k
+        a = self._gx >> k
+        d = a - self._tx
+        self._tx = a
+        a = self._gy >> k
+        b = a - self._ty
+        self._ty = a
+        a = self._gz >> k
+        d = d * d + b * b + (a - self._tz) * (a - self._tz)
+        self._tz = a
+        if since == 0:
+            self._turn = 0  # the first swing after a pause: the orientation may have changed while still
+        else:
+            # smoothed over about 16 steps; one sudden turn counts at most twice the limit
+            self._turn += ((d if d < self._turn_cap else self._turn_cap) - self._turn) >> 4
+            if self._turn > self._turn_max and run:
+                run = 0  # the sensor turns too much for a walk: arm movement; this swing may start a run
+                self._since -= since * n
+                since = 0
+                n = 1
+                after = self._cap  # nor is it a step after a walk
         if n == 1 and run:
             # how much one foot's swing differs from the other's: at the waist the two are alike;
             # on a wrist the arm swings once a stride and every other step's swing is weak
@@ -255,6 +324,7 @@ class StepCounter:
         elif self._peak < self._start_h:
             self._weak = True
         self.run = run + n
+        self._watch = self._stride_min > 0 and run + n >= self._start
         p = self._ivp + 1
         if p == self._nh:
             p = 0
@@ -280,8 +350,13 @@ class StepCounter:
         run = self.run
         if run == n:
             self._resumed = 0
+            self._seen = 0
+            self._stride = False
         if run >= self._start:
-            self.total += run + self._backfill() - self._resumed if run - n < self._start else n
+            if run - n < self._start:
+                self.total += run + self._backfill() - self._resumed
+            else:
+                self.total += n + self._strides(since, n)
             self._half_step = self._per >> 5
         elif (after <= self._resume_n and self._peak >= self._start_h
               and self._since <= self._half_step and self._uneven < self._resume_even):
@@ -294,6 +369,35 @@ class StepCounter:
             self._after = after if after < self._cap else self._cap
             return
         self._after = 0
+
+    def _strides(self, since, n):
+        """Steps missed in this interval because the swings followed the stride, not the step.
+
+        An arm swings once a stride: the counter may lock onto that swing and count one step in
+        two. The other step still shows as a swing of a step's size between two counted ones;
+        when such swings keep coming, each counted interval holds two steps.
+        """
+        if n != 1 or since < self._stride_min:
+            self._seen = 0
+            self._stride = False
+            return 0
+        if self._second >= 2 * self._h:  # a swing of a step's size
+            self._seen = (self._seen << 1 | 1) & 7
+            self._missing = 0
+        else:
+            self._seen = (self._seen << 1) & 7
+            self._missing += 1
+        if self._stride:
+            if self._missing > self._stride_hold:
+                self._stride = False
+                self._seen = 0
+                return 0
+            return 1
+        seen = self._seen
+        if seen == 3 or seen > 4:  # two of the last three intervals
+            self._stride = True
+            return 3 if seen > 4 else 2  # this interval and those since the first such swing
+        return 0
 
     def _window(self, n):
         """Make the high-pass window `n` samples: its running sum and thresholds follow."""
@@ -318,7 +422,7 @@ class StepCounter:
         if run < self._start or not per or self._uneven < self._gap_uneven:
             return 0
         n = (2 * since + per) // (2 * per)
-        if n < 2 or n > self._gap_max or since < n * self._min_n:
+        if n < 2 or n > self._gap_max or since < n * self._min_n or n > 2 and run < self._gap_run:
             return 0
         d = since - n * per
         if d < 0:

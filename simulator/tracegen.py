@@ -25,7 +25,7 @@ import numpy as np
 LABELS = {"walk": "walking", "stand": "standing", "sit": "sitting", "lie": "lying", "ride": "sitting"}
 POSTURE = {"walk": "stand", "stand": "stand", "sit": "sit", "lie": "lie", "ride": "sit"}
 PARAMS = {  # optional third element of a schedule entry, per activity
-    "walk": {"cadence", "step_amp", "turns"},
+    "walk": {"cadence", "step_amp", "turns", "arm_g"},
     "stand": set(),
     "sit": {"angle"},
     "lie": {"side", "tilt"},
@@ -186,14 +186,16 @@ def base_angles(rng, activity: str, person: dict, yaw: float = 0.0, **params) ->
     return np.array([yaw, 0.0, 0.0])
 
 
-def walk(rng, seconds, rate_hz, base, cadence=110.0, step_amp=0.6, turns=None) -> Piece:
+def walk(rng, seconds, rate_hz, base, cadence=110.0, step_amp=0.6, turns=None, arm_g=0.0) -> Piece:
     """Pelvis motion while walking or running at `cadence` steps/min.
 
     Heel strikes come from a per-step timing model (2 % jitter, slow random
     walk of cadence, left/right asymmetry); between them the vertical
     acceleration is a harmonic step waveform with a sharp heel-strike
     transient, antero-posterior at step and medio-lateral at stride frequency.
-    The first and last 1-2 steps ramp in/out.  steps = heel strikes generated."""
+    The first and last 1-2 steps ramp in/out.  `arm_g` adds a vertical swing
+    of that amplitude once a stride, as a wrist's arm swing does.
+    steps = heel strikes generated."""
     n = _n(seconds, rate_hz)
     t = np.arange(n) / rate_hz
     period = 60.0 / cadence
@@ -228,6 +230,7 @@ def walk(rng, seconds, rate_hz, base, cadence=110.0, step_amp=0.6, turns=None) -
     hit = pp * each * (0.25 + 0.1 * run) * (0.5 + 0.5 * ramp(np.arange(m) + 0.5))
     pulse = hit[k] * (tau / tau0 * np.exp(1 - tau / tau0) - tau0 * np.e / dur[k])  # zero-mean per step
     vert += np.where((phi >= 0) & (phi < steps), pulse, 0.0)
+    vert += arm_g * rel * np.cos(np.pi * phi)
     ml = 0.08 * np.sqrt(speed) * rel * np.sin(np.pi * phi + 0.3)
     ap = 0.12 * speed**0.6 * rel * (np.sin(2 * np.pi * (phi - 0.15)) + 0.25 * np.sin(4 * np.pi * phi))
 
@@ -413,7 +416,8 @@ def generate(schedule, rate_hz=50, seed=0, mount=None, person=None) -> Trace:
             kw = {"vibration_g": prm.get("vibration_g")}
         if act == "walk":
             kw = {"cadence": prm.get("cadence", person["cadence"]),
-                  "step_amp": prm.get("step_amp", person["step_amp"]), "turns": prm.get("turns")}
+                  "step_amp": prm.get("step_amp", person["step_amp"]), "turns": prm.get("turns"),
+                  "arm_g": prm.get("arm_g", 0.0)}
         add(_join(BLOCKS[act](rng, n / rate_hz, rate_hz, base, **kw), end, rate_hz), LABELS[act], act)
 
     ang = np.concatenate([p.ang for p in pieces])

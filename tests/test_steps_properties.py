@@ -28,8 +28,8 @@ seeds = st.integers(0, 2**32 - 1)
 rates = st.sampled_from([25, 50, 100])
 
 
-def counted(acc, rate):
-    c = StepCounter(rate, LSB_PER_G, S)
+def counted(acc, rate, s=S):
+    c = StepCounter(rate, LSB_PER_G, s)
     for x, y, z in evaluate_steps.chip_counts(acc, RANGE_G).tolist():
         c.update(x, y, z)
     return c.total
@@ -86,6 +86,40 @@ def test_a_few_steps_soon_after_a_walk_count_and_alone_do_not(seed, rate):
     assert more.true_steps - walk.true_steps >= 2
     assert abs(counted(more.acc, rate) - counted(walk.acc, rate) - (more.true_steps - walk.true_steps)) <= 1
     assert counted(alone.acc, rate) == 0
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_walk_whose_swings_follow_an_arms_stride_is_counted_within_five_percent(seed, rate):
+    """An arm swings once a stride: the counter locks onto that swing, and the weaker step swing
+    between two counted ones shows that each holds two steps (by default; without the check it
+    counts about one step in two)."""
+    walk = ("walk", 120, {"cadence": 130.0, "step_amp": 0.6, "arm_g": 0.4})
+    tr = gen([("stand", 5), walk, ("stand", 5)], rate, seed, mount=tg.random_rotation(np.random.default_rng(seed)))
+    assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.05 * tr.true_steps
+    assert counted(tr.acc, rate, dict(S, step_stride_ms=0)) < 0.8 * tr.true_steps
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
+def test_rhythmic_swings_while_the_wrist_keeps_turning_are_arm_movement_not_a_walk(rate):
+    """Swings at a walking pace along gravity, as wiping a table in circles gives a wrist: held
+    steady they look like a walk and are counted; with the wrist's tilt circling (gravity's
+    direction turning about 19 degrees per swing, a walk's turns about 1-5) they are not, but for
+    the first few while the turning measure, smoothed over about 16 swings, builds up."""
+    rng = np.random.default_rng(rate)
+    t = np.arange(120 * rate) / rate
+    swing = 0.3 * np.sin(2 * np.pi * 1.6 * t)  # g, 192 swings
+    tilt = np.radians(60)
+
+    def wrist(turn_hz):
+        phi = 2 * np.pi * turn_hz * t
+        down = np.stack([np.sin(tilt) * np.cos(phi), np.sin(tilt) * np.sin(phi), np.full(t.size, np.cos(tilt))], 1)
+        return down * (1 + swing)[:, None] + rng.normal(0, 0.01, down.shape)
+
+    steady, turning = counted(wrist(0.0), rate), counted(wrist(0.1), rate)
+    assert abs(steady - 192) <= 0.02 * 192
+    assert turning <= 0.15 * steady
+    assert counted(wrist(0.1), rate, dict(S, step_turn_deg=90)) >= 0.98 * steady  # the turn alone is what stops it
 
 
 @FAST
