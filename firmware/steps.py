@@ -1,49 +1,54 @@
 # Step counter: pure logic, integer math, no allocation per sample.
 #
-# Mount-independent: gravity is tracked by a slow low-pass filter on each
-# axis, and steps are read from the acceleration along that gravity
-# direction, whatever way round the clip is worn.
-# The vertical acceleration is smoothed by two moving averages of
-# `step_smooth_ms` (a triangle window: one clean swing per step, the
-# heel-strike ripple gone), then high-passed: minus its mean over
+# Signal. Gravity is tracked by a slow low-pass filter on each axis, and
+# steps are read from the acceleration along that direction, whatever way
+# round the clip is worn. That vertical acceleration is smoothed by two
+# moving averages of `step_smooth_ms` (a triangle window: one clean swing per
+# step, the heel-strike ripple gone), then high-passed: minus its mean over
 # `step_highpass_ms`, which keeps each step's swing and damps the slower sway
-# of a stride (a pocket's pendulum, an arm's swing, on a wrist the stronger
-# signal); while a slow walk is counted the window grows to
-# `step_highpass_pct` of its step so that slow steps are not damped. A step is
-# one swing above +threshold/2 and back below -threshold/2, timed where it
-# rises. A bump that comes too early for the rhythm is a second bump of the
-# same step and is ignored; steps are compared with the step before last, the
-# same foot's, so that an uneven gait is still regular. As good pedometers do,
-# counting starts only after a run of `step_start_run` regular steps, and
-# then credits the whole run, so that isolated jolts, taps and bumps never
-# count; a run whose swings do not all reach `step_start_mg` (driving, desk
-# work) must be much more regular (`step_weak_regularity_pct`) to start. The
-# swings just before that run which fit its rhythm (the first, hesitant steps
-# of a walk, whose intervals are not regular yet) are credited with it; so is
-# a gentle swing (`step_first_mg`) in the rhythm before them when the earliest
-# of them already reaches `step_first_pct` of the walk's swings: the first
-# step from standing barely moves the trunk, and a swing that big was not the
-# first. Once
-# a walk is counted, a swing that comes a whole number of steps late (up to
-# `step_gap_max`) credits the steps whose swings were too weak to see, when
-# the walk's consecutive swings are uneven (`step_gap_uneven_pct`: a wrist's
-# arm swings once a stride; at the waist both feet swing alike, and a late
-# swing is a slow step, as in a turn). After an even walk, clear swings
-# within `step_resume_ms` of its last step, each no longer than half of its
-# steps, are steps of their own: the shuffling steps after a stop, a step or
-# two after a pause, too few for a run. An arm swings once a stride, and on a
-# wrist the counter can lock onto that swing, one step in two: counted steps
-# at least `step_stride_ms` long between which a rise of a step's size that
-# turns back down by the hysteresis (inside the band, so not counted) keeps
-# showing, two in three, count as two steps each, until more than
-# `step_stride_hold` steps in a row show none. A late swing that credits
-# more than a stride's two steps does so only once the walk's rhythm has
-# held for `step_gap_run` steps: longer gaps between swings are more often
-# arm movement that paused (housework, desk work) than a walk. A walk carries
-# the sensor in a steady orientation, while arm movement (housework, desk
-# work, steering) turns the wrist this way and that: when the gravity
-# direction turns by more than `step_turn_deg` per step, smoothed over about
-# 16 steps, the walk ends, or a run cannot start.
+# of a stride (a pocket's pendulum, an arm's swing); while a slow walk is
+# counted the window grows to `step_highpass_pct` of its step, so that slow
+# steps are not damped.
+#
+# A step is one swing above +threshold/2 and back below -threshold/2, timed
+# where it rises. A bump too early for the rhythm is a second bump of the same
+# step and is ignored. Steps are compared with the step before last, the same
+# foot's, so that an uneven gait is still regular.
+#
+# Starting a walk. As good pedometers do, counting starts only after a run of
+# `step_start_run` regular steps, and then credits the whole run, so that
+# isolated jolts, taps and bumps never count. A run whose swings do not all
+# reach `step_start_mg` (driving, desk work) must be much more regular
+# (`step_weak_regularity_pct`) to start. Credited with the run:
+# - the swings just before it that fit its rhythm (the first, hesitant steps,
+#   whose intervals are not regular yet);
+# - a gentle swing (`step_first_mg`) in the rhythm before those, when the
+#   earliest of them already reaches `step_first_pct` of the walk's swings:
+#   the first step from standing barely moves the trunk, so a swing that big
+#   was not the first.
+#
+# During a walk.
+# - A swing that comes a whole number of steps late (up to `step_gap_max`)
+#   credits the steps whose swings were too weak to see, when the walk's
+#   consecutive swings are uneven (`step_gap_uneven_pct`: a wrist's arm swings
+#   once a stride; at the waist both feet swing alike, and a late swing is a
+#   slow step, as in a turn). More than a stride's two steps are credited only
+#   once the rhythm has held for `step_gap_run` steps: longer gaps are more
+#   often arm movement that paused (housework, desk work) than a walk.
+# - Stride lock: on a wrist the counter can lock onto the arm's swing, once a
+#   stride. Counted steps at least `step_stride_ms` long between which a rise
+#   of a step's size that turns back down by the hysteresis (inside the band,
+#   so not counted) keeps showing, two in three, count as two steps each,
+#   until more than `step_stride_hold` steps in a row show none.
+# - Arm movement: a walk carries the sensor in a steady orientation, while
+#   housework, desk work and steering turn the wrist this way and that. When
+#   the gravity direction turns by more than `step_turn_deg` per step,
+#   smoothed over about 16 steps, the walk ends, or a run cannot start.
+#
+# After a walk. After an even walk, clear swings within `step_resume_ms` of
+# its last step, each no longer than half of its steps, are steps of their
+# own: the shuffling steps after a stop, a step or two after a pause, too few
+# for a run.
 
 from array import array
 
