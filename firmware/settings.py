@@ -34,6 +34,8 @@ SCHEMA = {
     "step_stride_hold": (4, 1, 20, "counting strides stops after more than this many counted steps in a row without such a rise and fall"),
     "step_gap_run": (100, 0, 1000, "a late swing credits more than a stride's two steps only in a walk already this many steps long"),
     "step_turn_deg": (12, 1, 90, "a walk ends when the gravity direction turns by more than this per step, smoothed over about 16 steps (arm movement), degrees"),
+    "step_sway_early_pct": (90, 0, 100, "in a walk whose swings are even (step_gap_uneven_pct, over about 16 swings), a swing sooner than this much of a step after the last..."),
+    "step_sway_pct": (45, 0, 100, "...and weaker than this much of the mean of the last swings is the trunk's sway while turning on the spot, not a step, % (0: off)"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),

@@ -44,6 +44,11 @@
 #   housework, desk work and steering turn the wrist this way and that. When
 #   the gravity direction turns by more than `step_turn_deg` per step,
 #   smoothed over about 16 steps, the walk ends, or a run cannot start.
+# - Turning on the spot: the trunk sways at the walk's pace while the feet
+#   pivot slowly. In a walk whose swings have been even over about 16 swings
+#   (`step_gap_uneven_pct`: at the waist both feet swing alike), a swing
+#   sooner than `step_sway_early_pct` of a step and weaker than
+#   `step_sway_pct` of the last swings' mean is that sway, not a step.
 #
 # After a walk. After an even walk, clear swings within `step_resume_ms` of
 # its last step, each no longer than half of its steps, are steps of their
@@ -126,6 +131,7 @@ class StepCounter:
         self._half_step = 0  # half the step period of the last counted walk, samples
         self._resumed = 0  # swings of the current run already counted on their own
         self._uneven = 0  # how much consecutive swings differ, % of their sum, smoothed
+        self._uneven16 = 0  # the same over about 16 swings, 1/16 %
         self._last_peak = 0
         self._gap_uneven = s["step_gap_uneven_pct"]
         self._resume_even = s["step_resume_even_pct"]
@@ -137,6 +143,8 @@ class StepCounter:
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
         self._gap_run = s["step_gap_run"]
+        self._sway_early = s["step_sway_early_pct"]
+        self._sway_pct = s["step_sway_pct"]
         # the gravity direction at the last swing, 1/1024 g, and how far it turns per step, smoothed,
         # as the square of the chord between the two directions; the most a walk allows: `step_turn_deg`
         self._tx = 0
@@ -284,6 +292,8 @@ class StepCounter:
                 if run >= self._start:
                     return  # too early for the rhythm of a walk: a second bump of the same step
                 run = 0  # not regular yet: this step may start a run
+            elif run >= self._start and self._sway(since):
+                return  # the trunk swaying as the walker turns on the spot, not a step
             elif since * 100 > ref * (100 + reg) + 100:
                 n = self._missed(since, run)
                 if n:
@@ -322,7 +332,9 @@ class StepCounter:
             a = self._peak
             b = self._last_peak
             d = a - b if a > b else b - a
-            self._uneven += (d // ((a + b) // 100 + 1) - self._uneven) >> 2
+            d = d // ((a + b) // 100 + 1)
+            self._uneven += (d - self._uneven) >> 2
+            self._uneven16 += ((d << 4) - self._uneven16) >> 4
         self._last_peak = self._peak
         if run == 0:
             self._weak = self._peak < self._start_h
@@ -403,6 +415,25 @@ class StepCounter:
             self._stride = True
             return 3 if seen > 4 else 2  # this interval and those since the first such swing
         return 0
+
+    def _sway(self, since):
+        """True for a swing early for the walk's rhythm and much weaker than its last swings, in a walk
+        whose swings have been even for a while.
+
+        Turning on the spot, the trunk sways at the walk's pace while the feet pivot slowly: small swings
+        that come before the next step is due. At the waist both feet swing the trunk alike, so a walk's
+        swings are even, and a turn's few weak ones hardly change that over 16 swings; a wrist's arm swings
+        once a stride and every other swing is weak: its walks are uneven, and a weak swing there is a step.
+        """
+        if since * 100 >= (self._per >> 4) * self._sway_early or self._uneven16 >> 4 >= self._gap_uneven:
+            return False
+        pk = self._pk
+        total = 0
+        i = 0
+        while i < self._nh:
+            total += pk[i] >> 6
+            i += 1
+        return (self._peak >> 6) * 100 < total // self._nh * self._sway_pct
 
     def _window(self, n):
         """Make the high-pass window `n` samples: its running sum and thresholds follow."""

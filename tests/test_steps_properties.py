@@ -220,3 +220,45 @@ def test_a_gentle_first_step_before_a_walk_is_credited_only_when_the_walk_was_al
     assert counted(first_step_walk(0.02, 0.06, rate, seed), rate) == 20
     alone = first_step_walk(0.02, 0.0, rate, seed, steps=1)
     assert counted(alone, rate) == 0
+
+
+def turning_walk(sways, rate, seed, steps=30, period=0.55):
+    """Standing, then `steps` clear steps (0.25 g) in a steady rhythm; halfway, turning on the spot, `sways`
+    of them take 0.8 s: their swing 0.4 s, then a small swing (0.08 g, 0.4 s), the trunk's sway."""
+    cycles, at = [], 5.0  # (start, duration, amplitude) of each swing: one sine wave
+    for k in range(steps):
+        if steps // 2 <= k < steps // 2 + sways:
+            cycles += [(at, 0.4, 0.25), (at + 0.4, 0.4, 0.08)]
+            at += 0.8
+        else:
+            cycles.append((at, period, 0.25))
+            at += period
+    t = np.arange(int((at + 6) * 100)) / 100
+    vert = np.zeros_like(t)
+    for start, dur, amp in cycles:
+        inside = (t >= start) & (t < start + dur)
+        vert[inside] += amp * np.sin(2 * np.pi * (t[inside] - start) / dur)
+    up = tg.random_rotation(np.random.default_rng(seed))[:, 2]
+    acc = (1 + vert)[:, None] * up[None, :]
+    return tracemod.resample(tracemod.Trace("<generated>", t, acc, None), rate)[:, :3]
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_small_early_swings_while_an_even_walk_turns_on_the_spot_are_not_steps(seed, rate):
+    """The trunk's sway between the slow steps of a turn (a third of a step's swing, sooner than the next
+    step is due) is not counted in an even walk; without the rule each one counts as a step."""
+    assert counted(turning_walk(0, rate, seed), rate) == 30
+    turn = turning_walk(3, rate, seed)
+    assert counted(turn, rate) == 30
+    assert counted(turn, rate, dict(S, step_sway_pct=0)) == 33
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_a_walk_with_turns_keeps_its_count(seed):
+    """Generated walks that turn (yaw ramps of 45-180 degrees) are counted within 2 %, with or without the sway rule."""
+    tr = gen([("stand", 5), ("walk", 60, {"turns": 3}), ("stand", 5)], 50, seed,
+             mount=tg.random_rotation(np.random.default_rng(seed)))
+    a, b = counted(tr.acc, 50), counted(tr.acc, 50, dict(S, step_sway_pct=0))
+    assert abs(a - tr.true_steps) <= 0.02 * tr.true_steps
+    assert a == b
