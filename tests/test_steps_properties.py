@@ -194,6 +194,13 @@ def test_cpython_and_micropython_count_exactly_alike(seed, rate, tmp_path_factor
     assert on_mp["samples"] == [len(tr.acc) for tr in traces]
 
 
+def worn(t, vert, rate, seed):
+    """A vertical acceleration (g, on top of gravity) at 100 Hz as a clip worn at a random angle samples it."""
+    up = tg.random_rotation(np.random.default_rng(seed))[:, 2]
+    acc = (1 + vert)[:, None] * up[None, :]
+    return tracemod.resample(tracemod.Trace("<generated>", t, acc, None), rate)[:, :3]
+
+
 def first_step_walk(gentle, first, rate, seed, steps=20, period=0.55):
     """Standing, then `steps` clear steps (0.25 g) in a steady rhythm, the first at `first` g and, one
     step before them, a swing of `gentle` g (0: none): the first step from standing, as a belt sees it."""
@@ -204,9 +211,7 @@ def first_step_walk(gentle, first, rate, seed, steps=20, period=0.55):
     k = np.floor(phase).astype(int)
     inside = (k >= 0) & (k <= steps)
     vert = np.where(inside, amp[np.clip(k, 0, steps)] * np.sin(2 * np.pi * phase), 0.0)
-    up = tg.random_rotation(np.random.default_rng(seed))[:, 2]
-    acc = (1 + vert)[:, None] * up[None, :]
-    return tracemod.resample(tracemod.Trace("<generated>", t, acc, None), rate)[:, :3]
+    return worn(t, vert, rate, seed)
 
 
 @pytest.mark.parametrize("rate", [25, 50, 100])
@@ -238,9 +243,7 @@ def turning_walk(sways, rate, seed, steps=30, period=0.55):
     for start, dur, amp in cycles:
         inside = (t >= start) & (t < start + dur)
         vert[inside] += amp * np.sin(2 * np.pi * (t[inside] - start) / dur)
-    up = tg.random_rotation(np.random.default_rng(seed))[:, 2]
-    acc = (1 + vert)[:, None] * up[None, :]
-    return tracemod.resample(tracemod.Trace("<generated>", t, acc, None), rate)[:, :3]
+    return worn(t, vert, rate, seed)
 
 
 @pytest.mark.parametrize("rate", [25, 50, 100])
