@@ -153,7 +153,6 @@ class StepCounter:
         self._turn = 0
         chord = s["step_turn_deg"] * 1787 // 100  # 1024 g * (pi / 180) per degree, small angles
         self._turn_max = chord * chord
-        self._turn_cap = 2 * chord * chord
         self._nh = 2 * self._start + 1
         # stride lock (a wrist's arm swings once a stride): the largest rise between two counted
         # steps that turned back down by the hysteresis, inside the band; bump = the top of the
@@ -169,7 +168,7 @@ class StepCounter:
         self._stride_hold = s["step_stride_hold"]
         self._iv = array("i", bytes(4 * self._nh))
         self._gentle = array("i", bytes(4 * self._nh))  # per swing: samples from a gentle swing just before it, or 0
-        self._pk = array("i", bytes(4 * self._nh))  # per swing: its peak
+        self._pk = array("i", bytes(4 * self._nh))  # per swing: its peak per sample of the high-pass window
         self._ivp = 0
         self.run = 0
         self.total = 0
@@ -319,7 +318,8 @@ class StepCounter:
             self._turn = 0  # the first swing after a pause: the orientation may have changed while still
         else:
             # smoothed over about 16 steps; one sudden turn counts at most twice the limit
-            self._turn += ((d if d < self._turn_cap else self._turn_cap) - self._turn) >> 4
+            cap = self._turn_max << 1
+            self._turn += ((d if d < cap else cap) - self._turn) >> 4
             if self._turn > self._turn_max and run:
                 run = 0  # the sensor turns too much for a walk: arm movement; this swing may start a run
                 self._since -= since * n
@@ -349,7 +349,7 @@ class StepCounter:
         self._iv[p] = since
         g = self._ggap
         self._gentle[p] = g if g < self._cap and n == 1 else 0
-        self._pk[p] = self._peak
+        self._pk[p] = self._peak // self._n  # comparable across window sizes
         self._last2 = self._last
         self._last = since
         if run < 2:
@@ -431,9 +431,9 @@ class StepCounter:
         total = 0
         i = 0
         while i < self._nh:
-            total += pk[i] >> 6
+            total += pk[i]
             i += 1
-        return (self._peak >> 6) * 100 < total // self._nh * self._sway_pct
+        return self._peak // self._n * 100 < total // self._nh * self._sway_pct
 
     def _window(self, n):
         """Make the high-pass window `n` samples: its running sum and thresholds follow."""
@@ -477,7 +477,7 @@ class StepCounter:
         i = 1
         while i < self._start:
             total += iv[j]
-            peaks += self._pk[j] >> 6
+            peaks += self._pk[j]
             j = j - 1 if j else nh - 1
             i += 1
         ref = total // (self._start - 1)
@@ -504,7 +504,7 @@ class StepCounter:
         # a good part of the walk's (`step_first_pct`), it was not the first, and a gentle swing in the
         # rhythm before it was
         gap = self._gentle[first]
-        if lo <= gap <= hi and (self._pk[first] >> 6) * 100 >= peaks * self._gentle_pct:
+        if lo <= gap <= hi and self._pk[first] * 100 >= peaks * self._gentle_pct:
             n += 1
         return n
 
