@@ -25,7 +25,7 @@ SCHEMA = {
     "step_start_mg": (160, 10, 1000, "swing each step of a starting run must reach (peak above the mean: half of it), mg"),
     "step_weak_regularity_pct": (6, 1, 100, "allowed change of step interval while a walk starts on weaker swings, %"),
     "step_gap_max": (3, 1, 4, "a swing this many step periods after the last credits the steps between (1: off)"),
-    "step_resume_ms": (10000, 0, 30000, "after an even walk, a clear swing (step_start_mg) this soon after its last step is a step, ms (0: off)"),
+    "step_resume_ms": (10000, 0, 30000, "after an even walk, a clear swing (step_start_mg; after a trunk's walk, step_resume_pct) this soon after the last step counted is a step, ms (0: off)"),
     "step_gap_uneven_pct": (16, 0, 100, "a late swing credits missed steps only in a walk whose consecutive swings differ this much, % of their sum"),
     "step_resume_even_pct": (23, 0, 100, "swings after a walk count only when its consecutive swings differ less than this, % of their sum"),
     "step_first_mg": (20, 5, 500, "a gentle swing (this big, mg) in the rhythm just before a walk is its first step from standing..."),
@@ -36,6 +36,7 @@ SCHEMA = {
     "step_turn_deg": (12, 1, 90, "a walk ends when the gravity direction turns by more than this per step, smoothed over about 16 steps (arm movement), degrees"),
     "step_sway_early_pct": (90, 0, 100, "in a walk whose swings are even (step_gap_uneven_pct, over about 16 swings), a swing sooner than this much of a step after the last..."),
     "step_sway_pct": (45, 0, 100, "...and weaker than this much of the mean of the last swings is the trunk's sway while turning on the spot, not a step, % (0: off)"),
+    "step_resume_pct": (25, 1, 100, "after a walk whose swings are even (a trunk's), a swing this much of its swings', over within one of its steps, is a step (step_resume_ms), %"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),

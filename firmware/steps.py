@@ -50,10 +50,16 @@
 #   sooner than `step_sway_early_pct` of a step and weaker than
 #   `step_sway_pct` of the last swings' mean is that sway, not a step.
 #
-# After a walk. After an even walk, clear swings within `step_resume_ms` of
-# its last step, each no longer than half of its steps, are steps of their
-# own: the shuffling steps after a stop, a step or two after a pause, too few
-# for a run.
+# After a walk. Swings within `step_resume_ms` of the last step counted are
+# steps of their own: the shuffling steps after a stop, a step or two after a
+# pause, too few for a run. After a walk whose swings were even over about 16
+# steps (the trunk's: both feet swing it alike) these steps are weak at the
+# trunk, but still `step_resume_pct` of the walk's swing; the trunk stays
+# upright (gravity within `step_turn_deg` of the walk's); and each swing is
+# over within a step: the trunk's settle after the last step is as big, but
+# rises and stays up until the walker moves again. After other walks (a
+# wrist's) only clear swings (`step_start_mg`), over within half a step, count,
+# while the swings stay even.
 
 from array import array
 
@@ -128,7 +134,16 @@ class StepCounter:
         cap = 4 * self._max_n
         self._cap = cap if cap > self._resume_n else self._resume_n + 1  # samples since the last rise count up to here
         self._after = self._cap  # samples from the last counted step's rise to the last swing's rise
-        self._half_step = 0  # half the step period of the last counted walk, samples
+        # the last counted walk: its swings' peak per sample of the high-pass window (smoothed over
+        # about 16 steps), whether they were even (a trunk's walk), how long a swing after it may last,
+        # samples (a step; half one after other walks), the gravity direction at its last step
+        self._walk_pk = 0
+        self._trunk = False
+        self._walk_step = 0
+        self._wx = 0
+        self._wy = 0
+        self._wz = 0
+        self._resume_pct = s["step_resume_pct"]
         self._resumed = 0  # swings of the current run already counted on their own
         self._uneven = 0  # how much consecutive swings differ, % of their sum, smoothed
         self._uneven16 = 0  # the same over about 16 swings, 1/16 %
@@ -374,18 +389,43 @@ class StepCounter:
                 self.total += run + self._backfill() - self._resumed
             else:
                 self.total += n + self._strides(since, n)
-            self._half_step = self._per >> 5
-        elif (after <= self._resume_n and self._peak >= self._start_h
-              and self._since <= self._half_step and self._uneven < self._resume_even):
-            # a clear swing soon after an even walk (shuffling after a stop, a step or two after a
-            # pause), no longer than the walk's own, is a step of its own; the run it may start does
-            # not count it twice
+            # what the swings after this walk are compared with (_step_after_walk)
+            pk = self._peak // self._n
+            self._walk_pk = pk if run - n < self._start else self._walk_pk + (pk - self._walk_pk >> 4)
+            self._trunk = self._uneven16 >> 4 < self._gap_uneven and self._uneven < self._resume_even
+            self._walk_step = self._per >> (4 if self._trunk else 5)
+            self._wx = self._tx
+            self._wy = self._ty
+            self._wz = self._tz
+        elif after <= self._resume_n and self._step_after_walk():
+            # a step of its own; the run it may start does not count it twice
             self._resumed += 1
             self.total += 1
         else:
             self._after = after if after < self._cap else self._cap
             return
         self._after = 0
+
+    def _step_after_walk(self):
+        """True for a swing soon after a walk that is a step of its own: shuffling after a stop, a step
+        or two after a pause, too few for a run.
+
+        After a walk of the trunk (its swings even over about 16 steps: at the waist both feet swing
+        alike), such steps are weak but a good part of the walk's swing (`step_resume_pct`), and the
+        trunk stays upright (gravity within `step_turn_deg` of its direction at the walk's last step).
+        Right after the last step the trunk settles, a swing as big, but it rises and stays up until
+        the walker moves again: a step's swing is over within a step. After other walks (a wrist's),
+        only clear swings (`step_start_mg`), over within half a step, while the swings stay even.
+        """
+        if self._since > self._walk_step:
+            return False  # from its rise to its fall, longer than the walk's steps allow
+        if not self._trunk:
+            return self._peak >= self._start_h and self._uneven < self._resume_even
+        a = self._tx - self._wx
+        b = self._ty - self._wy
+        c = self._tz - self._wz
+        return (a * a + b * b + c * c <= self._turn_max
+                and self._peak // self._n * 100 >= self._walk_pk * self._resume_pct)
 
     def _strides(self, since, n):
         """Steps missed in this interval because the swings followed the stride, not the step.
