@@ -101,6 +101,24 @@ def test_a_few_steps_soon_after_a_walk_count_and_alone_do_not(seed, rate):
     assert counted(alone.acc, rate) == 0
 
 
+@FIXED
+@given(seed=seeds, rate=rates)
+def test_weak_slow_shuffling_steps_after_a_walk_count_but_not_the_trunk_settling(seed, rate):
+    """After a walk stops, a few slow shuffling steps 4 s later (80 steps/min, each swing about a third
+    of the walk's, below step_start_mg) are counted, all but the first and last, which barely move the
+    trunk; the trunk's settle after the walk's last step adds none."""
+    mount = tg.random_rotation(np.random.default_rng(seed))
+    walk = gen([("stand", 5), ("walk", 30), ("stand", 13.5)], rate, seed, mount=mount)
+    shuffle = ("walk", 4.5, {"cadence": 80.0, "step_amp": 0.6})
+    more = gen([("stand", 5), ("walk", 30), ("stand", 4), shuffle, ("stand", 5)], rate, seed, mount=mount)
+    alone = gen([("stand", 39), shuffle, ("stand", 5)], rate, seed, mount=mount)
+    extra = more.true_steps - walk.true_steps
+    assert extra >= 4
+    assert abs(counted(walk.acc, rate) - walk.true_steps) <= 1
+    assert extra - 2 <= counted(more.acc, rate) - counted(walk.acc, rate) <= extra
+    assert counted(alone.acc, rate) == 0
+
+
 @pytest.mark.parametrize("rate", [25, 50, 100])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_walk_whose_swings_follow_an_arms_stride_is_counted_within_five_percent(seed, rate):
