@@ -103,10 +103,10 @@ def test_a_few_steps_soon_after_a_walk_count_and_alone_do_not(seed, rate):
 
 @FIXED
 @given(seed=seeds, rate=rates)
-def test_weak_slow_shuffling_steps_after_a_walk_count_but_not_the_trunk_settling(seed, rate):
+def test_weak_slow_shuffling_steps_after_a_walk_count_and_alone_do_not(seed, rate):
     """After a walk stops, a few slow shuffling steps 4 s later (80 steps/min, each swing about a third
-    of the walk's, below step_start_mg) are counted, all but the first and last, which barely move the
-    trunk; the trunk's settle after the walk's last step adds none."""
+    of the walk's, below step_start_mg, and longer than half the walk's steps) are counted, all but
+    the first and last, which barely move the trunk, and never more than were taken."""
     mount = tg.random_rotation(np.random.default_rng(seed))
     walk = gen([("stand", 5), ("walk", 30), ("stand", 13.5)], rate, seed, mount=mount)
     shuffle = ("walk", 4.5, {"cadence": 80.0, "step_amp": 0.6})
