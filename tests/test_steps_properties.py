@@ -120,6 +120,33 @@ def test_weak_slow_shuffling_steps_after_a_walk_count_and_alone_do_not(seed, rat
 
 
 @pytest.mark.parametrize("rate", [25, 50, 100])
+def test_swings_after_a_walk_count_only_while_the_sensor_keeps_the_walks_tilt(rate):
+    """Three swings along gravity 3 s after a walk (about half its swing, at a step's pace): with the
+    sensor as upright as during the walk they are steps (a trunk stepping on the spot); with the sensor
+    turned 20 or 40 degrees away they are not (a hand at work after a walk, not a trunk's steps)."""
+    seed = rate
+    walk = gen([("stand", 5), ("walk", 30), ("stand", 4)], rate, seed,
+               mount=tg.random_rotation(np.random.default_rng(seed))).acc
+    down = walk[-rate:].mean(0)
+    down /= np.linalg.norm(down)
+    side = np.cross(down, [1.0, 0.0, 0.0] if abs(down[0]) < 0.9 else [0.0, 1.0, 0.0])
+    side /= np.linalg.norm(side)
+    t = np.arange(9 * rate) / rate
+    phase = (t - 3.0) * 1.4
+    swing = np.where((phase >= 0) & (phase < 3), 0.15 * np.sin(2 * np.pi * phase), 0.0)  # 0.3 g peak to peak
+    noise = np.random.default_rng(seed).normal(0, 0.003, (t.size, 3))
+
+    def then_swings(tilt_deg):
+        turn = np.radians(tilt_deg) * np.clip(t / 1.5, 0, 1)[:, None]  # turned within 1.5 s, then held
+        after = (np.cos(turn) * down + np.sin(turn) * side) * (1 + swing)[:, None] + noise
+        return counted(np.vstack([walk, after]), rate) - counted(walk, rate)
+
+    assert then_swings(0) == 3
+    assert then_swings(20) == 0
+    assert then_swings(40) == 0
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_walk_whose_swings_follow_an_arms_stride_is_counted_within_five_percent(seed, rate):
     """An arm swings once a stride: the counter locks onto that swing, and the weaker step swing
