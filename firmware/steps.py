@@ -8,12 +8,22 @@
 # `step_highpass_ms`, which keeps each step's swing and damps the slower sway
 # of a stride (a pocket's pendulum, an arm's swing); while a slow walk is
 # counted the window grows to `step_highpass_pct` of its step, so that slow
-# steps are not damped.
+# steps are not damped (before that, see Slow steps below).
 #
 # A step is one swing above +threshold/2 and back below -threshold/2, timed
 # where it rises. A bump too early for the rhythm is a second bump of the same
 # step and is ignored. Steps are compared with the step before last, the same
 # foot's, so that an uneven gait is still regular.
+#
+# Slow steps. Until a slow walk is counted and the window grows, a step can be
+# longer than the window: at its trough the window leaves out part of the
+# sharp peak after the heel strike, the mean it takes is too low, and the
+# broad, shallow trough may not come back below -threshold/2; a step is lost
+# and a starting run breaks. A swing that rises more than a window after the
+# last, in a rhythm that slow (or none yet), in a gait whose swings are even
+# (the trunk's: both feet swing it alike; a wrist's arm swings once a stride)
+# ends back below the mean by `step_fall_pct` of its peak instead, between a
+# quarter and half of the threshold.
 #
 # Starting a walk. As good pedometers do, counting starts only after a run of
 # `step_start_run` regular steps, and then credits the whole run, so that
@@ -114,6 +124,8 @@ class StepCounter:
         self._h1 = s["step_threshold_mg"] * scale // 2000
         self._up = False
         self._peak = 0
+        self._fall = 0  # the swing going on ends below this level (-_h, or half that for a slow step, see update)
+        self._fall_pct = s["step_fall_pct"]
         # a walk starts on clear swings (peaks of at least half `step_start_mg`) that are regular,
         # or on weaker swings only when they are much more regular
         self._start_h1 = s["step_start_mg"] * scale // 2000
@@ -253,7 +265,7 @@ class StepCounter:
         if self._up:
             if smooth > self._peak:
                 self._peak = smooth
-            if smooth < -self._h:
+            if smooth < self._fall and (smooth < -self._h or -smooth > self._peak // 100 * self._fall_pct):
                 self._up = False
                 self._step()
                 self._low = smooth
@@ -265,6 +277,12 @@ class StepCounter:
             self._peak = smooth
             since = self._since
             self._at = since
+            # a step longer than the window, in a rhythm that slow (or none yet), of a gait whose swings are
+            # even: it need come back below the mean only by `step_fall_pct` of its peak, half the hysteresis
+            # at least
+            slow = since > n and (self.run < 2 or self._per >> 4 > n)
+            even = self._uneven < self._gap_uneven and self._uneven16 >> 4 < self._gap_uneven
+            self._fall = -(self._h >> 1) if slow and even else -self._h
         elif self._watch:
             if smooth < self._low:
                 self._low = smooth

@@ -59,8 +59,8 @@ def test_any_rotation_of_the_clip_changes_the_count_by_at_most_one_percent(seed,
     assert abs(a - b) <= 0.01 * a
 
 
-# Some gentle gaits at about 60 steps/min start late (below): this explores a fixed set of
-# examples, so that a red build means a regression.
+# A rare gentle slow gait still starts a step or two late (about 1 in 400 generated at 55-70
+# steps/min): this explores a fixed set of examples, so that a red build means a regression.
 @FIXED
 @given(seed=seeds, rate=rates, cadence=st.floats(60, 180))
 def test_cadences_from_slow_walking_to_running_are_counted_within_two_percent(seed, rate, cadence):
@@ -69,15 +69,16 @@ def test_cadences_from_slow_walking_to_running_are_counted_within_two_percent(se
     assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.02 * tr.true_steps
 
 
-@pytest.mark.xfail(strict=True, reason="known: high-passed over step_highpass_ms (0.9 s, shorter than its 1 s steps), "
-                                       "a gentle walk at 60 steps/min does not always swing back below "
-                                       "-step_threshold_mg/2, a step is missed and the starting run breaks: these "
-                                       "gaits start 13-25 s late (a 1.2 s window or a 30 mg threshold counts them)")
+@pytest.mark.parametrize("rate", [25, 50, 100])
 @pytest.mark.parametrize("seed", [210499, 8905])
-def test_a_gentle_walk_at_sixty_steps_per_minute_is_counted_within_two_percent(seed):
-    tr = gen([("stand", 5), ("walk", 150, {"cadence": 60.0}), ("stand", 5)], 50, seed,
+def test_a_gentle_walk_at_sixty_steps_per_minute_is_counted_within_two_percent(seed, rate):
+    """High-passed over 0.9 s, shorter than these 1 s steps, a gentle step's trough does not always come
+    back below -step_threshold_mg/2: the start of these walks broke until slow swings of an even gait
+    needed to come back only by step_fall_pct of their peak (without it, 126 of 147 and 141 of 149)."""
+    tr = gen([("stand", 5), ("walk", 150, {"cadence": 60.0}), ("stand", 5)], rate, seed,
              mount=tg.random_rotation(np.random.default_rng(seed)))
-    assert abs(counted(tr.acc, 50) - tr.true_steps) <= 0.02 * tr.true_steps
+    assert abs(counted(tr.acc, rate) - tr.true_steps) <= 0.02 * tr.true_steps
+    assert counted(tr.acc, rate, dict(S, step_fall_pct=100)) < 0.98 * tr.true_steps
 
 
 @pytest.mark.parametrize("seed, rate", [(9, 25), (10, 25), (10, 50), (3, 25)])
