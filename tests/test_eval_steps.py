@@ -92,7 +92,7 @@ def test_all_recordings_net_error_and_non_walking_false_steps_meet_the_targets(s
     assert s["non_walking"]["false_steps_per_10min"] <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="belt-level absolute error ~3.5% and worst walking file ~22% (a 12.5 Hz wrist "
+@pytest.mark.xfail(strict=True, reason="belt-level absolute error ~2.9% and worst walking file ~22% (a 12.5 Hz wrist "
                                        "recording) are above the issue 4 targets; see the closing note")
 def test_belt_error_and_worst_walking_file_meet_the_targets(shared):
     s = shared["summary"]
