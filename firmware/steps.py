@@ -13,7 +13,9 @@
 # A step is one swing above +threshold/2 and back below -threshold/2, timed
 # where it rises. A bump too early for the rhythm is a second bump of the same
 # step and is ignored. Steps are compared with the step before last, the same
-# foot's, so that an uneven gait is still regular.
+# foot's, so that an uneven gait is still regular; beyond the regularity's
+# percentage they may differ by `step_slack_ms`, a time, not a sample, so that
+# a run is as regular at 25 Hz (40 ms a sample) as at 100 Hz.
 #
 # Slow steps. Until a slow walk is counted and the window grows, a step can be
 # longer than the window: at its trough the window leaves out part of the
@@ -141,7 +143,8 @@ class StepCounter:
         self._weak = False
         self._at = 0
         self._min_n = rate_hz * s["step_min_interval_ms"] // 1000
-        self._max_n = rate_hz * s["step_max_interval_ms"] // 1000
+        # rounded up: an interval is counted in whole samples, and 1500 ms is 37.5 of them at 25 Hz
+        self._max_n = (rate_hz * s["step_max_interval_ms"] + 999) // 1000
         self._resume_n = rate_hz * s["step_resume_ms"] // 1000
         cap = 4 * self._max_n
         self._cap = cap if cap > self._resume_n else self._resume_n + 1  # samples since the last rise count up to here
@@ -167,6 +170,7 @@ class StepCounter:
         self._last2 = 0
         self._per = 0
         self._reg = s["step_regularity_pct"]
+        self._slack = rate_hz * s["step_slack_ms"] // 10  # 1/100 sample
         self._start = s["step_start_run"]
         self._gap_max = s["step_gap_max"]
         self._gap_run = s["step_gap_run"]
@@ -320,13 +324,13 @@ class StepCounter:
             reg = self._reg
             if run < self._start and (self._weak or self._peak < self._start_h):
                 reg = self._weak_reg  # a run with weak swings must be much more regular to start a walk
-            if since * 100 < short * (100 - reg) - 100:  # 100: a sample of slack, the timing's grain
+            if since * 100 < short * (100 - reg) - self._slack:
                 if run >= self._start:
                     return  # too early for the rhythm of a walk: a second bump of the same step
                 run = 0  # not regular yet: this step may start a run
             elif run >= self._start and self._sway(since):
                 return  # the trunk swaying as the walker turns on the spot, not a step
-            elif since * 100 > ref * (100 + reg) + 100:
+            elif since * 100 > ref * (100 + reg) + self._slack:
                 n = self._missed(since, run)
                 if n:
                     since //= n
