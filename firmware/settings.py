@@ -39,6 +39,7 @@ SCHEMA = {
     "step_resume_pct": (25, 1, 100, "after a walk whose swings are even (a trunk's), a swing this much of its swings', over within one of its steps, is a step (step_resume_ms), %"),
     "step_fall_pct": (25, 0, 100, "a swing slower than the high-pass window, in an even gait, ends back below the mean by this much of its peak (between a quarter and half of step_threshold_mg): a slow step's shallow trough, % (100: off)"),
     "step_slack_ms": (20, 0, 200, "step intervals within a run may differ by this much beyond step_regularity_pct (or step_weak_regularity_pct), whatever the rate, ms"),
+    "step_start_phase_pct": (30, 0, 100, "a starting run's swings must keep time: none more than this much of a step from where the run's mean rhythm puts it, % (0: off)"),
     # posture
     "sit_tilt_deg": (14, 3, 60, "tilt from upright above which the wearer sits"),
     "lie_tilt_deg": (72, 30, 85, "tilt from upright above which the wearer lies"),

@@ -31,7 +31,14 @@
 # `step_start_run` regular steps, and then credits the whole run, so that
 # isolated jolts, taps and bumps never count. A run whose swings do not all
 # reach `step_start_mg` (driving, desk work) must be much more regular
-# (`step_weak_regularity_pct`) to start. Credited with the run:
+# (`step_weak_regularity_pct`) to start. Each step is compared only with the
+# step before last, so swings can pass one by one while the run keeps no
+# rhythm (steering a car: 760, 920, 940, 560, 1160 ms); a starting run must
+# also keep time: none of its swings further than `step_start_phase_pct` of a
+# step from where the run's own mean rhythm, from its first swing to its last,
+# puts it. A run that does not waits for the next swing, so that a walk whose
+# first steps are slow starts a little later, and those steps are credited
+# with it as below. Credited with the run:
 # - the swings just before it that fit its rhythm (the first, hesitant steps,
 #   whose intervals are not regular yet);
 # - a gentle swing (`step_first_mg`) in the rhythm before those, when the
@@ -172,6 +179,7 @@ class StepCounter:
         self._reg = s["step_regularity_pct"]
         self._slack = rate_hz * s["step_slack_ms"] // 10  # 1/100 sample
         self._start = s["step_start_run"]
+        self._phase_pct = s["step_start_phase_pct"]
         self._gap_max = s["step_gap_max"]
         self._gap_run = s["step_gap_run"]
         self._sway_early = s["step_sway_early_pct"]
@@ -406,6 +414,9 @@ class StepCounter:
             self._resumed = 0
             self._seen = 0
             self._stride = False
+        if run >= self._start and run - n < self._start and not self._in_time():
+            self.run = run - 1  # the run waits for a swing that keeps time; its earliest may be backfilled
+            run -= 1
         if run >= self._start:
             if run - n < self._start:
                 self.total += run + self._backfill() - self._resumed
@@ -526,6 +537,35 @@ class StepCounter:
         if d < 0:
             d = -d
         return n if d * 200 <= n * per * self._reg else 0
+
+    def _in_time(self):
+        """True when the starting run's swings keep time: none further than `step_start_phase_pct` of a
+        step from where the run's mean rhythm puts it."""
+        if not self._phase_pct:
+            return True
+        iv = self._iv
+        nh = self._nh
+        m = self._start - 1  # intervals in the run
+        j = self._ivp
+        total = 0
+        i = 0
+        while i < m:
+            total += iv[j]
+            j = j - 1 if j else nh - 1
+            i += 1
+        # from the newest swing back: after i intervals, the mean rhythm puts it i * total / m earlier
+        lim = total * self._phase_pct  # the most a swing may be off, times m * 100
+        j = self._ivp
+        t = 0
+        i = 1
+        while i < m:
+            t += iv[j]
+            d = t * m - i * total
+            if d * 100 > lim or -d * 100 > lim:
+                return False
+            j = j - 1 if j else nh - 1
+            i += 1
+        return True
 
     def _backfill(self):
         """Swings just before a starting run that fit its rhythm: the first steps of a walk."""

@@ -273,6 +273,29 @@ def test_a_gentle_first_step_before_a_walk_is_credited_only_when_the_walk_was_al
     assert counted(alone, rate) == 0
 
 
+def swings_at(intervals_ms, rate, seed, amp=0.3):
+    """Standing, then clear swings (`amp` g, one sine wave each) at the given intervals, then standing."""
+    at = 5 + np.concatenate([[0.0], np.cumsum(intervals_ms) / 1000])
+    t = np.arange(int((at[-1] + 5) * 100)) / 100
+    phase = np.interp(t, at, np.arange(at.size))
+    vert = np.where((t >= at[0]) & (t < at[-1]), amp * np.sin(2 * np.pi * phase), 0.0)
+    return worn(t, vert, rate, seed)
+
+
+@pytest.mark.parametrize("rate", [25, 50, 100])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_clear_swings_that_do_not_keep_time_start_no_walk(seed, rate):
+    """Clear swings at irregular intervals, as steering gives a wrist (650, 1000, 950, 480, 1300, 650 ms),
+    each within step_regularity_pct of the one before last, yet some a third of a step or more from where
+    the run's own mean rhythm puts them: no walk starts (without the check all six count). A walk whose
+    first steps are slow, and a limp, keep time and are counted in full."""
+    jerky = swings_at([650, 1000, 950, 480, 1300, 650], rate, seed)
+    assert counted(jerky, rate) == 0
+    assert counted(jerky, rate, dict(S, step_start_phase_pct=0)) == 6
+    assert counted(swings_at([1000, 850, 700, 600] + [540] * 20, rate, seed), rate) == 24
+    assert counted(swings_at([440, 600] * 10, rate, seed), rate) == 20
+
+
 def turning_walk(sways, rate, seed, steps=30, period=0.55):
     """Standing, then `steps` clear steps (0.25 g) in a steady rhythm; halfway, turning on the spot, `sways`
     of them take 0.8 s: their swing 0.4 s, then a small swing (0.08 g, 0.4 s), the trunk's sway."""
