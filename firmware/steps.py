@@ -309,6 +309,7 @@ class StepCounter:
         since = self._at  # steps are timed where they rise, the steepest and steadiest point
         if since < self._min_n:
             return
+        pk = self._peak // self._n  # per sample of the window it was measured with: comparable across window sizes
         after = self._after + since
         run = self.run
         n = 1
@@ -336,7 +337,7 @@ class StepCounter:
                 if run >= self._start:
                     return  # too early for the rhythm of a walk: a second bump of the same step
                 run = 0  # not regular yet: this step may start a run
-            elif run >= self._start and self._sway(since):
+            elif run >= self._start and self._sway(since, pk):
                 return  # the trunk swaying as the walker turns on the spot, not a step
             elif since * 100 > ref * (100 + reg) + self._slack:
                 n = self._missed(since, run)
@@ -386,7 +387,6 @@ class StepCounter:
         elif self._peak < self._start_h:
             self._weak = True
         self.run = run + n
-        self._watch = self._stride_min > 0 and run + n >= self._start
         p = self._ivp + 1
         if p == self._nh:
             p = 0
@@ -394,7 +394,7 @@ class StepCounter:
         self._iv[p] = since
         g = self._ggap
         self._gentle[p] = g if g < self._cap and n == 1 else 0
-        self._pk[p] = self._peak // self._n  # comparable across window sizes
+        self._pk[p] = pk
         self._last2 = self._last
         self._last = since
         if run < 2:
@@ -417,20 +417,20 @@ class StepCounter:
         if run >= self._start and run - n < self._start and not self._in_time():
             self.run = run - 1  # the run waits for a swing that keeps time; its earliest may be backfilled
             run -= 1
+        self._watch = self._stride_min > 0 and run >= self._start
         if run >= self._start:
             if run - n < self._start:
                 self.total += run + self._backfill() - self._resumed
             else:
                 self.total += n + self._strides(since, n)
             # what the swings after this walk are compared with (_step_after_walk)
-            pk = self._peak // self._n
             self._walk_pk = pk if run - n < self._start else self._walk_pk + (pk - self._walk_pk >> 4)
             self._trunk = self._uneven16 >> 4 < self._gap_uneven and self._uneven < self._resume_even
             self._walk_step = self._per >> (4 if self._trunk else 5)
             self._wx = self._tx
             self._wy = self._ty
             self._wz = self._tz
-        elif after <= self._resume_n and self._step_after_walk():
+        elif after <= self._resume_n and self._step_after_walk(pk):
             # a step of its own; the run it may start does not count it twice
             self._resumed += 1
             self.total += 1
@@ -439,7 +439,7 @@ class StepCounter:
             return
         self._after = 0
 
-    def _step_after_walk(self):
+    def _step_after_walk(self, pk):
         """True for a swing soon after a walk that is a step of its own: shuffling after a stop, a step
         or two after a pause, too few for a run.
 
@@ -453,12 +453,12 @@ class StepCounter:
         if self._since > self._walk_step:
             return False  # from its rise to its fall, longer than the walk's steps allow
         if not self._trunk:
-            return self._peak >= self._start_h and self._uneven < self._resume_even
+            return pk >= self._start_h1 and self._uneven < self._resume_even
         a = self._tx - self._wx
         b = self._ty - self._wy
         c = self._tz - self._wz
         return (a * a + b * b + c * c <= self._turn_max
-                and self._peak // self._n * 100 >= self._walk_pk * self._resume_pct)
+                and pk * 100 >= self._walk_pk * self._resume_pct)
 
     def _strides(self, since, n):
         """Steps missed in this interval because the swings followed the stride, not the step.
@@ -489,7 +489,7 @@ class StepCounter:
             return 3 if seen > 4 else 2  # this interval and those since the first such swing
         return 0
 
-    def _sway(self, since):
+    def _sway(self, since, pk):
         """True for a swing early for the walk's rhythm and much weaker than its last swings, in a walk
         whose swings have been even for a while.
 
@@ -500,13 +500,13 @@ class StepCounter:
         """
         if since * 100 >= (self._per >> 4) * self._sway_early or self._uneven16 >> 4 >= self._gap_uneven:
             return False
-        pk = self._pk
+        peaks = self._pk
         total = 0
         i = 0
         while i < self._nh:
-            total += pk[i]
+            total += peaks[i]
             i += 1
-        return self._peak // self._n * 100 < total // self._nh * self._sway_pct
+        return pk * 100 < total // self._nh * self._sway_pct
 
     def _window(self, n):
         """Make the high-pass window `n` samples: its running sum and thresholds follow."""
