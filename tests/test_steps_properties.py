@@ -240,8 +240,14 @@ def test_cpython_and_micropython_count_exactly_alike(seed, rate, tmp_path_factor
     assert on_mp["samples"] == [len(tr.acc) for tr in traces]
 
 
-def worn(t, vert, rate, seed):
-    """A vertical acceleration (g, on top of gravity) at 100 Hz as a clip worn at a random angle samples it."""
+def worn(cycles, seconds, rate, seed):
+    """Swings along gravity, one sine wave each, given as (start s, duration s, amplitude g), in a trace
+    of `seconds` at 100 Hz, as a clip worn at a random angle samples it."""
+    t = np.arange(int(seconds * 100)) / 100
+    vert = np.zeros_like(t)
+    for start, dur, amp in cycles:
+        inside = (t >= start) & (t < start + dur)
+        vert[inside] += amp * np.sin(2 * np.pi * (t[inside] - start) / dur)
     up = tg.random_rotation(np.random.default_rng(seed))[:, 2]
     acc = (1 + vert)[:, None] * up[None, :]
     return tracemod.resample(tracemod.Trace("<generated>", t, acc, None), rate)[:, :3]
@@ -250,14 +256,8 @@ def worn(t, vert, rate, seed):
 def first_step_walk(gentle, first, rate, seed, steps=20, period=0.55):
     """Standing, then `steps` clear steps (0.25 g) in a steady rhythm, the first at `first` g and, one
     step before them, a swing of `gentle` g (0: none): the first step from standing, as a belt sees it."""
-    t = np.arange(int((8 + steps * period + 6) * 100)) / 100
-    amp = np.zeros(steps + 1)
-    amp[0], amp[1], amp[2:] = gentle, first, 0.25
-    phase = (t - 5) / period  # cycle k: the swing of step k, one sine wave per step
-    k = np.floor(phase).astype(int)
-    inside = (k >= 0) & (k <= steps)
-    vert = np.where(inside, amp[np.clip(k, 0, steps)] * np.sin(2 * np.pi * phase), 0.0)
-    return worn(t, vert, rate, seed)
+    amps = [gentle, first] + [0.25] * (steps - 1)
+    return worn([(5 + k * period, period, a) for k, a in enumerate(amps)], 8 + steps * period + 6, rate, seed)
 
 
 @pytest.mark.parametrize("rate", [25, 50, 100])
@@ -276,10 +276,7 @@ def test_a_gentle_first_step_before_a_walk_is_credited_only_when_the_walk_was_al
 def swings_at(intervals_ms, rate, seed, amp=0.3):
     """Standing, then clear swings (`amp` g, one sine wave each) at the given intervals, then standing."""
     at = 5 + np.concatenate([[0.0], np.cumsum(intervals_ms) / 1000])
-    t = np.arange(int((at[-1] + 5) * 100)) / 100
-    phase = np.interp(t, at, np.arange(at.size))
-    vert = np.where((t >= at[0]) & (t < at[-1]), amp * np.sin(2 * np.pi * phase), 0.0)
-    return worn(t, vert, rate, seed)
+    return worn([(a, b - a, amp) for a, b in zip(at[:-1], at[1:])], at[-1] + 5, rate, seed)
 
 
 @pytest.mark.parametrize("rate", [25, 50, 100])
@@ -307,12 +304,7 @@ def turning_walk(sways, rate, seed, steps=30, period=0.55):
         else:
             cycles.append((at, period, 0.25))
             at += period
-    t = np.arange(int((at + 6) * 100)) / 100
-    vert = np.zeros_like(t)
-    for start, dur, amp in cycles:
-        inside = (t >= start) & (t < start + dur)
-        vert[inside] += amp * np.sin(2 * np.pi * (t[inside] - start) / dur)
-    return worn(t, vert, rate, seed)
+    return worn(cycles, at + 6, rate, seed)
 
 
 @pytest.mark.parametrize("rate", [25, 50, 100])
