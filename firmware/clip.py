@@ -103,13 +103,13 @@ class Clip:
             left -= (stop - j) // 3
             self.sitstand.scan(buf, j, stop)  # summed into ten points a second, in one call
             while j < stop:
-                x = buf[j]
-                y = buf[j + 1]
-                z = buf[j + 2]
-                steps.update(x, y, z)
-                if taps.update(x, y, z) and not steps.walking():
+                # to the end, or to the sample that completes a double tap: the steps up to it
+                # tell whether the wearer is walking
+                t = taps.scan(buf, j, stop)
+                steps.scan(buf, j, t)
+                if taps.tapped() and not steps.walking():
                     self.snooze()
-                j += 3
+                j = t
             if left == 0:
                 left = self._rate
                 self._second()

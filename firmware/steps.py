@@ -213,6 +213,11 @@ class StepCounter:
         self.total = 0
         self.motion = 0  # sum of |vertical acceleration| since take_motion(), 1/1024 g
 
+    def scan(self, buf, j, stop):
+        while j < stop:
+            self.update(buf[j], buf[j + 1], buf[j + 2])
+            j += 3
+
     def update(self, x, y, z):
         sh = self._sh
         x >>= sh
