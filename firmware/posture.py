@@ -20,6 +20,8 @@
 import math
 from array import array
 
+import micropython
+
 UNKNOWN = 0
 SITTING = 1
 STANDING = 2
@@ -44,6 +46,7 @@ def isqrt(n):
     return x
 
 
+@micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
 def cos1024(ax, ay, az, bx, by, bz):
     """Cosine of the angle between two vectors, times 1024 (0 for a null vector)."""
     norm = isqrt(ax * ax + ay * ay + az * az) * isqrt(bx * bx + by * by + bz * bz)
@@ -109,6 +112,7 @@ class Posture:
         self._settled = 0  # still seconds out of bed (up to `_hold`)
         self._burst_mg = s["burst_mg"]
 
+    @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def second(self, g, walking, motion_mg, shift=0):
         """Decide the state from this second's gravity `g` (1/1024 g), walking flag, motion and
         sit-down or stand-up transition (`shift`: sitstand.DOWN, UP or 0)."""

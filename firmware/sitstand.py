@@ -16,10 +16,18 @@
 #
 # The detector sums the samples into points, about ten a second (the sum
 # also filters out what is too quick to be the body moving), so most of
-# its work is done a tenth as often as samples come; it allocates nothing. A
+# its work is done a tenth as often as samples come; it allocates nothing.
+# Shaped for speed: the sums are a viper kernel (machine code on the board)
+# over a stretch of samples, back in Python once a point is complete; the
+# point's work is compiled too (native), its frame on the C stack. A
 # burst ends after `sitstand_quiet_ms` in which no axis moves by more than
 # `sitstand_still_mg`; a burst longer than `sitstand_max_ms` is walking or
 # fidgeting, not a transition; a fall or rise of `sitstand_drop_mm` is one.
+
+from array import array
+
+import micropython
+from micropython import const
 
 from steps import input_shift
 
@@ -33,6 +41,11 @@ _MEAN_K = 4  # the mean direction and magnitude at rest follow 1/2**_MEAN_K of e
 _FINE = 8  # extra bits of the learned offset
 _GAIN_K = 4  # each lesson corrects 1/2**_GAIN_K of the error it sees
 _TURN = 10  # (1/1024) the squared change of direction (about 6 degrees) below which lessons are damped
+# the current point's sums and the samples still to add to it: slots of an array the kernel reads
+_AX = const(0)
+_AY = const(1)
+_AZ = const(2)
+_LEFT = const(3)
 
 
 def _root(sq, m):
@@ -49,10 +62,7 @@ class SitStand:
         if stride < 1:
             stride = 1
         self._stride = stride
-        self._left = stride  # samples still to add to the current point
-        self._ax = 0  # the current point's sums
-        self._ay = 0
-        self._az = 0
+        self._acc = array("i", (0, 0, 0, stride))  # the current point's sums, samples still to add
         self._sh = input_shift(lsb_per_g * stride)
         unit = (lsb_per_g * stride) >> self._sh  # a point's counts per g, 513..1024
         hz = rate_hz // stride  # points per second
@@ -97,36 +107,50 @@ class SitStand:
 
     def scan(self, buf, j, stop):
         """Add the samples buf[j:stop] (3 values a sample) to the points."""
-        ax = self._ax
-        ay = self._ay
-        az = self._az
-        left = self._left
+        acc = self._acc
         while j < stop:
-            end = j + 3 * left  # the point's last sample, or the batch's
-            if end > stop:
-                end = stop
-            left -= (end - j) // 3
-            while j < end:
-                ax += buf[j]
-                ay += buf[j + 1]
-                az += buf[j + 2]
-                j += 3
-            if left == 0:
-                sh = self._sh
-                self._point(ax >> sh, ay >> sh, az >> sh)
-                ax = 0
-                ay = 0
-                az = 0
-                left = self._stride
-        self._ax = ax
-        self._ay = ay
-        self._az = az
-        self._left = left
+            j = self._sum(buf, j, stop)
+            if acc[_LEFT] == 0:
+                self._point()
 
-    def _point(self, x, y, z):
-        x -= self._ox
-        y -= self._oy
-        z -= self._oz
+    @micropython.viper
+    def _sum(self, buf: ptr16, j: int, stop: int) -> int:
+        """Add samples from buf[j:stop] to the current point until it is complete or they run out;
+        the index reached."""
+        acc = ptr32(self._acc)
+        # a ptr16 or ptr32 load is the word's bits: made signed the same way on 32-bit chips, on
+        # the unix port's 64-bit words and in CPython (where the buffer is read signed already)
+        top = 1
+        top <<= 31
+        wrap = (top << 1) - 1
+        ax = ((acc[_AX] + top) & wrap) - top
+        ay = ((acc[_AY] + top) & wrap) - top
+        az = ((acc[_AZ] + top) & wrap) - top
+        left = acc[_LEFT]
+        while j < stop and left > 0:
+            ax += ((buf[j] + 0x8000) & 0xFFFF) - 0x8000
+            ay += ((buf[j + 1] + 0x8000) & 0xFFFF) - 0x8000
+            az += ((buf[j + 2] + 0x8000) & 0xFFFF) - 0x8000
+            j += 3
+            left -= 1
+        acc[_AX] = ax
+        acc[_AY] = ay
+        acc[_AZ] = az
+        acc[_LEFT] = left
+        return j
+
+    @micropython.native
+    def _point(self):
+        """The current point is complete: the stillness, the burst and its end."""
+        acc = self._acc
+        sh = self._sh
+        x = (acc[_AX] >> sh) - self._ox
+        y = (acc[_AY] >> sh) - self._oy
+        z = (acc[_AZ] >> sh) - self._oz
+        acc[_AX] = 0
+        acc[_AY] = 0
+        acc[_AZ] = 0
+        acc[_LEFT] = self._stride
         m = _root(x * x + y * y + z * z, self._mag)
         self._mag = m
         still = self._still
@@ -200,6 +224,7 @@ class SitStand:
             self._learn()
         self._lesson = k
 
+    @micropython.native
     def _learn(self):
         """One lesson from a second at rest: at rest |a| is 1 g whatever the orientation.
 
