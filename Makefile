@@ -6,15 +6,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PICO := simulator/pico
 
 .PHONY: setup demo test bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(PICO)/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+# the emulated Pico's rp2040js, from the committed lock file, into the project
+$(PICO)/node_modules/.installed: $(PICO)/package-lock.json
+	cd $(PICO) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 demo: setup
 	$(BIN)/stepclip demo
@@ -26,4 +32,4 @@ bench: setup
 	$(BIN)/stepclip bench
 
 clean:
-	rm -rf build .pytest_cache .hypothesis
+	rm -rf build .pytest_cache .hypothesis $(PICO)/node_modules

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from simulator import project, trace as tracemod
 
-RUNTIMES = ("micropython", "cpython")
+RUNTIMES = ("micropython", "cpython", "pico")
 DAY_ZERO = 1767571200  # Monday 2026-01-05 00:00, local time: the date simulated days fall on
 MICROPYTHON_ENV = "MICROPYTHON"
 
@@ -102,6 +102,8 @@ def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overr
         if runtime == "micropython":
             job["progress"] = progress is not None
             result = run_micropython("run_clip.py", job, Path(work), progress=progress)
+        elif runtime == "pico":
+            result = _run_pico(job, work, faults)
         else:
             result = _run_cpython(job, progress)
     result["seconds"] = round(trace.seconds, 3)
@@ -136,6 +138,17 @@ def run_micropython(script, job, work, heap="2M", progress=None):
         tail = ("".join(errors) or answer).strip().splitlines()[-6:]
         raise SimError("the firmware stopped on MicroPython:\n" + "\n".join(tail))
     return json.loads(answer.strip().splitlines()[-1])
+
+
+def _run_pico(job, work, faults):
+    from simulator.pico import emulator, run as pico_run
+
+    if faults:
+        raise SimError("faults are injected on the micropython and cpython runtimes, not on the emulated Pico")
+    try:
+        return pico_run.run(job, work)
+    except emulator.PicoError as e:
+        raise SimError(str(e)) from None
 
 
 def _run_cpython(job, progress=None):

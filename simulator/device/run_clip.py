@@ -30,8 +30,6 @@ def run(job, progress=None):
 
     rig = Rig(job)
     from clip import Clip
-    from minutelog import FLAG_WATCHDOG, MinuteLog
-    from posture import NAMES
     from vmotor import VirtualMotor
 
     clock = rig.clock
@@ -64,17 +62,7 @@ def run(job, progress=None):
             clip = Clip(rig.imu, clock, motor, rig.storage, rig.settings, events=events, watchdog_restart=True)
             clips.append(clip)
     rig.chip.close()
-    minutes = []
-    logged_s = 0  # seconds the log's records account for
-    watchdog_sessions = []  # sessions whose blocks say they began with a watchdog restart
-    for block in MinuteLog(rig.storage, rig.settings).blocks_after(0):
-        if block.flags & FLAG_WATCHDOG and block.session not in watchdog_sessions:
-            watchdog_sessions.append(block.session)
-        for k, (steps, secs, nudges, snoozes) in enumerate(block.records):
-            logged_s += sum(secs)
-            posture = NAMES[secs.index(max(secs))]
-            minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
-                            "snoozes": snoozes})
+    minutes, logged_s, watchdog_sessions = read_log(rig.storage, rig.settings)
     cut = rig.faults.writes_cut if rig.faults else 0  # writes a restarting MCU never made, nor counted
     return {
         "steps": sum(c.steps.total for c in clips),
@@ -92,6 +80,26 @@ def run(job, progress=None):
         "watchdog_sessions": watchdog_sessions,
         "faults": rig.faults.counts if rig.faults else {},
     }
+
+
+def read_log(storage, settings):
+    """The minute log on a clip's flash: (minutes as `sim replay --json` lists them, seconds they account
+    for, sessions whose blocks say they began with a watchdog restart)."""
+    from minutelog import FLAG_WATCHDOG, MinuteLog
+    from posture import NAMES
+
+    minutes = []
+    logged_s = 0
+    watchdog_sessions = []
+    for block in MinuteLog(storage, settings).blocks_after(0):
+        if block.flags & FLAG_WATCHDOG and block.session not in watchdog_sessions:
+            watchdog_sessions.append(block.session)
+        for k, (steps, secs, nudges, snoozes) in enumerate(block.records):
+            logged_s += sum(secs)
+            posture = NAMES[secs.index(max(secs))]
+            minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
+                            "snoozes": snoozes})
+    return minutes, logged_s, watchdog_sessions
 
 
 if __name__ == "__main__":

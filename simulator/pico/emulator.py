@@ -1,0 +1,280 @@
+"""The emulated Raspberry Pi Pico: the official MicroPython image on rp2040js, run by pico.mjs.
+
+This module finds the image and the boot ROM, builds and reads the flash
+file system (littlefs, as MicroPython's rp2 port lays it out), turns a
+sample stream into the MPU-6050's FIFO bytes, and starts and talks to the
+Node program. The clip on it is reached like a board: mpremote over the
+loopback socket the Node program bridges to the chip's USB CDC.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import littlefs
+import numpy as np
+
+from simulator import project
+
+HERE = Path(__file__).resolve().parent
+SHARED = project.ROOT.parent / "shared" / "rp2040"
+UF2_ENV = "STEPCLIP_PICO_UF2"
+UF2_DEFAULT = SHARED / "RPI_PICO-v1.28.0.uf2"
+BOOTROM = "rp2040-bootrom-B1.bin"
+# RPI_PICO: the file system is the last 1408 KiB of the 2 MiB flash, in 4 KiB blocks.
+FS_OFFSET = 0xA0000
+FS_BLOCKS = 352
+FS_BLOCK = 4096
+MOTOR_PIN = 15  # boards/pico_mpu6050.json
+MARKER_PIN = 22  # a free GPIO a bench raises around a measured window
+END_PIN = 21  # a free GPIO the harness raises when the trace has been played and drained
+_EXTRA_BITS = 4  # simulator/device/stream_sensor.py: the stream is 16 times finer than the finest LSB
+
+
+class PicoError(Exception):
+    pass
+
+
+def uf2_path():
+    return Path(os.environ.get(UF2_ENV) or UF2_DEFAULT)
+
+
+def files():
+    """(uf2, boot ROM, ELF or None): the boot ROM and ELF are looked for beside the image, then in shared/."""
+    uf2 = uf2_path()
+    rom = next((p for p in (uf2.with_name(BOOTROM), SHARED / BOOTROM) if p.is_file()), SHARED / BOOTROM)
+    elf = uf2.with_suffix(".elf")
+    return uf2, rom, elf if elf.is_file() else None
+
+
+def missing():
+    """Why the emulated Pico cannot run here, or None."""
+    uf2, rom, _ = files()
+    for p in (uf2, rom):
+        if not p.is_file():
+            return f"no {p} (set {UF2_ENV} to a MicroPython image for the Raspberry Pi Pico)"
+    if not shutil.which("node"):
+        return "no node on PATH"
+    if not (HERE / "node_modules" / "rp2040js").is_dir():
+        return "rp2040js is not installed (run `make setup`)"
+    return None
+
+
+# -- the flash file system --------------------------------------------------
+
+def _lfs(data=None):
+    fs = littlefs.LittleFS(block_size=FS_BLOCK, block_count=FS_BLOCKS, mount=data is not None)
+    if data is not None:
+        fs.context.buffer[:] = data
+        fs.mount()
+    else:
+        fs.format()
+        fs.mount()
+    return fs
+
+
+def make_image(path, tree):
+    """Write a flash image holding `tree` ({"name": bytes, "imu/x.mpy": bytes, ...})."""
+    fs = _lfs()
+    for name, data in sorted(tree.items()):
+        parent = os.path.dirname(name)
+        if parent:
+            fs.makedirs(parent, exist_ok=True)
+        with fs.open(name, "wb") as f:
+            f.write(data)
+    Path(path).write_bytes(bytes(fs.context.buffer))
+
+
+def extract_image(path, dest):
+    """Copy every file of the flash image at `path` into folder `dest`."""
+    data = Path(path).read_bytes()
+    if len(data) != FS_BLOCKS * FS_BLOCK:
+        raise PicoError(f"{path}: {len(data)} bytes, not a {FS_BLOCKS} x {FS_BLOCK} byte flash image")
+    fs = _lfs(data)
+    dest = Path(dest)
+    for root, _dirs, names in fs.walk("/"):
+        for name in names:
+            src = f"{root.rstrip('/')}/{name}"
+            out = dest / src.lstrip("/")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with fs.open(src, "rb") as f:
+                out.write_bytes(f.read())
+
+
+def firmware_tree(board_name, settings=None):
+    """What `stepclip deploy` puts on a clip: the compiled modules, main.py, board.json (and settings)."""
+    from host_tools import deploy
+
+    desc, steps = deploy.plan(board_name, port="none", epoch=0)
+    out = deploy.compile_firmware(desc, steps)
+    tree = {str(m.with_suffix(".mpy")): (out / m.with_suffix(".mpy")).read_bytes() for m in deploy.modules()}
+    tree["board.json"] = (out / "board.json").read_bytes()
+    tree[deploy.ENTRY] = (project.FIRMWARE / deploy.ENTRY).read_bytes()
+    if settings is not None:
+        tree["settings.json"] = json.dumps(settings).encode()
+    return tree
+
+
+# -- the IMU's FIFO bytes ---------------------------------------------------
+
+def fifo_bytes(stream_path, afs_sel):
+    """The accelerometer frames of a sample stream as the MPU-6050's FIFO holds them: big-endian counts.
+
+    The same rounding and saturation as stream_sensor.counts, for every frame at once.
+    """
+    frames = np.fromfile(stream_path, dtype="<i4").reshape(-1, 6)[:, :3].astype(np.int64)
+    shift = afs_sel + _EXTRA_BITS
+    c = np.clip((frames + (1 << (shift - 1))) >> shift, -32768, 32767)
+    return c.astype(">i2").tobytes()
+
+
+# -- the Node program -------------------------------------------------------
+
+class Pico:
+    """One emulated Pico: `start()`, reach it at socket://127.0.0.1:`port`, `stop()` (the flash is saved).
+
+    `flash`: the file system image (created by MicroPython at first boot when absent).
+    `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
+    `speed`: emulated seconds per wall second, 0 for as fast as it goes.
+    """
+
+    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD):
+        why = missing()
+        if why:
+            raise PicoError(why)
+        self.flash = Path(flash)
+        self.board = project.board(board_name)
+        self.imu = imu
+        self.want_port = port
+        self.speed = speed
+        self.port = None
+        self.proc = None
+        self.events = []
+        self._cv = threading.Condition()
+        self._work = Path(tempfile.mkdtemp(prefix="stepclip-pico-"))
+
+    def config(self):
+        uf2, rom, elf = files()
+        imu = None
+        if self.imu:
+            b = self.board
+            imu = dict(self.imu, bus=b["i2c"]["id"], addr=b["imu_addr"])
+        return {
+            "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
+            "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
+            "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
+            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed,
+        }
+
+    def start(self, timeout=30):
+        cfg = self._work / "pico.json"
+        cfg.write_text(json.dumps(self.config()))
+        self.proc = subprocess.Popen(["node", str(HERE / "pico.mjs"), str(cfg)], cwd=HERE, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=open(self._work / "node.err", "w"), text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        ev = self.wait("listening", timeout)
+        self.port = ev["port"]
+        self.wait("boot", timeout)
+        return self
+
+    @property
+    def url(self):
+        return f"socket://127.0.0.1:{self.port}"
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            with self._cv:
+                self.events.append(ev)
+                self._cv.notify_all()
+        with self._cv:
+            self.events.append({"ev": "exit"})
+            self._cv.notify_all()
+
+    def wait(self, kind, timeout=60, after=0, where=None):
+        """The first event of `kind` at or after index `after` (matching `where`), waiting up to `timeout` s."""
+        end = time.monotonic() + timeout
+        with self._cv:
+            while True:
+                for ev in self.events[after:]:
+                    if ev["ev"] == kind and (where is None or where(ev)):
+                        return ev
+                    if ev["ev"] == "error":
+                        raise PicoError(f"emulated Pico: {ev['msg']}")
+                    if ev["ev"] == "exit" and kind != "exit":
+                        raise PicoError(f"emulated Pico stopped: {self.stderr()[-300:]}")
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise PicoError(f"emulated Pico: no '{kind}' within {timeout} s")
+                self._cv.wait(left)
+
+    def stderr(self):
+        p = self._work / "node.err"
+        return p.read_text() if p.exists() else ""
+
+    def command(self, cmd, reply=None, timeout=30):
+        mark = len(self.events)
+        self.proc.stdin.write(json.dumps({"cmd": cmd}) + "\n")
+        self.proc.stdin.flush()
+        return self.wait(reply, timeout, after=mark) if reply else None
+
+    def stats(self):
+        return self.command("stats", "stats")
+
+    def save(self):
+        self.command("save", "saved")
+
+    def stop(self):
+        """Stop the chip and write its flash image; the final stats."""
+        if not self.proc:
+            return None
+        mark = len(self.events)
+        try:
+            self.command("quit")
+            last = self.wait("stats", 60, after=mark)
+        except (PicoError, BrokenPipeError, OSError):
+            last = None
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        shutil.rmtree(self._work, ignore_errors=True)
+        return last
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def symbol(elf, name):
+    """The address of function `name` in an ELF file's symbol table (32-bit little-endian ARM)."""
+    import struct
+
+    data = Path(elf).read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 1:
+        raise PicoError(f"{elf}: not a 32-bit ELF file")
+    shoff, = struct.unpack_from("<I", data, 0x20)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x2E)
+    sections = [struct.unpack_from("<IIIIIIIIII", data, shoff + i * shentsize) for i in range(shnum)]
+    for sh in sections:
+        if sh[1] != 2:  # SHT_SYMTAB
+            continue
+        strtab = sections[sh[6]]
+        for off in range(sh[4], sh[4] + sh[5], 16):
+            st_name, st_value = struct.unpack_from("<II", data, off)
+            end = data.index(b"\0", strtab[4] + st_name)
+            if data[strtab[4] + st_name:end].decode() == name:
+                return st_value
+    raise PicoError(f"{elf}: no symbol '{name}'")

@@ -1,0 +1,227 @@
+// An MPU-6050 (a GY-521 breakout) on the emulated Pico's I2C bus.
+//
+// The same chip as simulator/device/mpu6050_model.py, seen from the bus: it
+// serves the registers a driver touches (Register Map rev. 4.2: WHO_AM_I,
+// PWR_MGMT_1 DEVICE_RESET and SLEEP, SMPLRT_DIV, CONFIG, ACCEL_CONFIG,
+// FIFO_EN, USER_CTRL FIFO_EN and FIFO_RESET, INT_STATUS FIFO_OFLOW_INT
+// cleared on read, FIFO_COUNTH/L, FIFO_R_W), one register address per
+// transfer, auto-incrementing except at FIFO_R_W. What the samples are is not
+// decided here: the host turned the trace into the FIFO's byte stream (the
+// accelerometer's big-endian counts at the range the driver is expected to
+// set, simulator/pico/emulator.py), and this model only queues those bytes.
+//
+// Trace time 0 is the moment the driver first enables the FIFO (the wearer
+// clips on a clip that is ready); sample k arrives at (k + 1) / rate after it
+// and, from then on, whether or not the chip is awake to take it. Each byte
+// on the bus takes its nine clocks at the bus's speed.
+
+import fs from 'fs';
+
+const SMPLRT_DIV = 0x19;
+const CONFIG = 0x1a;
+const ACCEL_CONFIG = 0x1c;
+const FIFO_EN = 0x23;
+const INT_STATUS = 0x3a;
+const ACCEL_XOUT_H = 0x3b;
+const USER_CTRL = 0x6a;
+const PWR_MGMT_1 = 0x6b;
+const FIFO_COUNTH = 0x72;
+const FIFO_COUNTL = 0x73;
+const FIFO_R_W = 0x74;
+const WHO_AM_I = 0x75;
+const READ_ONLY = new Set([WHO_AM_I, INT_STATUS, FIFO_COUNTH, FIFO_COUNTL, FIFO_R_W]);
+
+const SLEEP = 0x40;
+const DEVICE_RESET = 0x80;
+const USER_FIFO_EN = 0x40;
+const FIFO_RESET = 0x04;
+const ACCEL_FIFO_EN = 0x08;
+const FIFO_OFLOW_INT = 0x10;
+const DATA_RDY_INT = 0x01;
+const FIFO_SIZE = 1024;
+const FRAME = 6;
+
+export class MPU6050 {
+  constructor(clock, cfg, emit) {
+    this.clock = clock;
+    this.cfg = cfg;
+    this.emit = emit;
+    this.addr = cfg.addr;
+    this.stream = fs.readFileSync(cfg.fifo);
+    this.samples = Math.floor(this.stream.length / FRAME);
+    this.t0 = -1; // trace time 0, emulated ns; -1 until the FIFO is first enabled
+    this.produced = 0; // samples of the trace that have happened
+    this.taken = 0; // of those, samples the chip put in its FIFO
+    this.lost = 0; // samples the chip missed (asleep, resetting, FIFO off) or overwrote
+    this.regs = new Uint8Array(128);
+    this.fifo = new Uint8Array(FIFO_SIZE);
+    this.finishedSaid = false;
+    this.reset();
+  }
+
+  reset() {
+    this.regs.fill(0);
+    this.regs[PWR_MGMT_1] = SLEEP;
+    this.regs[WHO_AM_I] = 0x68;
+    this.clearFifo();
+  }
+
+  clearFifo() {
+    this.fr = 0;
+    this.count = 0;
+  }
+
+  timeUs() {
+    return this.t0 < 0 ? 0 : Math.floor((this.clock.nanos - this.t0) / 1000);
+  }
+
+  stats() {
+    return { samples: this.samples, produced: this.produced, taken: this.taken, lost: this.lost };
+  }
+
+  // -- sampling -------------------------------------------------------------
+
+  awake() {
+    return !(this.regs[PWR_MGMT_1] & SLEEP);
+  }
+
+  outputRate() {
+    const dlpf = this.regs[CONFIG] & 7;
+    const gyroRate = dlpf === 0 || dlpf === 7 ? 8000 : 1000;
+    return Math.floor(gyroRate / (1 + this.regs[SMPLRT_DIV]));
+  }
+
+  advance() {
+    if (this.t0 < 0) return;
+    const due = Math.min(this.samples, Math.floor((this.timeUs() * this.cfg.rate_hz) / 1e6));
+    if (due <= this.produced) return;
+    const regs = this.regs;
+    const taking = this.awake() && regs[USER_CTRL] & USER_FIFO_EN && regs[FIFO_EN] & ACCEL_FIFO_EN;
+    if (taking) this.check();
+    while (this.produced < due) {
+      const k = this.produced++;
+      if (!taking) {
+        this.lost += 1;
+        continue;
+      }
+      const s = this.stream.subarray(k * FRAME, (k + 1) * FRAME);
+      regs.set(s, ACCEL_XOUT_H);
+      regs[INT_STATUS] |= DATA_RDY_INT;
+      for (let w = 0; w < FRAME; w += 2) this.push(s[w], s[w + 1]);
+      this.taken += 1;
+    }
+  }
+
+  check() {
+    // The stream was made for one rate and range: a driver that sets others gets no wrong data.
+    const rate = this.outputRate();
+    const afs = (this.regs[ACCEL_CONFIG] >> 3) & 3;
+    if (rate !== this.cfg.rate_hz || afs !== this.cfg.afs_sel) {
+      this.emit({
+        ev: 'error',
+        msg: `trace prepared at ${this.cfg.rate_hz} Hz, AFS_SEL ${this.cfg.afs_sel}; ` +
+          `the driver set ${rate} Hz, AFS_SEL ${afs}`,
+      });
+      process.exit(3);
+    }
+  }
+
+  push(hi, lo) {
+    if (this.count > FIFO_SIZE - 2) {
+      // full: the oldest bytes are overwritten, frame alignment is lost, as on the chip
+      const drop = this.count - (FIFO_SIZE - 2);
+      this.fr = (this.fr + drop) % FIFO_SIZE;
+      this.count -= drop;
+      this.regs[INT_STATUS] |= FIFO_OFLOW_INT;
+    }
+    this.fifo[(this.fr + this.count) % FIFO_SIZE] = hi;
+    this.fifo[(this.fr + this.count + 1) % FIFO_SIZE] = lo;
+    this.count += 2;
+  }
+
+  popFifo() {
+    if (!this.count) return 0xff; // reading an empty FIFO
+    const b = this.fifo[this.fr];
+    this.fr = (this.fr + 1) % FIFO_SIZE;
+    this.count -= 1;
+    return b;
+  }
+
+  poll() {
+    // true once the whole trace has been sampled and the FIFO drained
+    this.advance();
+    if (!this.finishedSaid && this.t0 >= 0 && this.produced >= this.samples && this.count === 0) {
+      this.finishedSaid = true;
+      this.emit({ ev: 'stream', state: 'finished', t_us: this.timeUs(), ...this.stats() });
+    }
+    return this.finishedSaid;
+  }
+
+  // -- registers ------------------------------------------------------------
+
+  readReg(reg) {
+    this.advance();
+    if (reg === FIFO_R_W) return this.popFifo();
+    if (reg === FIFO_COUNTH) {
+      this.latched = this.count;
+      return this.count >> 8;
+    }
+    if (reg === FIFO_COUNTL) return (this.latched === undefined ? this.count : this.latched) & 0xff;
+    const v = this.regs[reg & 0x7f];
+    if (reg === INT_STATUS) this.regs[INT_STATUS] = 0;
+    return v;
+  }
+
+  writeReg(reg, value) {
+    this.advance();
+    if (reg === PWR_MGMT_1 && value & DEVICE_RESET) {
+      this.reset(); // all registers to defaults; the bit clears itself
+      return;
+    }
+    if (reg === USER_CTRL && value & FIFO_RESET) {
+      this.clearFifo();
+      value &= ~FIFO_RESET;
+    }
+    if (READ_ONLY.has(reg)) return;
+    this.regs[reg] = value;
+    if (reg === USER_CTRL && value & USER_FIFO_EN && this.t0 < 0) {
+      this.t0 = this.clock.nanos;
+      this.emit({ ev: 'stream', state: 'started', samples: this.samples });
+    }
+  }
+
+  // -- the bus --------------------------------------------------------------
+
+  attach(i2c) {
+    const later = (fn) => {
+      // nine SCL periods a byte (8 bits and the acknowledge)
+      const ns = (9 * (i2c.sclHighPeriod + i2c.sclLowPeriod) * 1e9) / i2c.rp2040.clkPeri;
+      this.clock.createAlarm(fn).schedule(ns);
+    };
+    let ours = false;
+    let first = false;
+    let reg = 0;
+    i2c.onStart = () => i2c.completeStart();
+    i2c.onConnect = (address) => {
+      ours = address === this.addr;
+      first = true;
+      later(() => i2c.completeConnect(ours));
+    };
+    i2c.onWriteByte = (value) => {
+      if (first) {
+        reg = value & 0x7f;
+        first = false;
+      } else {
+        this.writeReg(reg, value);
+        if (reg !== FIFO_R_W) reg = (reg + 1) & 0x7f;
+      }
+      later(() => i2c.completeWrite(true));
+    };
+    i2c.onReadByte = () => {
+      const v = this.readReg(reg);
+      if (reg !== FIFO_R_W) reg = (reg + 1) & 0x7f;
+      later(() => i2c.completeRead(v));
+    };
+    i2c.onStop = () => i2c.completeStop();
+  }
+}

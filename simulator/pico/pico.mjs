@@ -1,0 +1,387 @@
+// The emulated Raspberry Pi Pico: the official MicroPython rp2 image on the
+// rp2040js instruction-level emulator, with what a board adds around the chip.
+//
+//   node pico.mjs CONFIG.json
+//
+// CONFIG (written by simulator/pico/emulator.py):
+//   bootrom, uf2        the RP2040 boot ROM and the MicroPython image
+//   flash               the file system image (littlefs, fs_offset..+fs_size of the
+//                       2 MB flash); read at power-on if it exists, written back on
+//                       {"cmd": "save"} and when the process ends
+//   port                loopback TCP port bridged to the USB CDC (0: any free one)
+//   imu                 {bus, addr, fifo, rate_hz, accel_config, smplrt_div}: an
+//                       MPU-6050 on that I2C bus serving the FIFO byte stream in
+//                       file `fifo` (6 bytes a sample, as the chip's FIFO holds them)
+//   motor_pin           GPIO whose PWM duty drives the motor (reported as events)
+//   marker_pin          GPIO a bench toggles around a measured window
+//   end_pin             GPIO driven high once the trace has been played and the FIFO drained
+//   gc_alloc            address of gc_alloc in the image (counted, never changed)
+//   speed               emulated seconds per wall second (0: as fast as it goes)
+//
+// Events go to stdout as JSON lines; commands come as JSON lines on stdin.
+//
+// What the emulator alone does not do, done here as a board does it:
+//   - USB: a host NAKs an OUT endpoint until it has data; the CDC helper answers
+//     every read at once with an empty packet, an interrupt storm that eats two
+//     thirds of the CPU. Reads are held until there is input.
+//   - Flash: the boot ROM's flash_range_erase / flash_range_program are done on
+//     the flash array, and their datasheet time is charged to the emulated clock.
+//   - Watchdog: an expired watchdog resets the chip (RAM gone, flash kept,
+//     WATCHDOG REASON = TIMER), instead of livelocking the emulator.
+
+import fs from 'fs';
+import net from 'net';
+import readline from 'readline';
+import { RP2040, USBCDC } from 'rp2040js';
+
+import { MPU6050 } from './mpu6050.mjs';
+
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+
+const FLASH_BASE = 0x10000000;
+const FLASH_SIZE = 2 * 1024 * 1024; // the Pico's W25Q16JV
+// W25Q16JV datasheet (rev. H) AC characteristics, typical: sector erase 45 ms, page program 0.4 ms.
+const SECTOR = 4096;
+const PAGE = 256;
+const ERASE_NS_PER_SECTOR = 45e6;
+const PROGRAM_NS_PER_PAGE = 0.4e6;
+const WATCHDOG_REASON_TIMER = 1;
+const WALL_SLICE_MS = 10; // wall time between looks at the socket and stdin
+const IDLE_MS = 20; // a chip waiting with nothing scheduled wakes for input, or after this
+
+// stdout carries events only: what the emulator prints of its own goes to stderr
+console.log = console.info = console.warn = (...args) => process.stderr.write(args.join(' ') + '\n');
+
+function emit(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+// -- images ---------------------------------------------------------------
+
+function loadUF2(path, flash) {
+  const data = fs.readFileSync(path);
+  for (let off = 0; off + 512 <= data.length; off += 512) {
+    const b = data.subarray(off, off + 512);
+    const v = new DataView(b.buffer, b.byteOffset, 512);
+    if (v.getUint32(0, true) !== 0x0a324655 || v.getUint32(4, true) !== 0x9e5d5157) {
+      throw new Error(`${path}: block ${off / 512} is not a UF2 block`);
+    }
+    const addr = v.getUint32(12, true);
+    const size = v.getUint32(16, true);
+    flash.set(b.subarray(32, 32 + size), addr - FLASH_BASE);
+  }
+}
+
+function romFunction(mcu, code) {
+  // Boot ROM: 0x14 holds a 16-bit pointer to the function table, (code, address) pairs up to 0.
+  let p = mcu.readUint16(0x14);
+  const want = code.charCodeAt(0) | (code.charCodeAt(1) << 8);
+  for (;;) {
+    const c = mcu.readUint16(p);
+    if (!c) throw new Error(`boot ROM has no function '${code}'`);
+    if (c === want) return mcu.readUint16(p + 2) & ~1;
+    p += 4;
+  }
+}
+
+// -- the chip, booted anew at power-on and at every watchdog reset --------
+
+const clock = new RP2040().clock; // rp2040js's simulation clock: WFI jumps to the next alarm
+const bootrom = new Uint32Array(new Uint8Array(fs.readFileSync(cfg.bootrom)).buffer);
+const flash = new Uint8Array(FLASH_SIZE).fill(0xff);
+loadUF2(cfg.uf2, flash);
+if (cfg.flash && fs.existsSync(cfg.flash)) {
+  flash.set(fs.readFileSync(cfg.flash), cfg.fs_offset);
+}
+
+const imu = cfg.imu ? new MPU6050(clock, cfg.imu, emit) : null;
+let mcu = null;
+let cdc = null;
+let boots = 0;
+let resetPending = null;
+let romErase = -1;
+let romProgram = -1;
+let gcAllocs = 0;
+let lightsleeps = 0;
+let motorOn = false;
+let markerValue = 0;
+let idleWaits = 0;
+let usbUp = false;
+let lightsleepNs = 0;
+
+function boot(cause) {
+  // A clock that goes on where the last chip left it: alarms of a chip that is gone must not fire.
+  clock.nextAlarm = null;
+  mcu = new RP2040(clock);
+  mcu.loadBootrom(bootrom);
+  mcu.flash.set(flash);
+  mcu.logger = { debug() {}, info() {}, warn() {}, error(name, msg) { emit({ ev: 'log', name, msg }); } };
+  romErase = romFunction(mcu, 'RE');
+  romProgram = romFunction(mcu, 'RP');
+  const watchdog = mcu.peripherals[0x40058];
+  if (cause === 'watchdog') watchdog.reason = WATCHDOG_REASON_TIMER;
+  watchdog.onWatchdogTrigger = () => {
+    // its alarm would fire again at once, inside the same clock tick: stop it, reset the chip after the tick
+    watchdog.alarm.enable = false;
+    watchdog.timer.enable = false;
+    resetPending = 'watchdog';
+  };
+  if (imu) {
+    imu.attach(mcu.i2c[cfg.imu.bus]);
+    if (cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(imu.finishedSaid);
+  }
+  watchPWM();
+  watchClock();
+  connectUSB();
+  mcu.core.PC = FLASH_BASE;
+  boots += 1;
+  emit({ ev: 'boot', n: boots, cause, t_us: Math.floor(clock.nanos / 1000) });
+}
+
+function flashOp() {
+  // The boot ROM's flash routines, done here (the emulator's SSI talks to no flash chip).
+  const core = mcu.core;
+  const pc = core.PC;
+  const r = core.registers;
+  if (pc === romErase) {
+    const start = r[0] >>> 0;
+    const count = r[1] >>> 0;
+    flash.fill(0xff, start, start + count);
+    mcu.flash.fill(0xff, start, start + count);
+    clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
+  } else if (pc === romProgram) {
+    const start = r[0] >>> 0;
+    const src = r[1] >>> 0;
+    const count = r[2] >>> 0;
+    for (let i = 0; i < count; i++) {
+      const b = flash[start + i] & mcu.readUint8(src + i); // NOR flash: programming only clears bits
+      flash[start + i] = b;
+      mcu.flash[start + i] = b;
+    }
+    clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
+  } else {
+    return false;
+  }
+  core.PC = core.LR & ~1; // return from the routine
+  return true;
+}
+
+// -- motor, marker, light sleep ------------------------------------------
+
+function pinLevel(pin) {
+  // PWM slice pin/2, channel A for even pins, B for odd: on while enabled with a non-zero duty.
+  const ch = mcu.pwm.channels[(pin >> 1) & 7];
+  const duty = pin & 1 ? ch.cc >>> 16 : ch.cc & 0xffff;
+  return ch.csr & 1 && duty > 0;
+}
+
+function watchPWM() {
+  const pwm = mcu.pwm;
+  const write = pwm.writeUint32.bind(pwm);
+  pwm.writeUint32 = (offset, value) => {
+    write(offset, value);
+    if (cfg.motor_pin >= 0) {
+      const on = !!pinLevel(cfg.motor_pin);
+      if (on !== motorOn) {
+        motorOn = on;
+        emit({ ev: 'motor', on, t_us: streamTime() });
+      }
+    }
+  };
+  const sio = mcu.sio;
+  const sioWrite = sio.writeUint32.bind(sio);
+  sio.writeUint32 = (offset, value) => {
+    sioWrite(offset, value);
+    if (cfg.marker_pin >= 0) {
+      const v = (mcu.sio.gpioValue >>> cfg.marker_pin) & 1;
+      if (v !== markerValue) {
+        markerValue = v;
+        emit({ ev: 'marker', value: v, gc_allocs: gcAllocs, t_us: Math.floor(clock.nanos / 1000) });
+      }
+    }
+  };
+}
+
+function watchClock() {
+  // machine.lightsleep runs clk_sys from the 12 MHz crystal with the PLL off, and back; boot's own
+  // clock set-up is over by the time the USB is up.
+  let since = 0;
+  mcu.addClockListener((now, before) => {
+    if (!usbUp) return;
+    if (now < before) {
+      lightsleeps += 1;
+      since = clock.nanos;
+    } else if (since) {
+      lightsleepNs += clock.nanos - since;
+      since = 0;
+    }
+  });
+}
+
+function streamTime() {
+  return imu ? imu.timeUs() : Math.floor(clock.nanos / 1000);
+}
+
+// -- USB CDC bridged to a loopback socket ---------------------------------
+
+const input = []; // bytes from the host, not yet read by the device
+let pendingRead = null;
+let client = null;
+
+function connectUSB() {
+  cdc = new USBCDC(mcu.usbCtrl);
+  cdc.onDeviceConnected = () => {
+    usbUp = true;
+  };
+  usbUp = false;
+  pendingRead = null;
+  const usb = mcu.usbCtrl;
+  usb.onEndpointRead = (endpoint, size) => {
+    if (endpoint !== cdc.outEndpoint) return;
+    pendingRead = { endpoint, size };
+    deliver();
+  };
+  cdc.onSerialData = (data) => {
+    if (client) client.write(Buffer.from(data));
+  };
+}
+
+function deliver() {
+  // Complete a held OUT read once the host has sent something.
+  if (!pendingRead || !input.length) return;
+  const n = Math.min(pendingRead.size, input.length);
+  const buf = new Uint8Array(input.splice(0, n));
+  mcu.usbCtrl.endpointReadDone(pendingRead.endpoint, buf);
+  pendingRead = null;
+}
+
+const server = net.createServer((sock) => {
+  if (client) {
+    sock.end('another client is connected\r\n');
+    return;
+  }
+  client = sock;
+  sock.setNoDelay(true);
+  sock.on('data', (d) => {
+    for (const b of d) input.push(b);
+    deliver();
+    wake();
+  });
+  sock.on('close', () => {
+    if (client === sock) client = null;
+  });
+  sock.on('error', () => {});
+});
+
+// -- running --------------------------------------------------------------
+
+const wall0 = Date.now();
+let emu0 = 0;
+let timer = null;
+let quitting = false;
+
+function wake() {
+  if (timer !== null) {
+    clearTimeout(timer);
+    timer = null;
+    setImmediate(run);
+  }
+}
+
+function run() {
+  // Runs for about WALL_SLICE_MS of wall time, then lets Node serve the socket and stdin.
+  timer = null;
+  if (quitting) return;
+  const wallEnd = performance.now() + WALL_SLICE_MS;
+  const gcAlloc = cfg.gc_alloc >= 0 ? cfg.gc_alloc & ~1 : -1;
+  const paceEnd = cfg.speed > 0 ? emu0 + (Date.now() - wall0 + WALL_SLICE_MS) * 1e6 * cfg.speed : Infinity;
+  let idle = false;
+  let n = 0;
+  while (clock.nanos < paceEnd) {
+    if (++n === 4096) {
+      n = 0;
+      if (imu && imu.poll() && cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(true);
+      if (performance.now() > wallEnd) break;
+    }
+    if (resetPending) {
+      const cause = resetPending;
+      resetPending = null;
+      boot(cause);
+      continue;
+    }
+    const core = mcu.core;
+    if (core.waiting) {
+      const dt = clock.nanosToNextAlarm;
+      if (dt <= 0) {
+        idle = true; // nothing scheduled: wait for the host
+        break;
+      }
+      clock.tick(dt);
+      continue;
+    }
+    const pc = core.PC;
+    if (pc === gcAlloc) gcAllocs += 1;
+    if ((pc === romErase || pc === romProgram) && flashOp()) continue;
+    const cycles = core.executeInstruction();
+    clock.tick((cycles * 1e9) / mcu.clkSys);
+  }
+  if (imu && imu.poll() && cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(true);
+  if (idle) {
+    idleWaits += 1;
+    timer = setTimeout(run, IDLE_MS);
+  } else if (clock.nanos >= paceEnd) {
+    timer = setTimeout(run, WALL_SLICE_MS);
+  } else {
+    setImmediate(run);
+  }
+}
+
+function save() {
+  if (cfg.flash) fs.writeFileSync(cfg.flash, flash.subarray(cfg.fs_offset, cfg.fs_offset + cfg.fs_size));
+}
+
+function stats() {
+  return {
+    ev: 'stats',
+    emulated_us: Math.floor(clock.nanos / 1000),
+    wall_ms: Date.now() - wall0,
+    boots,
+    lightsleeps,
+    lightsleep_us: Math.floor(lightsleepNs / 1000),
+    idle_waits: idleWaits,
+    gc_allocs: gcAllocs,
+    stream: imu ? imu.stats() : null,
+  };
+}
+
+function quit() {
+  if (quitting) return;
+  quitting = true;
+  save();
+  emit(stats());
+  server.close();
+  if (client) client.destroy();
+  process.exit(0);
+}
+
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  const msg = JSON.parse(line);
+  if (msg.cmd === 'save') {
+    save();
+    emit({ ev: 'saved' });
+  } else if (msg.cmd === 'stats') {
+    emit(stats());
+  } else if (msg.cmd === 'quit') {
+    quit();
+  }
+});
+process.stdin.on('end', quit);
+process.on('SIGTERM', quit);
+process.on('SIGINT', quit);
+
+server.listen(cfg.port || 0, '127.0.0.1', () => {
+  emit({ ev: 'listening', port: server.address().port });
+  boot('power');
+  emu0 = clock.nanos;
+  run();
+});

@@ -1,0 +1,137 @@
+"""`sim replay --runtime pico`: a replay job played by the firmware on the emulated Pico.
+
+The flash holds what `stepclip deploy` writes (modules compiled for armv6m,
+board.json) and the job's settings, but no main.py: the replay's entry
+(replay_entry.py, sent over the raw REPL) does main.py's work and reports
+posture changes and nudges as it goes. Minutes are read back from the minute
+log on the emulated flash, with the same code as the other runtimes.
+"""
+
+import json
+import tempfile
+from pathlib import Path
+
+from mpremote.transport import TransportError
+from mpremote.transport_serial import SerialTransport
+
+from simulator import project
+from simulator.pico import emulator
+
+ENTRY = Path(__file__).with_name("replay_entry.py")
+
+
+def settings_file(overrides):
+    """settings.json as the host leaves it on the clip: defaults with the job's settings, checked."""
+    project.use_firmware()
+    import settings
+    from storage import Storage
+
+    with tempfile.TemporaryDirectory() as d:
+        st = Storage(d)
+        s = settings.defaults()
+        for k, v in overrides.items():
+            s[k] = settings.check(k, v)
+        settings.save(st, s)
+        return st.read(settings.FILENAME), s
+
+
+def entry_script(start_epoch):
+    code = ENTRY.read_text()
+    code = code.replace("START_EPOCH = -1", f"START_EPOCH = {int(start_epoch)}", 1)
+    return code.replace("END_PIN = -1", f"END_PIN = {emulator.END_PIN}", 1)
+
+
+class Console:
+    """The chip's console lines while the entry runs: events, the result, anything else."""
+
+    def __init__(self):
+        self.posture_changes = []
+        self.nudges = []
+        self.result = None
+        self.other = []
+        self._part = b""
+
+    def feed(self, data):
+        lines = (self._part + data).split(b"\n")
+        self._part = lines.pop()
+        for raw in lines:
+            line = raw.decode(errors="replace").strip()
+            if line.startswith("E posture "):
+                _, _, t, name = line.split()
+                self.posture_changes.append([int(t), name])
+            elif line.startswith("E nudge "):
+                self.nudges.append(int(line.split()[2]) / 1000)
+            elif line.startswith("R "):
+                self.result = json.loads(line[2:])
+            elif line:
+                self.other.append(line)
+
+
+def run(job, work):
+    """Replay `job` (as simulator.replay.prepare writes it) on an emulated Pico; the replay's result dict."""
+    work = Path(work)
+    board = job["board"]
+    if board["imu"] != "mpu6050":
+        raise emulator.PicoError(f"the emulated Pico carries an MPU-6050, not the {board['imu']} of {board['name']}")
+    settings_json, s = settings_file(job["settings"])
+    tree = emulator.firmware_tree(board["name"])
+    del tree["main.py"]  # the entry comes over the raw REPL
+    tree["settings.json"] = settings_json
+    flash = work / "pico-flash.img"
+    emulator.make_image(flash, tree)
+    fifo = work / "fifo.bin"
+    afs = (2, 4, 8, 16).index(s["accel_range_g"])
+    fifo.write_bytes(emulator.fifo_bytes(job["stream"], afs))
+    pico = emulator.Pico(flash, imu={"fifo": str(fifo), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
+                         board_name=board["name"])
+    console = Console()
+    with pico:
+        mark = len(pico.events)
+        transport = SerialTransport(pico.url, baudrate=115200)
+        try:
+            transport.enter_raw_repl(soft_reset=False)
+            transport.exec_raw_no_follow(entry_script(job.get("start_epoch", -1)))
+            _out, err = transport.follow(None, console.feed)
+        except TransportError as e:
+            raise emulator.PicoError(f"lost the emulated Pico: {e}") from None
+        finally:
+            transport.close()
+        console.feed(b"\n")
+        if err or console.result is None:
+            tail = (err.decode(errors="replace").strip().splitlines() or console.other or ["no answer"])[-3:]
+            raise emulator.PicoError("the firmware stopped on the emulated Pico:\n" + "\n".join(tail))
+        motor = motor_pulses(pico.events[mark:])
+        stats = pico.stats()
+    with tempfile.TemporaryDirectory() as d:
+        emulator.extract_image(flash, d)
+        project.use_firmware()
+        from run_clip import read_log
+        from storage import Storage
+
+        minutes, logged_s, watchdog_sessions = read_log(Storage(d), s)
+    r = console.result
+    return {
+        "steps": r["steps"], "samples": r["samples"], "clock_s": r["clock_s"], "rate_hz": r["rate_hz"],
+        "minutes": minutes, "logged_s": logged_s, "posture_changes": console.posture_changes,
+        "nudges": console.nudges, "motor": motor,
+        "errors": {k: r[k] for k in ("i2c", "flash", "fifo_overflows", "imu_stalls")},
+        "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
+        "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
+                 "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
+                 "samples_lost": stats["stream"]["lost"]},
+    }
+
+
+def motor_pulses(events):
+    """[start_ms, duration_ms] of each motor pulse, in trace time, from the harness's motor events."""
+    pulses = []
+    start = None
+    for ev in events:
+        if ev["ev"] != "motor":
+            continue
+        if ev["on"] and start is None:
+            start = ev["t_us"] // 1000
+        elif not ev["on"] and start is not None:
+            pulses.append([start, ev["t_us"] // 1000 - start])
+            start = None
+    return pulses
