@@ -5,7 +5,8 @@
 # board and in the simulator:
 #   imu    read(buf) -> samples, max_batch, rate_hz, lsb_per_g, init()
 #   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
-#          epoch() (local time, seconds since 1970; -1 while not set)
+#          epoch() (local time, seconds since 1970; -1 while not set; read
+#          about twice a minute, see _wall_minute)
 #   motor  value(0 or 1), like machine.Pin
 #   board  optional: poll(clip) once a loop pass (button, battery; see hardware.py)
 #   storage  see storage.py
@@ -77,6 +78,11 @@ class Clip:
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
+        # the wall clock's minute of the day for the coach, counted on by ticks from the last reading
+        self._wall_ms = clock.ticks_ms()
+        self._wall_min = -1
+        self._wall_s = 59  # the second of that minute, at _wall_ms (59: read the clock now)
+        self._wall_minute()
 
     def _note_watchdog_restart(self):
         """The watchdog restarted a hung loop: counted on flash, with the session that began then."""
@@ -131,13 +137,34 @@ class Clip:
         self._posture_s[state] += 1
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
-        epoch = self.clock.epoch()
         unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
-        if self.coach.second(state, -1 if epoch < 0 else epoch // 60 % 1440, unsettled):
+        if self.coach.second(state, self._wall_minute(), unsettled):
             self.vibrator.start()
             self._minute_nudges += 1
             if self.events:
                 self.events.nudge(self.seconds)
+
+    def _wall_minute(self):
+        """The wall clock's minute of the day, -1 while it is not set (quiet hours).
+
+        The clock is read only a second either side of a minute's end (and once a minute while it
+        is not set): its time, seconds since 1970, is an int object on a 32-bit MCU, allocated at
+        every reading. In between, the minute is the last reading's, counted on by ticks: off by
+        a second at most, which cannot change it there. step() calls this before the samples, so
+        that process() does not read the clock."""
+        clock = self.clock
+        s = self._wall_s + clock.ticks_diff(clock.ticks_ms(), self._wall_ms) // 1000
+        if 0 < s < 59:
+            return self._wall_min
+        self._wall_ms = clock.ticks_ms()
+        epoch = clock.epoch()
+        if epoch < 0:
+            self._wall_min = -1
+            self._wall_s = 1  # read again in a minute: the host may set it
+        else:
+            self._wall_min = epoch // 60 % 1440
+            self._wall_s = epoch % 60
+        return self._wall_min
 
     def snooze(self):
         """The wearer asked for quiet (double tap or button): postpone the next nudge."""
@@ -182,6 +209,7 @@ class Clip:
         imu = self.imu
         got = 0
         overflows = imu.overflows
+        self._wall_minute()
         try:
             if not self._imu_ok:
                 imu.init()
