@@ -143,6 +143,168 @@ def input_shift(lsb_per_g):
     return sh
 
 
+@micropython.viper
+def _track(st: ptr32, buf: ptr16, j: int, stop: int) -> int:
+    """The filters and the swing detector over buf[j:stop], their state in `st` (a StepCounter's
+    slots); the index after the sample where a swing ended (st[_FELL] set: `_step` is due), else
+    `stop`. A function, not a method: its first three arguments are the ones kept in registers.
+
+    Per sample: gravity follows the input slowly; the acceleration along it is smoothed by two
+    moving averages and high-passed (minus its mean over the window); a swing rises above +h
+    and ends below its fall level."""
+    # a ptr16 or ptr32 load is the word's bits: made signed the same way on 32-bit chips, on
+    # the unix port's 64-bit words and in CPython (where the buffer is read signed already)
+    top = 1
+    top <<= 31
+    wrap = (top << 1) - 1
+    sh = st[_SH]
+    k = st[_K]
+    primed = st[_PRIMED]
+    gx = ((st[_GX] + top) & wrap) - top
+    gy = ((st[_GY] + top) & wrap) - top
+    gz = ((st[_GZ] + top) & wrap) - top
+    motion = st[_MOTION]
+    w = st[_W]
+    pos = st[_POS]
+    sum1 = ((st[_SUM] + top) & wrap) - top
+    sum2 = ((st[_SUM2] + top) & wrap) - top
+    sh2 = st[_SH2]
+    size = st[_SIZE3]
+    pos3 = st[_POS3]
+    sum3 = ((st[_SUM3] + top) & wrap) - top
+    n = st[_N]
+    half = st[_HALF]
+    h = st[_H]
+    gh = st[_GH]
+    up = st[_UP]
+    since = st[_SINCE]
+    cap = st[_CAP]
+    gage = st[_GAGE]
+    gup = st[_GUP]
+    ggap = st[_GGAP]
+    gclear = st[_GCLEAR]
+    peak = ((st[_PEAK] + top) & wrap) - top
+    fall = ((st[_FALL] + top) & wrap) - top
+    at = st[_AT]
+    watch = st[_WATCH]
+    low = ((st[_LOW] + top) & wrap) - top
+    bump = ((st[_BUMP] + top) & wrap) - top
+    second = st[_SECOND]
+    ring1 = _RING
+    ring2 = ring1 + w
+    ring3 = ring2 + w
+    fell = 0
+    while j < stop:
+        x = (((buf[j] + 0x8000) & 0xFFFF) - 0x8000) >> sh
+        y = (((buf[j + 1] + 0x8000) & 0xFFFF) - 0x8000) >> sh
+        z = (((buf[j + 2] + 0x8000) & 0xFFFF) - 0x8000) >> sh
+        j += 3
+        if not primed:
+            gx = x << k
+            gy = y << k
+            gz = z << k
+            primed = 1
+        gx += x - (gx >> k)
+        gy += y - (gy >> k)
+        gz += z - (gz >> k)
+        ax = gx >> k
+        ay = gy >> k
+        az = gz >> k
+        v = ((x - ax) * ax + (y - ay) * ay + (z - az) * az) >> 10  # along gravity, 1/1024 g
+        motion += v if v > 0 else -v
+        if motion > 0x3FFFFFFF:
+            motion = 0x3FFFFFFF  # where nobody takes it (a second's is far below)
+        # two moving averages, a triangle window
+        old = ((st[ring1 + pos] + top) & wrap) - top
+        total = sum1 + v - old
+        sum1 = total
+        st[ring1 + pos] = v
+        old = ((st[ring2 + pos] + top) & wrap) - top
+        smooth = sum2 + total - old
+        sum2 = smooth
+        st[ring2 + pos] = total
+        pos += 1
+        if pos == w:
+            pos = 0
+        # high-pass: n times the sample in the middle of the window, minus the window's sum
+        smooth >>= sh2
+        old = pos3 - n
+        if old < 0:
+            old += size
+        total = sum3 + smooth - (((st[ring3 + old] + top) & wrap) - top)
+        sum3 = total
+        st[ring3 + pos3] = smooth
+        old = pos3 - half
+        if old < 0:
+            old += size
+        smooth = n * (((st[ring3 + old] + top) & wrap) - top) - total
+        pos3 += 1
+        if pos3 == size:
+            pos3 = 0
+        if up or since < cap:
+            since += 1
+        if gage < cap:
+            gage += 1
+        if gup:
+            if smooth < -gh:
+                gup = 0
+        elif smooth > gh:
+            gup = 1
+            ggap = 0 if gclear else gage
+            gage = 0
+            gclear = 0
+        if up:
+            if smooth > peak:
+                peak = smooth
+            if smooth < fall and (smooth < -h or -smooth > peak // 100 * st[_FALL_PCT]):
+                up = 0
+                low = smooth
+                bump = smooth
+                fell = 1
+                break
+        elif smooth > h:
+            up = 1
+            gclear = 1
+            peak = smooth
+            at = since
+            # a step longer than the window, in a rhythm that slow (or none yet), of a gait whose
+            # swings are even: it need come back below the mean only by `step_fall_pct` of its
+            # peak, half the hysteresis at least
+            fall = -(h >> 1) if since > n and st[_SLOW] else -h
+        elif watch:
+            if smooth < low:
+                low = smooth
+                bump = smooth
+            elif smooth > bump:
+                bump = smooth
+            elif bump - smooth > h and bump - low > second:
+                second = bump - low  # a rise that turned back down by the hysteresis
+    st[_PRIMED] = primed
+    st[_GX] = gx
+    st[_GY] = gy
+    st[_GZ] = gz
+    st[_MOTION] = motion
+    st[_POS] = pos
+    st[_SUM] = sum1
+    st[_SUM2] = sum2
+    st[_POS3] = pos3
+    st[_SUM3] = sum3
+    st[_UP] = up
+    st[_SINCE] = since
+    st[_GAGE] = gage
+    st[_GUP] = gup
+    st[_GGAP] = ggap
+    st[_GCLEAR] = gclear
+    st[_PEAK] = peak
+    st[_FALL] = fall
+    st[_AT] = at
+    st[_LOW] = low
+    st[_BUMP] = bump
+    st[_SECOND] = second
+    st[_FELL] = fell
+    return j
+
+
 class StepCounter:
     def __init__(self, rate_hz, lsb_per_g, s):
         k = 0
@@ -246,173 +408,12 @@ class StepCounter:
         """Run the samples buf[j:stop] (x, y, z counts, as the IMU driver leaves them) through the counter."""
         st = self._s
         while j < stop:
-            j = self._track(buf, j, stop)
+            j = _track(st, buf, j, stop)
             if st[_FELL]:
                 st[_FELL] = 0
                 self._step()
                 st[_SECOND] = 0  # the rises watched for between counted steps start again here
                 self._slow_rule()
-
-    @micropython.viper
-    def _track(self, buf: ptr16, j: int, stop: int) -> int:
-        """The filters and the swing detector over buf[j:stop]; the index after the sample where a
-        swing ended (st[_FELL] set: `_step` is due), else `stop`.
-
-        Per sample: gravity follows the input slowly; the acceleration along it is smoothed by two
-        moving averages and high-passed (minus its mean over the window); a swing rises above +h
-        and ends below its fall level."""
-        st = ptr32(self._s)
-        # a ptr16 or ptr32 load is the word's bits: made signed the same way on 32-bit chips, on
-        # the unix port's 64-bit words and in CPython (where the buffer is read signed already)
-        top = 1
-        top <<= 31
-        wrap = (top << 1) - 1
-        sh = st[_SH]
-        k = st[_K]
-        primed = st[_PRIMED]
-        gx = ((st[_GX] + top) & wrap) - top
-        gy = ((st[_GY] + top) & wrap) - top
-        gz = ((st[_GZ] + top) & wrap) - top
-        motion = st[_MOTION]
-        w = st[_W]
-        pos = st[_POS]
-        sum1 = ((st[_SUM] + top) & wrap) - top
-        sum2 = ((st[_SUM2] + top) & wrap) - top
-        sh2 = st[_SH2]
-        size = st[_SIZE3]
-        pos3 = st[_POS3]
-        sum3 = ((st[_SUM3] + top) & wrap) - top
-        n = st[_N]
-        half = st[_HALF]
-        h = st[_H]
-        gh = st[_GH]
-        up = st[_UP]
-        since = st[_SINCE]
-        cap = st[_CAP]
-        gage = st[_GAGE]
-        gup = st[_GUP]
-        ggap = st[_GGAP]
-        gclear = st[_GCLEAR]
-        peak = ((st[_PEAK] + top) & wrap) - top
-        fall = ((st[_FALL] + top) & wrap) - top
-        at = st[_AT]
-        watch = st[_WATCH]
-        low = ((st[_LOW] + top) & wrap) - top
-        bump = ((st[_BUMP] + top) & wrap) - top
-        second = st[_SECOND]
-        ring1 = _RING
-        ring2 = ring1 + w
-        ring3 = ring2 + w
-        fell = 0
-        while j < stop:
-            x = (((buf[j] + 0x8000) & 0xFFFF) - 0x8000) >> sh
-            y = (((buf[j + 1] + 0x8000) & 0xFFFF) - 0x8000) >> sh
-            z = (((buf[j + 2] + 0x8000) & 0xFFFF) - 0x8000) >> sh
-            j += 3
-            if not primed:
-                gx = x << k
-                gy = y << k
-                gz = z << k
-                primed = 1
-            gx += x - (gx >> k)
-            gy += y - (gy >> k)
-            gz += z - (gz >> k)
-            ax = gx >> k
-            ay = gy >> k
-            az = gz >> k
-            v = ((x - ax) * ax + (y - ay) * ay + (z - az) * az) >> 10  # along gravity, 1/1024 g
-            motion += v if v > 0 else -v
-            if motion > 0x3FFFFFFF:
-                motion = 0x3FFFFFFF  # where nobody takes it (a second's is far below)
-            # two moving averages, a triangle window
-            old = ((st[ring1 + pos] + top) & wrap) - top
-            total = sum1 + v - old
-            sum1 = total
-            st[ring1 + pos] = v
-            old = ((st[ring2 + pos] + top) & wrap) - top
-            smooth = sum2 + total - old
-            sum2 = smooth
-            st[ring2 + pos] = total
-            pos += 1
-            if pos == w:
-                pos = 0
-            # high-pass: n times the sample in the middle of the window, minus the window's sum
-            smooth >>= sh2
-            old = pos3 - n
-            if old < 0:
-                old += size
-            total = sum3 + smooth - (((st[ring3 + old] + top) & wrap) - top)
-            sum3 = total
-            st[ring3 + pos3] = smooth
-            old = pos3 - half
-            if old < 0:
-                old += size
-            smooth = n * (((st[ring3 + old] + top) & wrap) - top) - total
-            pos3 += 1
-            if pos3 == size:
-                pos3 = 0
-            if up or since < cap:
-                since += 1
-            if gage < cap:
-                gage += 1
-            if gup:
-                if smooth < -gh:
-                    gup = 0
-            elif smooth > gh:
-                gup = 1
-                ggap = 0 if gclear else gage
-                gage = 0
-                gclear = 0
-            if up:
-                if smooth > peak:
-                    peak = smooth
-                if smooth < fall and (smooth < -h or -smooth > peak // 100 * st[_FALL_PCT]):
-                    up = 0
-                    low = smooth
-                    bump = smooth
-                    fell = 1
-                    break
-            elif smooth > h:
-                up = 1
-                gclear = 1
-                peak = smooth
-                at = since
-                # a step longer than the window, in a rhythm that slow (or none yet), of a gait whose
-                # swings are even: it need come back below the mean only by `step_fall_pct` of its
-                # peak, half the hysteresis at least
-                fall = -(h >> 1) if since > n and st[_SLOW] else -h
-            elif watch:
-                if smooth < low:
-                    low = smooth
-                    bump = smooth
-                elif smooth > bump:
-                    bump = smooth
-                elif bump - smooth > h and bump - low > second:
-                    second = bump - low  # a rise that turned back down by the hysteresis
-        st[_PRIMED] = primed
-        st[_GX] = gx
-        st[_GY] = gy
-        st[_GZ] = gz
-        st[_MOTION] = motion
-        st[_POS] = pos
-        st[_SUM] = sum1
-        st[_SUM2] = sum2
-        st[_POS3] = pos3
-        st[_SUM3] = sum3
-        st[_UP] = up
-        st[_SINCE] = since
-        st[_GAGE] = gage
-        st[_GUP] = gup
-        st[_GGAP] = ggap
-        st[_GCLEAR] = gclear
-        st[_PEAK] = peak
-        st[_FALL] = fall
-        st[_AT] = at
-        st[_LOW] = low
-        st[_BUMP] = bump
-        st[_SECOND] = second
-        st[_FELL] = fell
-        return j
 
     def _slow_rule(self):
         """Whether a rise more than a window after the last may end as a slow step (see _track): in a
