@@ -93,9 +93,11 @@ _ONE_G = const(1024)  # internal scale: counts per g after the input shift
 # judges the swing in plain Python a couple of times a second. What the kernel
 # reads and keeps from one stretch to the next lives in one preallocated array
 # (slots named below, rings after them), which `_step` reads and writes too. Its
-# integers are machine words: with the settings' ranges and anything the IMU can
-# report, every one stays within 31 bits, so CPython, the unix port and the chip
-# count alike.
+# integers are machine words, and stay within 31 bits, so that CPython, the unix
+# port and the chip count alike: at every setting for any movement of a worn clip
+# (16 g shocks for seconds included), and at the defaults for anything the IMU can
+# report; only gravity itself several g for seconds (a broken sensor) at the
+# longest windows could go beyond.
 _SH = const(0)  # right shift of the input (input_shift)
 _K = const(1)  # gravity filter: time constant about 2**k samples
 _PRIMED = const(2)  # 1 once the gravity filter has started from a sample

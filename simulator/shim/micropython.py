@@ -4,9 +4,10 @@ On a board, `@micropython.native` and `@micropython.viper` compile a function
 to machine code, and viper's pointer types (`ptr8`, `ptr16`, `ptr32`) are
 names its compiler knows without an import. Here the decorators leave the
 function as it is, and the pointer types become built-in names (the viper
-annotations name them), each taking the buffer as it is: the firmware's
-kernels index buffers exactly as viper does, and keep every integer within
-31 bits, so that both run the same arithmetic.
+annotations name them) that hand back the buffer itself. Indexing an array
+then reads signed numbers where viper reads the word's bits; the firmware's
+kernels turn either into the same signed number, and keep every integer
+within 31 bits, so that both run the same arithmetic.
 """
 
 import builtins
