@@ -1,5 +1,6 @@
 """Faults injected between the firmware and the simulated board: the loop survives and counts them."""
 
+import json
 import math
 
 import pytest
@@ -100,3 +101,20 @@ def test_free_heap_stays_flat_over_hours():
     assert r["hours"] == 3 and r["errors"]["i2c"] > 0
     heap = r["free_heap"]
     assert heap[-1] >= heap[0] - 64, heap  # a 64-byte margin for the allocator's granularity
+
+
+def test_the_fault_bench_prints_its_table_as_json_for_scripts(capsys):
+    from host_tools import bench_faults
+
+    bench_faults.main(["--json", "--runtime", "cpython", "--minutes", "3"])
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [r["kind"] for r in rows] == ["nack_0.5pct", "nack_2pct", "nack_10pct", "bus_stuck_5s", "chip_reset",
+                                         "fifo_garbage", "fifo_overflow", "flash_full", "watchdog",
+                                         "power_cut_littlefs", "power_cut_fat"]
+    for r in rows:
+        assert set(r) == {"kind", "injected", "survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct"}
+        assert r["injected"] > 0 and 0 <= r["survived"] <= r["injected"] and r["records_lost"] >= 0
+    nacks = {r["kind"]: r for r in rows[:3]}
+    assert nacks["nack_0.5pct"]["injected"] < nacks["nack_2pct"]["injected"] < nacks["nack_10pct"]["injected"]
+    assert all(isinstance(r["samples_lost_pct"], float) for r in rows[:9])
+    assert rows[9]["samples_lost_pct"] is None and rows[10]["steps_vs_clean_pct"] is None
