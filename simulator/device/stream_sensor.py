@@ -37,6 +37,10 @@ class ByteFifo:
         self._r = 0
         self.count = 0
 
+    def peek(self, i):
+        """Byte `i` from the oldest, left in the FIFO."""
+        return self._buf[(self._r + i) % self.size]
+
     def drop(self, n):
         """Forget the `n` oldest bytes."""
         self._r = (self._r + n) % self.size
