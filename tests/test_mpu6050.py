@@ -130,3 +130,49 @@ def test_a_chip_that_stops_answering_is_counted_and_reinitialised(rig, tmp_path)
     clock.sleep_ms(1000)
     clip.step()
     assert clip.i2c_errors == 3 and clip.samples == 100
+
+
+def _clip_on(rig, tmp_path):
+    clock, bus, chip = rig
+    s = settings.defaults()
+    imu = open_imu("mpu6050", bus, 0x68, s["rate_hz"], s["accel_range_g"])
+    return Clip(imu, clock, VirtualMotor(clock), Storage(str(tmp_path)), s)
+
+
+def test_a_chip_that_comes_back_with_its_configuration_keeps_its_fifo(rig, tmp_path):
+    """Unplugged for 600 ms (a loose wire), back as it was: nothing is initialised, no sample lost."""
+    clock, bus, chip = rig
+    clip = _clip_on(rig, tmp_path)
+    clock.sleep_ms(1000)
+    clip.step()
+    bus.detach(0x68)
+    for _ in range(3):
+        clock.sleep_ms(200)
+        clip.step()
+    bus.attach(0x68, chip)
+    clock.sleep_ms(200)
+    clip.step()
+    clock.sleep_ms(1000)
+    clip.step()
+    assert clip.i2c_errors == 3 and clip.imu_stalls == 0
+    assert clip.samples == 140  # every sample of the 2.8 s
+
+
+def test_a_chip_that_gave_nothing_for_imu_stall_ms_is_initialised_when_it_answers(rig, tmp_path):
+    """Silent for longer than imu_stall_ms (2 s): it stopped answering, and is set up afresh, FIFO emptied."""
+    clock, bus, chip = rig
+    clip = _clip_on(rig, tmp_path)
+    clock.sleep_ms(1000)
+    clip.step()
+    bus.detach(0x68)
+    for _ in range(12):
+        clock.sleep_ms(200)
+        clip.step()
+    assert clip.i2c_errors == 12
+    bus.attach(0x68, chip)
+    clock.sleep_ms(200)
+    clip.step()  # initialises: the 3.4 s FIFO has overflowed meanwhile anyway
+    clock.sleep_ms(1000)
+    clip.step()
+    assert clip.i2c_errors == 12 and clip.imu.overflows == 0
+    assert clip.samples == 50 + 50  # the first second, and the second after the chip came back
