@@ -24,6 +24,7 @@ CHIP_FACTS = {
     "lsm6dsox": (0x6A, 0x6C, "LSM6DSOX", 52, "mpu6886"),
     "lsm6ds3": (0x6A, 0x69, "LSM6DS3", 52, "lsm6dsox"),
     "qmi8658": (0x6B, 0x05, "QMI8658", 125, "lsm6ds3"),
+    "bmi160": (0x68, 0xD1, "BMI160", 50, "mpu6050"),
 }
 RUNTIMES = ("cpython", "micropython")
 
@@ -140,6 +141,7 @@ BROKEN_BURST_COST = {
     "lsm6dsox": lambda cut: (cut // 7, False),  # a 7-byte word leaves once its last byte is read
     "lsm6ds3": lambda cut: (-(-(cut // 2) // 3), cut // 2 % 3 != 0),  # 2-byte words leave; a sample's rest is dropped
     "qmi8658": lambda cut: (None, True),  # a read left in FIFO_RD_MODE: where it stopped is unknown, FIFO emptied
+    "bmi160": lambda cut: (cut // 6, False),  # whole frames leave; a part-read frame comes again
 }
 
 
