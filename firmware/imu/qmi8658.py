@@ -1,13 +1,14 @@
 # QST QMI8658 accelerometer driver, FIFO based.
 #
-# Register names follow the QMI8658A datasheet rev. A and QST-derived
-# SensorLib (SensorQMI8658.hpp); imu/README.md gives the source of each
-# fact. The accelerometer runs alone (CTRL7 aEN), so its output data rates
-# are the nominal ones; the FIFO (stream mode, 128 samples) holds 6-byte
-# little-endian samples. FIFO_SMPL_CNT and FIFO_STATUS[1:0] count 2-byte
-# words. Reading takes the CTRL9 handshake: command CTRL_CMD_REQ_FIFO, wait
-# for STATUSINT.CmdDone, acknowledge with CTRL_CMD_ACK and wait for CmdDone
-# to clear, burst-read FIFO_DATA, then clear FIFO_CTRL.FIFO_RD_MODE. An
+# Register names follow the QMI8658A datasheet rev. A, QST's own driver
+# (qmi8658.c) and SensorLib (SensorQMI8658.hpp); imu/README.md gives the
+# source of each fact. The accelerometer runs alone (CTRL7 aEN), so its
+# output data rates are the nominal ones; the FIFO (stream mode, 128
+# samples) holds 6-byte little-endian samples. FIFO_SMPL_CNT and
+# FIFO_STATUS[1:0] count 2-byte words. Reading takes the CTRL9 handshake
+# (on STATUSINT, CTRL8 bit 7): command CTRL_CMD_REQ_FIFO, wait for
+# STATUSINT.CmdDone, acknowledge with CTRL_CMD_ACK and wait for CmdDone to
+# clear, burst-read FIFO_DATA, then clear FIFO_CTRL.FIFO_RD_MODE. An
 # overflow (oldest samples overwritten) is handled by resetting the FIFO
 # (CTRL_CMD_RST_FIFO) and counting it.
 
@@ -19,6 +20,7 @@ _WHO_AM_I = const(0x00)  # WHO_AM_I
 _CTRL1 = const(0x02)  # CTRL1: ADDR_AI bit 6, BE bit 5 (0: little-endian)
 _CTRL2 = const(0x03)  # CTRL2: aFS[6:4], aODR[3:0]
 _CTRL7 = const(0x08)  # CTRL7: aEN bit 0
+_CTRL8 = const(0x09)  # CTRL8: CTRL9_HandShake_Type bit 7 (1: STATUSINT.bit7, not INT1)
 _CTRL9 = const(0x0A)  # CTRL9: command register
 _FIFO_CTRL = const(0x14)  # FIFO_CTRL: FIFO_RD_MODE bit 7, FIFO_SIZE[3:2], FIFO_MODE[1:0]
 _FIFO_SMPL_CNT = const(0x15)  # FIFO_SMPL_CNT, then FIFO_STATUS (16h): fifo_smpl_cnt_msb[1:0], flags
@@ -31,6 +33,7 @@ _RESET_VALUE = const(0xB0)
 _RESET_DONE = const(0x80)
 _ADDR_AI = const(0x40)  # CTRL1.ADDR_AI: register address auto-increment
 _A_EN = const(0x01)  # CTRL7.aEN
+_HANDSHAKE_STATUSINT = const(0x80)  # CTRL8.CTRL9_HandShake_Type
 _FIFO_RD_MODE = const(0x80)  # FIFO_CTRL.FIFO_RD_MODE
 _FIFO_SIZE_128 = const(0x0C)  # FIFO_CTRL.FIFO_SIZE 11: 128 samples
 _FIFO_MODE_STREAM = const(0x02)  # FIFO_CTRL.FIFO_MODE 10: stream, oldest samples overwritten when full
@@ -70,6 +73,7 @@ class QMI8658(FifoDriver):
         self._set(_CTRL1, _ADDR_AI)  # little-endian, auto-increment
         self._set(_CTRL2, (self._fs << 4) | self._odr)
         self._set(_CTRL7, _A_EN)  # accelerometer only
+        self._set(_CTRL8, _HANDSHAKE_STATUSINT)  # the CTRL9 handshake is polled on STATUSINT, as QST's driver sets it
         self._set(_FIFO_CTRL, _FIFO_SIZE_128 | _FIFO_MODE_STREAM)
 
     def _command(self, cmd):
