@@ -79,9 +79,17 @@ class QMI8658(FifoDriver):
     def _command(self, cmd):
         """The CTRL9 handshake: issue `cmd`, wait until done, acknowledge, wait until the ack is seen."""
         self._write_reg(_CTRL9, cmd)
-        self._wait(_STATUSINT, _CMD_DONE, _CMD_DONE, "finish a CTRL9 command")
+        self._cmd_done(_CMD_DONE)
         self._write_reg(_CTRL9, _CTRL_CMD_ACK)
-        self._wait(_STATUSINT, _CMD_DONE, 0, "take a CTRL9 acknowledgement")
+        self._cmd_done(0)
+
+    def _cmd_done(self, want):
+        """Poll STATUSINT.CmdDone until it reads `want` (few locals: no heap frame on the read path)."""
+        tries = 1000
+        while self._read_reg(_STATUSINT) & _CMD_DONE != want:
+            tries -= 1
+            if not tries:
+                raise IMUError("QMI8658 did not answer a CTRL9 command")
 
     def reset_fifo(self):
         self._command(_CTRL_CMD_RST_FIFO)
