@@ -4,25 +4,19 @@ and the board that carries it counting the shipped traces as the MPU-6050 board 
 import numpy as np
 import pytest
 
-from bmi160_model import BMI160Model
-from imu.bmi160 import BMI160, output_rate
-from vclock import VirtualClock
-from vi2c import VirtualI2C
+import imu_check
+from imu.bmi160 import BMI160
 
 from simulator import project, replay, trace as tracemod
 
 
 @pytest.fixture
 def rig(tmp_path):
-    """A bus with a model fed by a ramp: sample k reads (k mg, -2k mg, 1 g), at 50 Hz."""
+    """A bus with a model fed at 50 Hz by a ramp: sample k reads (k mg, -2k mg, 1 g)."""
     k = np.arange(3000)
-    samples = np.stack([k / 1000, -2 * k / 1000, np.ones_like(k), 0 * k, 0 * k, 0 * k], axis=1)
     stream = tmp_path / "s.bin"
-    tracemod.write_stream(samples, stream)
-    clock = VirtualClock()
-    bus = VirtualI2C()
-    chip = BMI160Model(clock, str(stream), 50)
-    bus.attach(0x68, chip)
+    tracemod.write_stream(np.stack([k / 1000, -2 * k / 1000, np.ones_like(k), 0 * k, 0 * k, 0 * k], axis=1), stream)
+    clock, bus, chip = imu_check._rig("bmi160", 0x68, str(stream), 50)
     yield clock, bus, chip
     chip.close()
 
@@ -40,7 +34,7 @@ def test_driver_configures_the_chip(rig, range_g, code, lsb):
 
 @pytest.mark.parametrize("asked, given", [(25, 25), (40, 50), (50, 50), (100, 100), (150, 200), (200, 200)])
 def test_output_rates(asked, given):
-    assert output_rate(asked) == given
+    assert BMI160.rate_for(asked) == given
 
 
 def test_a_full_fifo_drops_whole_frames_and_is_flushed_and_counted(rig):

@@ -31,12 +31,7 @@ _ACC_PMU_NORMAL = const(0x10)  # PMU_STATUS: accelerometer normal, gyroscope and
 _FIFO_ACC_EN = const(0x40)  # FIFO_CONFIG[1].fifo_acc_en, fifo_header_en 0: headerless
 _ACC_BWP_NORMAL = const(0x20)  # ACC_CONF.acc_bwp 010: normal filter, acc_us 0
 
-RATES = (25, 50, 100, 200)  # acc_odr codes 6..9 (100 / 2^(8 - code) Hz)
 _RANGE = {2: 0x03, 4: 0x05, 8: 0x08, 16: 0x0C}  # acc_range for each range in g
-
-
-def output_rate(rate_hz):
-    return RATES[at_or_above(RATES, rate_hz)]
 
 
 class BMI160(FifoDriver):
@@ -45,12 +40,12 @@ class BMI160(FifoDriver):
     WHO_AM_I = 0xD1
     FIFO_SIZE = 1024
     FIFO_SAMPLES = 1024 // 6
-    rate_for = staticmethod(output_rate)
+    RATES = (25, 50, 100, 200)  # acc_odr codes 6..9 (100 / 2^(8 - code) Hz)
 
     def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)
-        i = at_or_above(RATES, rate_hz)
-        self.rate_hz = RATES[i]
+        i = at_or_above(self.RATES, rate_hz)
+        self.rate_hz = self.RATES[i]
         self._odr = 6 + i
         self._range = _RANGE[range_g]
         self.lsb_per_g = 16384 * 2 // range_g

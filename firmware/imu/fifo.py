@@ -48,6 +48,12 @@ class FifoDriver:
     WHO_AM_I = 0
     FRAME = 6  # FIFO bytes per accelerometer sample
     FIFO_SAMPLES = 0  # accelerometer samples the FIFO holds
+    RATES = ()  # the output data rates the chip offers, ascending, Hz
+
+    @classmethod
+    def rate_for(cls, rate_hz):
+        """The output data rate the chip gives for `rate_hz`: the first at or above it (the last if none)."""
+        return cls.RATES[at_or_above(cls.RATES, rate_hz)]
 
     def __init__(self, i2c, addr, max_batch):
         self.i2c = i2c

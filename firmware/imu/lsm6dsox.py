@@ -43,12 +43,7 @@ _FIFO_OVR_LATCHED = const(0x08)  # FIFO_STATUS2.OVER_RUN_LATCHED, LSM6DSOX
 _TAG_XL = const(0x02)  # FIFO_DATA_OUT_TAG.TAG_SENSOR[7:3]: accelerometer, not compressed
 _DEC_NONE = const(1)  # DEC_FIFO_XL 001: accelerometer in the FIFO, not decimated
 
-RATES = (12, 26, 52, 104, 208, 416)  # ODR_XL codes 1..6 (12.5 Hz is listed as 12)
 _FS_XL = {2: 0, 4: 2, 8: 3, 16: 1}  # FS_XL[1:0] for each range in g
-
-
-def output_rate(rate_hz):
-    return RATES[at_or_above(RATES, rate_hz)]
 
 
 class LSM6DSOX(FifoDriver):
@@ -57,12 +52,12 @@ class LSM6DSOX(FifoDriver):
     WHO_AM_I = 0x6C
     FRAME = 7  # TAG, X_L, X_H, Y_L, Y_H, Z_L, Z_H
     FIFO_SAMPLES = 512
-    rate_for = staticmethod(output_rate)
+    RATES = (12, 26, 52, 104, 208, 416)  # ODR_XL codes 1..6 (12.5 Hz is listed as 12)
 
     def __init__(self, i2c, addr=0x6A, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)
-        self._odr = 1 + at_or_above(RATES, rate_hz)
-        self.rate_hz = RATES[self._odr - 1]
+        self._odr = 1 + at_or_above(self.RATES, rate_hz)
+        self.rate_hz = self.RATES[self._odr - 1]
         self._fs = _FS_XL[range_g]
         self.lsb_per_g = 16384 * 2 // range_g
         self.init()

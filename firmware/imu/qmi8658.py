@@ -43,12 +43,7 @@ _CTRL_CMD_ACK = const(0x00)
 _CTRL_CMD_RST_FIFO = const(0x04)
 _CTRL_CMD_REQ_FIFO = const(0x05)
 
-RATES = (125, 250, 500, 1000)  # accelerometer-only aODR codes 6, 5, 4, 3
 _FS = {2: 0, 4: 1, 8: 2, 16: 3}  # aFS[2:0]
-
-
-def output_rate(rate_hz):
-    return RATES[at_or_above(RATES, rate_hz)]
 
 
 class QMI8658(FifoDriver):
@@ -56,12 +51,12 @@ class QMI8658(FifoDriver):
     WHO_AM_I_REG = _WHO_AM_I
     WHO_AM_I = 0x05
     FIFO_SAMPLES = 128
-    rate_for = staticmethod(output_rate)
+    RATES = (125, 250, 500, 1000)  # accelerometer-only aODR codes 6, 5, 4, 3
 
     def __init__(self, i2c, addr=0x6B, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)
-        i = at_or_above(RATES, rate_hz)
-        self.rate_hz = RATES[i]
+        i = at_or_above(self.RATES, rate_hz)
+        self.rate_hz = self.RATES[i]
         self._odr = 6 - i
         self._fs = _FS[range_g]
         self.lsb_per_g = 16384 * 2 // range_g

@@ -42,15 +42,12 @@ class BMI160Model(StreamSensor):
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
-        self.regs = bytearray(128)
         self._acc = array("h", bytes(6))
         self.fifo = ByteFifo(_FIFO_BYTES)
         self._reset()
 
     def _reset(self):
-        regs = self.regs
-        for i in range(len(regs)):
-            regs[i] = 0
+        regs = self._clear_regs()
         regs[CHIP_ID] = self.WHO_AM_I_VALUE
         regs[ACC_CONF] = 0x28  # acc_odr 100 Hz, acc_bwp normal
         regs[ACC_RANGE] = 0x03  # 2 g
@@ -126,12 +123,6 @@ class BMI160Model(StreamSensor):
                     k = 0
             else:
                 buf[i] = _OVER_READ
-            i += 1
-
-    def write(self, reg, buf):
-        i = 0
-        while i < len(buf):
-            self._write_reg(reg + i, buf[i])
             i += 1
 
     def _write_reg(self, reg, value):

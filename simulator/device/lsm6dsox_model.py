@@ -54,16 +54,13 @@ class _LSM6Model(StreamSensor):
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
-        self.regs = bytearray(128)
         self._acc = array("h", bytes(6))
         self.fifo = ByteFifo(self.FIFO_BYTES)
         self._frame = bytearray(self.SAMPLE)
         self._reset()
 
     def _reset(self):
-        regs = self.regs
-        for i in range(len(regs)):
-            regs[i] = 0
+        regs = self._clear_regs()
         regs[WHO_AM_I] = self.WHO_AM_I_VALUE
         regs[CTRL3_C] = _CTRL3_C_DEFAULT
         self._clear_fifo()
@@ -160,12 +157,6 @@ class _LSM6Model(StreamSensor):
             self._popped += 1
             self.overrun = False
         return b
-
-    def write(self, reg, buf):
-        i = 0
-        while i < len(buf):
-            self._write_reg(reg + i, buf[i])
-            i += 1
 
     def _write_reg(self, reg, value):
         self._advance()

@@ -45,13 +45,10 @@ class MPU6050Model(StreamSensor):
         super().__init__(clock, stream_path, stream_rate_hz)
         self._last = array("h", bytes(14))  # data registers, as counts
         self.fifo = ByteFifo(self.FIFO_SIZE)
-        self.regs = bytearray(128)
         self._reset()
 
     def _reset(self):
-        regs = self.regs
-        for i in range(len(regs)):
-            regs[i] = 0
+        regs = self._clear_regs()
         regs[PWR_MGMT_1] = 0x40  # SLEEP
         regs[WHO_AM_I] = self.WHO_AM_I_VALUE
         self.fifo.clear()
@@ -135,12 +132,6 @@ class MPU6050Model(StreamSensor):
             i += 1
         if reg <= INT_STATUS < reg + n:
             regs[INT_STATUS] = 0
-
-    def write(self, reg, buf):
-        i = 0
-        while i < len(buf):
-            self._write_reg(reg + i, buf[i])
-            i += 1
 
     def _write_reg(self, reg, value):
         self._advance()

@@ -47,15 +47,12 @@ class QMI8658Model(StreamSensor):
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
-        self.regs = bytearray(128)
         self._acc = array("h", bytes(6))
         self.fifo = ByteFifo(128 * _SAMPLE)
         self._reset()
 
     def _reset(self):
-        regs = self.regs
-        for i in range(len(regs)):
-            regs[i] = 0
+        regs = self._clear_regs()
         regs[WHO_AM_I] = self.WHO_AM_I_VALUE
         regs[CTRL1] = 0x20  # BE: big-endian
         regs[RST_RESULT] = 0x80  # the reset is done (at once, here)
@@ -130,12 +127,6 @@ class QMI8658Model(StreamSensor):
                 buf[i] = (w >> 8) & 0xFF if high else w & 0xFF
             else:
                 buf[i] = self.regs[a & 0x7F]
-            i += 1
-
-    def write(self, reg, buf):
-        i = 0
-        while i < len(buf):
-            self._write_reg(reg + i, buf[i])
             i += 1
 
     def _write_reg(self, reg, value):
