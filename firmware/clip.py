@@ -3,7 +3,8 @@
 #
 # Hardware comes in as small objects, so that the same loop runs on a
 # board and in the simulator:
-#   imu    read(buf) -> samples, max_batch, rate_hz, lsb_per_g, init()
+#   imu    read(buf) -> samples, max_batch, rate_hz, lsb_per_g, overflows, init(),
+#          recover() (after a failed transfer; True if it had to initialise)
 #   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
 #          epoch() (local time, seconds since 1970; -1 while not set; read
 #          about twice a minute, see _wall_minute)
@@ -29,6 +30,11 @@ from steps import StepCounter
 from tap import TapDetector
 
 RESTARTS = "restarts.json"  # {"watchdog": restarts by the watchdog, "session": the log session of the last}
+
+# What the IMU needs before the next read: nothing, a check after a failed transfer, initialising.
+_IMU_OK = 0
+_IMU_RECOVER = 1
+_IMU_REINIT = 2
 
 
 class Clip:
@@ -70,7 +76,7 @@ class Clip:
         self._stall_ms = s["imu_stall_ms"]
         self._last_data = clock.ticks_ms()
         self.battery_mv = 0
-        self._imu_ok = True
+        self._imu_state = _IMU_OK
         # the minute being summed: seconds per posture state, steps, nudges, snoozes
         self.minute = 0
         self._minute_end = clock.ticks_add(clock.ticks_ms(), 60000)
@@ -211,10 +217,8 @@ class Clip:
         overflows = imu.overflows
         self._wall_minute()
         try:
-            if not self._imu_ok:
-                imu.init()
-                self._imu_ok = True
-                self._last_data = self.clock.ticks_ms()
+            if self._imu_state != _IMU_OK:
+                self._restore_imu()
             n = imu.max_batch
             while n == imu.max_batch:
                 n = imu.read(self.buf)
@@ -223,19 +227,35 @@ class Clip:
                     got = n
         except OSError:
             self.i2c_errors += 1
-            self._imu_ok = False
+            if self._imu_state == _IMU_OK:
+                self._imu_state = _IMU_RECOVER
         clock = self.clock
         if got or imu.overflows != overflows:  # an overflowed FIFO was reset by the driver: not a stall
             self._last_data = clock.ticks_ms()
-        elif self._imu_ok and clock.ticks_diff(clock.ticks_ms(), self._last_data) > self._stall_ms:
+        elif self._imu_state == _IMU_OK and clock.ticks_diff(clock.ticks_ms(), self._last_data) > self._stall_ms:
             self.imu_stalls += 1
-            self._imu_ok = False
+            self._imu_state = _IMU_REINIT
             self._last_data = clock.ticks_ms()
         while clock.ticks_diff(clock.ticks_ms(), self._minute_end) >= 0:
             self._close_minute()
             self._minute_end = clock.ticks_add(self._minute_end, 60000)
         wait = self.vibrator.update()
         return self._poll_ms if wait < 0 or wait > self._poll_ms else wait
+
+    def _restore_imu(self):
+        """After a failed transfer the driver goes on with its FIFO if the chip kept its configuration;
+        a chip that stalled, or gave no samples for imu_stall_ms (it stopped answering), is initialised.
+        Raises, to be tried again next pass, while the chip does not answer."""
+        clock = self.clock
+        now = clock.ticks_ms()
+        if self._imu_state == _IMU_REINIT or clock.ticks_diff(now, self._last_data) > self._stall_ms:
+            self.imu.init()
+            restarted = True
+        else:
+            restarted = self.imu.recover()
+        if restarted:  # the FIFO starts empty
+            self._last_data = now
+        self._imu_state = _IMU_OK
 
     def finish(self):
         """Log the minute in progress and write the log, as when the loop is stopped for a sync."""

@@ -1,6 +1,6 @@
 """Fault soak: every fault kind injected into the simulated clip, and power cuts at every flash write.
 
-Run: python -m host_tools.bench_faults [--runtime micropython|cpython] [--minutes N] [--soak-hours H]
+Run: python -m host_tools.bench_faults [--runtime micropython|cpython] [--minutes N] [--soak-hours H] [--json]
 Prints a table: fault kind, how many were injected, how many the clip
 survived, minute records lost (whole minutes measured but never logged),
 seconds measured but never logged (what RAM held when the MCU restarted), and the
@@ -8,15 +8,20 @@ step count against a fault-free run (scaled to the samples that reached the
 clip). Every minute is written on its own (log_block_min 1), so that each
 write meets the faults; with the default 16-minute blocks a restart loses
 the block in RAM too. It prints figures, it does not pass or fail.
+With --json it prints one object instead, {"rows": [{"kind", "injected",
+"survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct"}, ...]}
+(null where a figure does not apply), for scripts.
 """
 
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
 from simulator import powercut, replay, trace as tracemod, tracegen
 
 COMMAND = "python -m host_tools.bench_faults"
+JSON_KEYS = ("kind", "injected", "survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct")
 
 
 def _walking(minutes):
@@ -29,18 +34,18 @@ def _walking(minutes):
 
 
 def i2c_cases(seconds):
-    """(name, faults) for each kind, spread over `seconds` of trace."""
+    """(kind, description, faults) for each kind, spread over `seconds` of trace."""
     every = lambda n: [round(seconds * (k + 1) / (n + 1), 1) for k in range(n)]  # noqa: E731
     return [
-        ("I2C NACK 0.5% of reads", {"seed": 1, "oserror_per_k": 5}),
-        ("I2C NACK 2% of reads", {"seed": 2, "oserror_per_k": 20}),
-        ("I2C NACK 10% of reads", {"seed": 3, "oserror_per_k": 100}),
-        ("bus stuck 5 s", {"stuck": [[t, 5] for t in every(4)]}),
-        ("chip resets itself", {"chip_reset": every(6)}),
-        ("garbage FIFO burst", {"seed": 4, "garbage": every(10)}),
-        ("loop held 6 s: FIFO overflow", {"late": [[t, 6000] for t in every(3)]}),
-        ("flash full (ENOSPC) 5 min", {"flash_full": [seconds / 3, seconds / 3 + 300]}),
-        ("loop hangs: watchdog restart", {"hang": every(3)}),
+        ("nack_0.5pct", "I2C NACK 0.5% of reads", {"seed": 1, "oserror_per_k": 5}),
+        ("nack_2pct", "I2C NACK 2% of reads", {"seed": 2, "oserror_per_k": 20}),
+        ("nack_10pct", "I2C NACK 10% of reads", {"seed": 3, "oserror_per_k": 100}),
+        ("bus_stuck_5s", "bus stuck 5 s", {"stuck": [[t, 5] for t in every(4)]}),
+        ("chip_reset", "chip resets itself", {"chip_reset": every(6)}),
+        ("fifo_garbage", "garbage FIFO burst", {"seed": 4, "garbage": every(10)}),
+        ("fifo_overflow", "loop held 6 s: FIFO overflow", {"late": [[t, 6000] for t in every(3)]}),
+        ("flash_full", "flash full (ENOSPC) 5 min", {"flash_full": [seconds / 3, seconds / 3 + 300]}),
+        ("watchdog", "loop hangs: watchdog restart", {"hang": every(3)}),
     ]
 
 
@@ -54,13 +59,14 @@ def i2c_rows(runtime, minutes):
     overrides = {"log_block_min": 1}  # every minute written on its own: each write meets the faults
     clean = replay.replay(trace, runtime=runtime, overrides=overrides)
     rows = []
-    for name, faults in i2c_cases(trace.seconds):
+    for kind, name, faults in i2c_cases(trace.seconds):
         r = replay.replay(trace, runtime=runtime, overrides=overrides, faults=faults)
         injected = sum(r["faults"].values())
         kept = r["samples"] / clean["samples"]
         lost_s = _lost_s(r)
         rows.append({
-            "kind": name,
+            "kind": kind,
+            "name": name,
             "injected": injected,
             "survived": injected,  # the run went on to the end of the trace after each
             "records_lost": lost_s // 60,
@@ -77,14 +83,15 @@ def power_rows():
     for fat in (False, True):
         cuts, bad = powercut.every_cut(fat)
         rows.append({
-            "kind": "power cut at every flash write, before and mid-write (%s)" % ("FAT rename" if fat else "LittleFS"),
+            "kind": "power_cut_fat" if fat else "power_cut_littlefs",
+            "name": "power cut at every flash write, before and mid-write (%s)" % ("FAT rename" if fat else "LittleFS"),
             "injected": cuts,
             "survived": cuts - len(bad),
             "records_lost": sum(len(r["blocks_lost"]) for _, _, r in bad),
-            "lost_s": "",
-            "samples_lost_pct": "",
-            "steps_vs_clean_pct": "",
-            "counted": "",
+            "lost_s": None,
+            "samples_lost_pct": None,
+            "steps_vs_clean_pct": None,
+            "counted": None,
         })
     return rows
 
@@ -105,17 +112,25 @@ def main(argv=None):
     p.add_argument("--runtime", choices=replay.RUNTIMES, default="micropython")
     p.add_argument("--minutes", type=int, default=30, help="length of the walking trace (default 30)")
     p.add_argument("--soak-hours", type=int, default=0, help="also run this many hours, printing the free heap")
+    p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     args = p.parse_args(argv)
     rows = i2c_rows(args.runtime, args.minutes) + power_rows()
+    if args.json:
+        out = {"rows": [{k: r[k] for k in JSON_KEYS} for r in rows]}
+        if args.soak_hours:
+            out["soak"] = soak(args.soak_hours)
+        print(json.dumps(out))
+        return
     cmd = f"{COMMAND} --runtime {args.runtime} --minutes {args.minutes}"
     print("| fault kind | injected | survived | records lost | measured s never logged | samples lost % "
           "| steps vs clean % | counted by the clip |")
     print("|---|---|---|---|---|---|---|---|")
+    blank = lambda v: "" if v is None else v  # noqa: E731
     for r in rows:
         counted = ", ".join(f"{k} {v}" for k, v in r["counted"].items() if v) if r["counted"] else ""
-        print(f"| {r['kind']} | {r['injected']} | {r['survived']} | {r['records_lost']} | {r['lost_s']} "
-              f"| {r['samples_lost_pct']} "
-              f"| {r['steps_vs_clean_pct']} | {counted} |")
+        print(f"| {r['name']} (`{r['kind']}`) | {r['injected']} | {r['survived']} | {r['records_lost']} "
+              f"| {blank(r['lost_s'])} | {blank(r['samples_lost_pct'])} "
+              f"| {blank(r['steps_vs_clean_pct'])} | {counted} |")
     print(f"\ncommand: {cmd}")
     if args.soak_hours:
         r = soak(args.soak_hours)

@@ -143,7 +143,17 @@ def cmd_virtual_clip(args):
 
     speed = 0.0 if args.speed == "max" else _positive_float("--speed", args.speed)
     minute = _parse_clock(args.start)
-    virtual_clip.main(args.flash, trace=args.trace, speed=speed, board_name=args.board, port=args.port,
+    if args.target == "pico":
+        from simulator.pico import emulator, vclip
+
+        if minute >= 0:
+            raise UserError("--start: a Pico's clock starts unset at power-on; `stepclip sync` sets it")
+        try:
+            return vclip.main(args.flash or "build/pico-flash", trace=args.trace, speed=speed,
+                              board_name=args.board, port=args.port)
+        except emulator.PicoError as e:
+            raise UserError(str(e)) from None
+    virtual_clip.main(args.flash or "build/vclip-flash", trace=args.trace, speed=speed, board_name=args.board, port=args.port,
                       start_epoch=DAY_ZERO + 60 * minute if minute >= 0 else -1)
 
 
@@ -219,9 +229,10 @@ def build_parser():
                        description="Replay a recorded or generated trace (CSV: t,ax,ay,az[,gx,gy,gz]) through the "
                                    "firmware on a simulated IMU, and report steps, posture and nudges.")
     r.add_argument("trace", help="trace CSV file")
-    r.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython",
+    r.add_argument("--runtime", choices=("micropython", "cpython", "pico"), default="micropython",
                    help="interpreter that runs the firmware (default: micropython, the unix port; $MICROPYTHON "
-                        "names another build)")
+                        "names another build; pico: an emulated Raspberry Pi Pico, $STEPCLIP_PICO_UF2 names "
+                        "its MicroPython image)")
     r.add_argument("--board", default=DEFAULT_BOARD, help=f"board description from boards/ (default: {DEFAULT_BOARD})")
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     r.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start (default: clock not set)")
@@ -281,8 +292,11 @@ def build_parser():
     v.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: any free one, printed)")
     v.add_argument("--trace", help="trace CSV the IMU sees (default: a shipped 2-minute sitting trace)")
     v.add_argument("--speed", default="1", help="times real time, or 'max' (default 1)")
-    v.add_argument("--flash", default="build/vclip-flash", help="folder that is the clip's flash "
-                                                                 "(default build/vclip-flash)")
+    v.add_argument("--target", choices=("unix", "pico"), default="unix",
+                   help="unix: the firmware on the unix-port MicroPython (default); pico: an emulated Raspberry "
+                        "Pi Pico running the official MicroPython image, blank until `stepclip deploy`")
+    v.add_argument("--flash", help="folder that is the clip's flash, kept between runs (default build/vclip-flash; "
+                                   "build/pico-flash for --target pico)")
     v.add_argument("--board", default=DEFAULT_BOARD, help=f"board description (default: {DEFAULT_BOARD})")
     v.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start, as if a sync had set the "
                                                     "clock (default: clock not set)")

@@ -70,8 +70,11 @@ def plan(board_name, port=None, epoch=None):
     for m in mods:
         target = out / m.with_suffix(".mpy")
         steps.append((f"compile {m} for {desc['mcu']}",
-                      [_tool("mpy-cross"), f"-march={desc['arch']}", "-o", str(target), str(project.FIRMWARE / m)]))
-    remote = [_tool("mpremote"), "connect", port or "auto"]
+                      [_tool("mpy-cross"), f"-march={desc['arch']}", "-s", str(m), "-o", str(target),
+                       str(project.FIRMWARE / m)]))
+    # `resume`: no soft reset. A running clip's watchdog cannot be stopped; stopped by the host, main.py
+    # feeds it from a timer, which a soft reset would end, and the board would reset mid-copy.
+    remote = [_tool("mpremote"), "connect", port or "auto", "resume"]
     copy = list(remote) + ["exec", MAKE_DIRS, "+", "exec", _stale_sources(mods)]
     for m in mods:
         copy += ["+", "fs", "cp", str(out / m.with_suffix(".mpy")), ":" + str(m.with_suffix(".mpy"))]

@@ -31,10 +31,12 @@ IMU_MA = {
     "lsm6dsox": (0.17, "LSM6DSOX datasheet: accelerometer high-performance mode 170 uA"),
     "lsm6ds3": (0.24, "LSM6DS3 datasheet: accelerometer high-performance mode 240 uA"),
     "qmi8658": (0.18, "QMI8658A datasheet: accelerometer-only normal mode about 180 uA"),
+    "bmi160": (0.18, "BMI160 datasheet: accelerometer alone in normal mode about 180 uA (925 uA with the gyroscope)"),
 }
 # What else on the board draws from the battery while the clip runs.
 BOARD_MA = {
     "pico_mpu6050": (0.8, "GY-521 power LED (0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),
+    "pico_bmi160": (0.8, "BMI160 breakout power LED (about 0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),
     "esp32_devkitc_mpu6050": (7.5, "DevKitC AMS1117 LDO quiescent ~5 mA, power LED ~2 mA, GY-521 LED 0.5 mA"),
     "nano_rp2040_connect": (1.5, "MP2322 buck quiescent, NINA-W102 held in reset, power LED ~1 mA"),
     "m5_atom_matrix": (8.0, "25 WS2812C LEDs idle at ~0.3 mA each, 3.3 V regulator"),

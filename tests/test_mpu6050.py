@@ -110,7 +110,9 @@ def test_wrong_chip_is_named(rig):
         open_imu("bmi999", bus, 0x68, 50, 4)
 
 
-def test_a_chip_that_stops_answering_is_counted_and_reinitialised(rig, tmp_path):
+def _unplugged(rig, tmp_path, passes, brownout=False):
+    """The clip's loop: a second of samples, then the chip unplugged (every access NACKs) for `passes` passes
+    of 200 ms, back as it was or, after a brown-out, asleep with its reset values; then another second."""
     clock, bus, chip = rig
     s = settings.defaults()
     imu = open_imu("mpu6050", bus, 0x68, s["rate_hz"], s["accel_range_g"])
@@ -118,15 +120,36 @@ def test_a_chip_that_stops_answering_is_counted_and_reinitialised(rig, tmp_path)
     clock.sleep_ms(1000)
     clip.step()
     assert clip.samples == 50
-    bus.detach(0x68)  # the chip stops answering: every access NACKs
-    for _ in range(3):
+    bus.detach(0x68)
+    for _ in range(passes):
         clock.sleep_ms(200)
         clip.step()
-    assert clip.i2c_errors == 3
     bus.attach(0x68, chip)
-    chip.regs[0x6B] = 0x40  # it came back from a brown-out, asleep with reset values
+    if brownout:
+        chip._reset()
     clock.sleep_ms(200)
-    clip.step()  # re-initialises
+    clip.step()
     clock.sleep_ms(1000)
     clip.step()
+    return clip
+
+
+def test_a_chip_that_stops_answering_is_counted_and_reinitialised(rig, tmp_path):
+    """Back from a brown-out after 600 ms: its configuration reads back different, so it is set up again."""
+    clip = _unplugged(rig, tmp_path, 3, brownout=True)
     assert clip.i2c_errors == 3 and clip.samples == 100
+
+
+def test_a_chip_that_comes_back_with_its_configuration_keeps_its_fifo(rig, tmp_path):
+    """Unplugged for 600 ms (a loose wire), back as it was: nothing is initialised, no sample lost."""
+    clip = _unplugged(rig, tmp_path, 3)
+    assert clip.i2c_errors == 3 and clip.imu_stalls == 0
+    assert clip.samples == 140  # every sample of the 2.8 s
+
+
+def test_a_chip_that_gave_nothing_for_imu_stall_ms_is_initialised_when_it_answers(rig, tmp_path):
+    """Silent for 2.4 s, longer than imu_stall_ms (2 s): it stopped answering, and is set up afresh when it
+    answers, its FIFO (overflowed after 3.4 s anyway) emptied."""
+    clip = _unplugged(rig, tmp_path, 12)
+    assert clip.i2c_errors == 12 and clip.imu.overflows == 0
+    assert clip.samples == 50 + 50  # the first second, and the second after the chip came back

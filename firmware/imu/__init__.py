@@ -2,7 +2,7 @@
 # (a board description's "imu"). Modules are imported only when asked
 # for, so a board carries in RAM only its own chip's driver.
 
-CHIPS = ("mpu6050", "mpu6500", "mpu6886", "lsm6dsox", "lsm6ds3", "qmi8658")
+CHIPS = ("mpu6050", "mpu6500", "mpu6886", "lsm6dsox", "lsm6ds3", "qmi8658", "bmi160")
 
 
 def driver(chip):
@@ -23,6 +23,10 @@ def driver(chip):
         from imu.qmi8658 import QMI8658
 
         return QMI8658
+    if chip == "bmi160":
+        from imu.bmi160 import BMI160
+
+        return BMI160
     raise ValueError("no driver for IMU '%s' (known: %s)" % (chip, ", ".join(CHIPS)))
 
 

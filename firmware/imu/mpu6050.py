@@ -1,35 +1,37 @@
 # InvenSense MPU-6050 accelerometer driver, FIFO based.
 #
 # Register names and bits follow the MPU-6000/MPU-6050 Register Map and
-# Descriptions, rev. 4.2. Only the accelerometer goes into the FIFO (the
-# algorithms need no gyro); the gyro is put in standby, which saves about
-# 3 mA. Samples are drained in bursts into a preallocated buffer and handed
-# on as raw signed counts, x, y, z interleaved; `lsb_per_g` gives the scale.
+# Descriptions (RM-MPU-6000A-00 rev. 4.2); imu/README.md gives the source
+# of each. Only the accelerometer goes into the FIFO (the algorithms need
+# no gyro); the gyro is put in standby, which saves about 3 mA. Samples are
+# drained in bursts into a preallocated buffer and handed on as raw signed
+# counts, x, y, z interleaved; `lsb_per_g` gives the scale.
 
 import micropython
 from micropython import const
 
-from imu.fifo import FifoDriver
+from imu.fifo import FifoDriver, IMUError
 
-_SMPLRT_DIV = const(0x19)
-_CONFIG = const(0x1A)
-_ACCEL_CONFIG = const(0x1C)
-_FIFO_EN = const(0x23)
-_INT_STATUS = const(0x3A)
-_USER_CTRL = const(0x6A)
-_PWR_MGMT_1 = const(0x6B)
-_PWR_MGMT_2 = const(0x6C)
-_FIFO_COUNTH = const(0x72)
-_FIFO_R_W = const(0x74)
-_WHO_AM_I = const(0x75)
+_SMPLRT_DIV = const(0x19)  # SMPLRT_DIV: sample rate = gyroscope output rate / (1 + SMPLRT_DIV)
+_CONFIG = const(0x1A)  # CONFIG: DLPF_CFG[2:0]
+_ACCEL_CONFIG = const(0x1C)  # ACCEL_CONFIG: AFS_SEL[4:3]
+_FIFO_EN = const(0x23)  # FIFO_EN
+_INT_STATUS = const(0x3A)  # INT_STATUS, cleared when read
+_USER_CTRL = const(0x6A)  # USER_CTRL
+_PWR_MGMT_1 = const(0x6B)  # PWR_MGMT_1: DEVICE_RESET, SLEEP, CLKSEL[2:0]
+_PWR_MGMT_2 = const(0x6C)  # PWR_MGMT_2: STBY_XA .. STBY_ZG
+_FIFO_COUNTH = const(0x72)  # FIFO_COUNT_H, FIFO_COUNT_L: bytes in the FIFO (read high first)
+_FIFO_R_W = const(0x74)  # FIFO_R_W: each byte read leaves the FIFO
+_WHO_AM_I = const(0x75)  # WHO_AM_I
 
-_ACCEL_FIFO_EN = const(0x08)
-_USER_FIFO_EN = const(0x40)
-_FIFO_RESET = const(0x04)
-_DEVICE_RESET = const(0x80)
-_STBY_XYZG = const(0x07)
+_ACCEL_FIFO_EN = const(0x08)  # FIFO_EN.ACCEL_FIFO_EN
+_USER_FIFO_EN = const(0x40)  # USER_CTRL.FIFO_EN
+_FIFO_RESET = const(0x04)  # USER_CTRL.FIFO_RESET, given while USER_CTRL.FIFO_EN is 0
+_DEVICE_RESET = const(0x80)  # PWR_MGMT_1.DEVICE_RESET, clears itself
+_STBY_XYZG = const(0x07)  # PWR_MGMT_2.STBY_XG | STBY_YG | STBY_ZG
+_FIFO_OFLOW_INT = const(0x10)  # INT_STATUS.FIFO_OFLOW_INT
 
-_GYRO_RATE = const(1000)  # gyroscope output rate with the DLPF on, Hz
+_GYRO_RATE = const(1000)  # gyroscope output rate with the DLPF on (DLPF_CFG 1..6), Hz
 
 # DLPF_CFG by the largest accelerometer bandwidth (Hz) it gives.
 DLPF = ((184, 1), (94, 2), (44, 3), (21, 4), (10, 5), (5, 6))
@@ -70,41 +72,54 @@ class MPU6050(FifoDriver):
         self.init()
 
     def _filters(self):
-        self._write_reg(_CONFIG, dlpf_for(DLPF, self.rate_hz))
+        self._set(_CONFIG, dlpf_for(DLPF, self.rate_hz))
 
-    def init(self):
-        """Check the chip, reset it and start filling the FIFO."""
-        self._check_chip()
+    def _setup(self):
         self._write_reg(_PWR_MGMT_1, _DEVICE_RESET)
         self._wait(_PWR_MGMT_1, _DEVICE_RESET, 0, "come out of reset")
-        self._write_reg(_PWR_MGMT_1, 0)  # awake, internal oscillator
-        self._write_reg(_PWR_MGMT_2, _STBY_XYZG)
+        self._set(_PWR_MGMT_1, 0)  # awake (SLEEP 0), internal oscillator (CLKSEL 0)
+        self._set(_PWR_MGMT_2, _STBY_XYZG)
         self._filters()
-        self._write_reg(_SMPLRT_DIV, self._div)
-        self._write_reg(_ACCEL_CONFIG, self._afs << 3)
-        self._write_reg(_FIFO_EN, _ACCEL_FIFO_EN)
-        self.reset_fifo()
+        self._set(_SMPLRT_DIV, self._div)
+        self._set(_ACCEL_CONFIG, self._afs << 3)
+        self._set(_FIFO_EN, _ACCEL_FIFO_EN)
+        self._set(_USER_CTRL, _USER_FIFO_EN)
 
     def reset_fifo(self):
         self._write_reg(_USER_CTRL, _FIFO_RESET)
         self._write_reg(_USER_CTRL, _USER_FIFO_EN)
+
+    def _resync(self):
+        """A burst that broke off took part of a frame: drop the rest of it, byte by byte."""
+        b2 = self._b2
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_COUNTH, b2)
+        left = ((b2[0] << 8) | b2[1]) % self.FRAME
+        if left:
+            self.resyncs += 1
+        while left:
+            self._read_reg(_FIFO_R_W)
+            left -= 1
 
     @micropython.native  # its frame on the C stack: as bytecode, one this size is allocated on the heap per call
     def read(self, out):
         """Move up to max_batch samples from the FIFO into `out` (x, y, z counts).
 
         Returns how many samples were read. An overflowed FIFO has lost
-        samples and its frame alignment: it is reset and counted.
+        samples and its frame alignment: it is reset and counted. A count
+        that is not whole frames (not after a broken burst: recover has
+        re-aligned those) means the frame is not what the table says.
         """
         b2 = self._b2
         self.i2c.readfrom_mem_into(self.addr, _FIFO_COUNTH, b2)
         count = (b2[0] << 8) | b2[1]
         frame = self.FRAME
-        if count > self.FIFO_SIZE - frame:
-            self._read_reg(_INT_STATUS)  # clears FIFO_OFLOW_INT
+        # full: overflowed if FIFO_OFLOW_INT says so (reading clears it) or the frames no longer fit
+        if count > self.FIFO_SIZE - frame and (self._read_reg(_INT_STATUS) & _FIFO_OFLOW_INT or count % frame):
             self.reset_fifo()
             self.overflows += 1
             return 0
+        if count % frame:
+            raise IMUError("%s FIFO holds %d bytes, not whole %d-byte frames" % (self.CHIP, count, frame))
         n = count // frame
         if n > self.max_batch:
             n = self.max_batch

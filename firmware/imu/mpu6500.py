@@ -1,18 +1,20 @@
 # InvenSense MPU-6500 and MPU-6886: the MPU-6050's register map, with
 # differences that matter here.
 #
-# Register names follow the MPU-6500 Register Map rev. 2.1 and the MPU-6886
-# datasheet rev. 1.1. Both have a separate accelerometer low-pass filter
-# (ACCEL_CONFIG2, A_DLPF_CFG); the MPU-6500's FIFO holds 512 bytes, the
-# MPU-6886's 1 KiB, and the MPU-6886 writes TEMP_OUT into the FIFO after
-# the accelerometer words, so its frame is 8 bytes.
+# Register names follow the MPU-6500 Register Map (RM-MPU-6500A-00 rev. 2.1)
+# and the MPU-6886 datasheet (DS-000193 rev. 1.1); imu/README.md gives the
+# source of each fact. Both have a separate accelerometer low-pass filter
+# (ACCEL_CONFIG2, A_DLPF_CFG). The MPU-6500's FIFO holds 512 bytes as reset
+# (ACCEL_CONFIG2[7:6], which InvenSense's own driver sets to 1 KiB for the
+# DMP, stay 0 here), the MPU-6886's 1 KiB, and the MPU-6886 writes TEMP_OUT
+# into the FIFO after the accelerometer words, so its frame is 8 bytes.
 
 from micropython import const
 
 from imu.mpu6050 import DLPF, MPU6050, dlpf_for
 
-_CONFIG = const(0x1A)
-_ACCEL_CONFIG2 = const(0x1D)
+_CONFIG = const(0x1A)  # CONFIG: DLPF_CFG[2:0] (sets the 1 kHz rate SMPLRT_DIV divides); FIFO_MODE bit 6 stays 0
+_ACCEL_CONFIG2 = const(0x1D)  # ACCEL_CONFIG2: A_DLPF_CFG[2:0], ACCEL_FCHOICE_B bit 3 stays 0
 
 # A_DLPF_CFG by accelerometer bandwidth (Hz), ACCEL_FCHOICE_B = 0.
 _A_DLPF = ((218, 1), (99, 2), (44, 3), (21, 4), (10, 5), (5, 6))
@@ -25,8 +27,8 @@ class MPU6500(MPU6050):
     FIFO_SAMPLES = 512 // 6
 
     def _filters(self):
-        self._write_reg(_CONFIG, dlpf_for(DLPF, self.rate_hz))  # 1 kHz internal rate for SMPLRT_DIV
-        self._write_reg(_ACCEL_CONFIG2, dlpf_for(_A_DLPF, self.rate_hz))
+        self._set(_CONFIG, dlpf_for(DLPF, self.rate_hz))
+        self._set(_ACCEL_CONFIG2, dlpf_for(_A_DLPF, self.rate_hz))
 
 
 class MPU6886(MPU6500):

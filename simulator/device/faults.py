@@ -5,6 +5,9 @@
 #   seed            for the fault RNG (an xorshift of our own, so that both
 #                   interpreters draw the same faults)
 #   oserror_per_k   chance per bus read, per thousand, of OSError (NACK);
+#                   the transfer breaks off at a byte drawn at random, so a
+#                   FIFO burst may have taken some bytes from the chip before
+#                   it failed, as a timeout or a glitch mid-transfer does;
 #                   writes are spared: an init broken off between waking the
 #                   chip and setting its rate would run the model at a rate
 #                   the stream cannot feed (a real chip is simply reset by
@@ -46,6 +49,7 @@ class Faults:
     def __init__(self, spec, clock):
         self.clock = clock
         self.rng = FaultRNG(spec.get("seed", 1))
+        self.cut_rng = FaultRNG(spec.get("seed", 1) + 7919)  # where a failing transfer breaks off
         self.oserror_per_k = spec.get("oserror_per_k", 0)
         self.stuck = [(int(a * 1000), int((a + d) * 1000)) for a, d in spec.get("stuck", [])]
         self.chip_reset = [int(t * 1000) for t in spec.get("chip_reset", [])]
@@ -71,9 +75,11 @@ class Faults:
             return True
         return False
 
-    def before_transaction(self, chip, reading):
+    def before_transaction(self, chip, nbytes):
+        """Faults due before a transfer of `nbytes` read (0: a write): raises, or returns how many bytes a
+        read that fails moves before it breaks off (-1: it does not fail)."""
         if not self.armed:
-            return
+            return -1
         now = self.clock.ticks_ms()
         while self.late and now >= self.late[0][0]:
             self.clock.sleep_ms(self.late.pop(0)[1])
@@ -90,9 +96,10 @@ class Faults:
             if a <= now < b:
                 self.counts["stuck"] += 1
                 raise OSError(_EIO)
-        if reading and self.oserror_per_k and self.rng.below(1000) < self.oserror_per_k:
+        if nbytes and self.oserror_per_k and self.rng.below(1000) < self.oserror_per_k:
             self.counts["oserror"] += 1
-            raise OSError(_EIO)
+            return self.cut_rng.below(nbytes)
+        return -1
 
     def after_read(self, buf):
         if self.armed and len(buf) > 2 and self._due(self.garbage):
@@ -124,12 +131,16 @@ class FaultyChip:
         self.faults = faults
 
     def read(self, reg, buf):
-        self.faults.before_transaction(self.chip, True)
+        cut = self.faults.before_transaction(self.chip, len(buf))
+        if cut >= 0:
+            if cut:
+                self.chip.read(reg, memoryview(buf)[:cut])  # what the chip sent before the transfer broke off
+            raise OSError(_EIO)
         self.chip.read(reg, buf)
         self.faults.after_read(buf)
 
     def write(self, reg, buf):
-        self.faults.before_transaction(self.chip, False)
+        self.faults.before_transaction(self.chip, 0)
         self.chip.write(reg, buf)
 
 

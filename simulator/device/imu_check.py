@@ -55,6 +55,49 @@ def fifo(chip, addr, stream, rate_hz=50, range_g=4):
             "samples": got, "read_after_overflow": lost, "overflows": overflows, "after_overflow": after}
 
 
+class _BreakBurst:
+    """A bus on which the first burst of `size` bytes or more breaks off after `cut` bytes."""
+
+    def __init__(self, bus, size, cut):
+        self.bus = bus
+        self.size = size
+        self.cut = cut
+        self.broken = False
+
+    def readfrom_mem_into(self, addr, reg, buf):
+        if not self.broken and len(buf) >= self.size:
+            self.broken = True
+            if self.cut:
+                self.bus.readfrom_mem_into(addr, reg, memoryview(buf)[:self.cut])
+            raise OSError(5)
+        self.bus.readfrom_mem_into(addr, reg, buf)
+
+    def writeto_mem(self, addr, reg, buf):
+        self.bus.writeto_mem(addr, reg, buf)
+
+
+def broken_burst(chip, addr, stream, cut, rate_hz=50, range_g=4):
+    """A FIFO burst that breaks off after `cut` bytes, then recovery and what the FIFO gives after it."""
+    clock, bus, model = _rig(chip, addr, stream, rate_hz)
+    imu = open_imu(chip, bus, addr, rate_hz, range_g)
+    buf = array("h", bytes(6 * imu.max_batch))
+    clock.sleep_ms(330)
+    before = _drain(imu, buf, [])
+    imu.i2c = _BreakBurst(bus, 2 * imu.FRAME, cut)
+    clock.sleep_ms(330)
+    failed = False
+    try:
+        _drain(imu, buf, [])
+    except OSError:
+        failed = True
+    reinit = imu.recover()
+    clock.sleep_ms(200)
+    after = _drain(imu, buf, [])
+    model.close()
+    return {"failed": failed, "reinit": reinit, "before": before, "after": after, "resyncs": imu.resyncs,
+            "overflows": imu.overflows}
+
+
 def stops_answering(chip, addr, stream, flash, rate_hz=50, range_g=4):
     """The clip's loop with a chip that NACKs for three passes, then comes back reset."""
     clock, bus, model = _rig(chip, addr, stream, rate_hz)

@@ -18,4 +18,8 @@ def model_class(chip):
         from qmi8658_model import QMI8658Model
 
         return QMI8658Model
+    if chip == "bmi160":
+        from bmi160_model import BMI160Model
+
+        return BMI160Model
     raise ValueError("the simulator has no model of the %s" % chip)

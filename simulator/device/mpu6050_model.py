@@ -6,8 +6,9 @@
 # FIFO_EN, USER_CTRL (FIFO_EN, FIFO_RESET), INT_STATUS (FIFO_OFLOW_INT,
 # cleared on read), FIFO_COUNTH/L, FIFO_R_W and the sensor data registers.
 # Registers hold big-endian words; the FIFO is 1024 bytes and, once full,
-# drops its oldest bytes, losing frame alignment as the chip does.
-# Sampling the stream is stream_sensor.py's.
+# drops its oldest bytes, losing frame alignment as the chip does; each
+# byte read from FIFO_R_W leaves it, and an empty FIFO repeats the last
+# byte read (register 116). Sampling the stream is stream_sensor.py's.
 
 from array import array
 
@@ -44,16 +45,14 @@ class MPU6050Model(StreamSensor):
         super().__init__(clock, stream_path, stream_rate_hz)
         self._last = array("h", bytes(14))  # data registers, as counts
         self.fifo = ByteFifo(self.FIFO_SIZE)
-        self.regs = bytearray(128)
         self._reset()
 
     def _reset(self):
-        regs = self.regs
-        for i in range(len(regs)):
-            regs[i] = 0
+        regs = self._clear_regs()
         regs[PWR_MGMT_1] = 0x40  # SLEEP
         regs[WHO_AM_I] = self.WHO_AM_I_VALUE
         self.fifo.clear()
+        self._last_read = 0
 
     def fifo_count(self):
         return self.fifo.count
@@ -113,8 +112,10 @@ class MPU6050Model(StreamSensor):
         n = len(buf)
         if reg == FIFO_R_W:
             i = self.fifo.take_into(buf, 0, n)
+            if i:
+                self._last_read = buf[i - 1]
             while i < n:
-                buf[i] = 0xFF  # reading an empty FIFO
+                buf[i] = self._last_read  # an empty FIFO repeats the last byte read
                 i += 1
             return
         count = self.fifo.count
@@ -131,12 +132,6 @@ class MPU6050Model(StreamSensor):
             i += 1
         if reg <= INT_STATUS < reg + n:
             regs[INT_STATUS] = 0
-
-    def write(self, reg, buf):
-        i = 0
-        while i < len(buf):
-            self._write_reg(reg + i, buf[i])
-            i += 1
 
     def _write_reg(self, reg, value):
         self._advance()

@@ -7,8 +7,9 @@
 # CTRL_CMD_REQ_FIFO, FIFO_CTRL (FIFO_RD_MODE, FIFO_SIZE 16..128 samples,
 # FIFO_MODE bypass/FIFO/stream), FIFO_SMPL_CNT and FIFO_STATUS (count of
 # 2-byte words, FIFO_FULL, FIFO_OVFLOW, FIFO_NOT_EMPTY), FIFO_DATA (only
-# in FIFO_RD_MODE), AX_L..AZ_H and RESET. Stream mode overwrites the
-# oldest sample when full and flags the overflow; FIFO mode stops.
+# in FIFO_RD_MODE), AX_L..AZ_H, RESET and RST_RESULT (0x80 once a reset is
+# done). Stream mode overwrites the oldest sample when full and flags the
+# overflow; FIFO mode stops.
 
 from array import array
 
@@ -25,6 +26,7 @@ FIFO_STATUS = 0x16
 FIFO_DATA = 0x17
 STATUSINT = 0x2D
 AX_L = 0x35
+RST_RESULT = 0x4D
 RESET = 0x60
 
 _RATES = {3: 1000, 4: 500, 5: 250, 6: 125, 7: 62, 8: 31}  # aODR -> Hz, accelerometer only (62.5, 31.25 cut)
@@ -36,7 +38,7 @@ _RD_MODE = 0x80
 _BYPASS = 0
 _FIFO = 1
 _SAMPLE = 6
-_READ_ONLY = (WHO_AM_I, FIFO_SMPL_CNT, FIFO_STATUS, FIFO_DATA, STATUSINT)
+_READ_ONLY = (WHO_AM_I, FIFO_SMPL_CNT, FIFO_STATUS, FIFO_DATA, STATUSINT, RST_RESULT)
 
 
 class QMI8658Model(StreamSensor):
@@ -45,17 +47,15 @@ class QMI8658Model(StreamSensor):
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
-        self.regs = bytearray(128)
         self._acc = array("h", bytes(6))
         self.fifo = ByteFifo(128 * _SAMPLE)
         self._reset()
 
     def _reset(self):
-        regs = self.regs
-        for i in range(len(regs)):
-            regs[i] = 0
+        regs = self._clear_regs()
         regs[WHO_AM_I] = self.WHO_AM_I_VALUE
         regs[CTRL1] = 0x20  # BE: big-endian
+        regs[RST_RESULT] = 0x80  # the reset is done (at once, here)
         self._clear_fifo()
 
     def _clear_fifo(self):
@@ -127,12 +127,6 @@ class QMI8658Model(StreamSensor):
                 buf[i] = (w >> 8) & 0xFF if high else w & 0xFF
             else:
                 buf[i] = self.regs[a & 0x7F]
-            i += 1
-
-    def write(self, reg, buf):
-        i = 0
-        while i < len(buf):
-            self._write_reg(reg + i, buf[i])
             i += 1
 
     def _write_reg(self, reg, value):

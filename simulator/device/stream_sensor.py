@@ -5,8 +5,9 @@
 # 1/2096 deg/s (16 times the finest resolution of each chip modelled),
 # already at the output data rate; models quantise them to the configured
 # range. Sample k appears at (k + 1) / rate on the virtual clock. A model
-# subclass says when it is awake, what rate it is set to, and what one
-# sample does to its registers and FIFO (`_sample`).
+# subclass says when it is awake, what rate it is set to, what one sample
+# does to its registers and FIFO (`_sample`), and what a register read
+# (`read`) and write (`_write_reg`) do.
 
 from array import array
 
@@ -36,6 +37,10 @@ class ByteFifo:
     def clear(self):
         self._r = 0
         self.count = 0
+
+    def peek(self, i):
+        """Byte `i` from the oldest, left in the FIFO."""
+        return self._buf[(self._r + i) % self.size]
 
     def drop(self, n):
         """Forget the `n` oldest bytes."""
@@ -73,6 +78,14 @@ class StreamSensor:
         self._chunk_i = 0  # next frame in the chunk
         self.exhausted = False  # every frame of the stream has been sampled
         self.produced = 0  # samples the sensor has taken since power-on
+        self.regs = bytearray(128)  # the register file, by address
+
+    def _clear_regs(self):
+        """Every register to 0, as a reset begins (the model then sets those reset to other values)."""
+        regs = self.regs
+        for i in range(len(regs)):
+            regs[i] = 0
+        return regs
 
     def close(self):
         self._stream.close()
@@ -90,6 +103,17 @@ class StreamSensor:
 
     def fifo_count(self):
         raise NotImplementedError
+
+    def _write_reg(self, reg, value):
+        """What writing `value` to register `reg` does."""
+        raise NotImplementedError
+
+    def write(self, reg, buf):
+        """The bus side of a write: the bytes go to consecutive registers."""
+        i = 0
+        while i < len(buf):
+            self._write_reg(reg + i, buf[i])
+            i += 1
 
     def _next_frame(self):
         """Index of the next stream frame in the chunk, or -1 at the end."""

@@ -99,6 +99,7 @@ let mcu = null;
 let cdc = null;
 let boots = 0;
 let resetPending = null;
+let resetReason = 0;
 let romErase = -1;
 let romProgram = -1;
 let gcAllocs = 0;
@@ -109,7 +110,7 @@ let idleWaits = 0;
 let usbUp = false;
 let lightsleepNs = 0;
 
-function boot(cause) {
+function boot(cause, reason = 0) {
   // A clock that goes on where the last chip left it: alarms of a chip that is gone must not fire.
   clock.nextAlarm = null;
   mcu = new RP2040(clock);
@@ -119,12 +120,13 @@ function boot(cause) {
   romErase = romFunction(mcu, 'RE');
   romProgram = romFunction(mcu, 'RP');
   const watchdog = mcu.peripherals[0x40058];
-  if (cause === 'watchdog') watchdog.reason = WATCHDOG_REASON_TIMER;
+  watchdog.reason = reason; // REASON survives the reset: TIMER after a timeout, FORCE after machine.reset()
   watchdog.onWatchdogTrigger = () => {
     // its alarm would fire again at once, inside the same clock tick: stop it, reset the chip after the tick
     watchdog.alarm.enable = false;
     watchdog.timer.enable = false;
-    resetPending = 'watchdog';
+    resetPending = watchdog.reason === WATCHDOG_REASON_TIMER ? 'watchdog' : 'reset';
+    resetReason = watchdog.reason;
   };
   if (imu) {
     imu.attach(mcu.i2c[cfg.imu.bus]);
@@ -224,7 +226,7 @@ function streamTime() {
 
 // -- USB CDC bridged to a loopback socket ---------------------------------
 
-const input = []; // bytes from the host, not yet read by the device
+const input = []; // the host's writes, not yet read by the device
 let pendingRead = null;
 let client = null;
 
@@ -238,20 +240,26 @@ function connectUSB() {
   const usb = mcu.usbCtrl;
   usb.onEndpointRead = (endpoint, size) => {
     if (endpoint !== cdc.outEndpoint) return;
+    if (process.env.PICO_DEBUG) console.log('arm', endpoint, size, clock.nanos);
     pendingRead = { endpoint, size };
     deliver();
   };
   cdc.onSerialData = (data) => {
+    if (process.env.PICO_DEBUG) console.log('out', JSON.stringify(Buffer.from(data).toString()), clock.nanos);
     if (client) client.write(Buffer.from(data));
   };
 }
 
 function deliver() {
-  // Complete a held OUT read once the host has sent something.
+  // Complete a held OUT read once the host has sent something. Each write of the host is its own
+  // transfer, as a host's CDC driver sends it: MicroPython drops what shares a packet with a Ctrl-C.
   if (!pendingRead || !input.length) return;
-  const n = Math.min(pendingRead.size, input.length);
-  const buf = new Uint8Array(input.splice(0, n));
-  mcu.usbCtrl.endpointReadDone(pendingRead.endpoint, buf);
+  const chunk = input[0];
+  const n = Math.min(pendingRead.size, chunk.length);
+  if (process.env.PICO_DEBUG) console.log('deliver', JSON.stringify(Array.from(chunk.subarray(0, n))), clock.nanos);
+  mcu.usbCtrl.endpointReadDone(pendingRead.endpoint, chunk.subarray(0, n));
+  if (n === chunk.length) input.shift();
+  else input[0] = chunk.subarray(n);
   pendingRead = null;
 }
 
@@ -263,7 +271,8 @@ const server = net.createServer((sock) => {
   client = sock;
   sock.setNoDelay(true);
   sock.on('data', (d) => {
-    for (const b of d) input.push(b);
+    input.push(new Uint8Array(d));
+    heardHost();
     deliver();
     wake();
   });
@@ -280,6 +289,29 @@ let emu0 = 0;
 let timer = null;
 let quitting = false;
 
+// While the host talks, the chip keeps to wall time: a host answers a prompt within milliseconds,
+// and a chip running idle time at full speed would meanwhile let its watchdog expire.
+const TALK_MS = 1000;
+let heard = -Infinity; // wall time the host last sent something
+let talkWall = 0; // wall and emulated time when this conversation began
+let talkEmu = 0;
+
+function heardHost() {
+  const now = Date.now();
+  if (now - heard > TALK_MS) {
+    talkWall = now;
+    talkEmu = clock.nanos;
+  }
+  heard = now;
+}
+
+function talkEnd() {
+  const now = Date.now();
+  if (now - heard > TALK_MS) return Infinity;
+  const rate = cfg.speed > 0 ? Math.min(cfg.speed, 1) : 1;
+  return talkEmu + (now - talkWall + WALL_SLICE_MS) * 1e6 * rate;
+}
+
 function wake() {
   if (timer !== null) {
     clearTimeout(timer);
@@ -294,7 +326,10 @@ function run() {
   if (quitting) return;
   const wallEnd = performance.now() + WALL_SLICE_MS;
   const gcAlloc = cfg.gc_alloc >= 0 ? cfg.gc_alloc & ~1 : -1;
-  const paceEnd = cfg.speed > 0 ? emu0 + (Date.now() - wall0 + WALL_SLICE_MS) * 1e6 * cfg.speed : Infinity;
+  const paceEnd = Math.min(
+    cfg.speed > 0 ? emu0 + (Date.now() - wall0 + WALL_SLICE_MS) * 1e6 * cfg.speed : Infinity,
+    talkEnd(),
+  );
   let idle = false;
   let n = 0;
   while (clock.nanos < paceEnd) {
@@ -306,7 +341,7 @@ function run() {
     if (resetPending) {
       const cause = resetPending;
       resetPending = null;
-      boot(cause);
+      boot(cause, resetReason);
       continue;
     }
     const core = mcu.core;

@@ -1,0 +1,91 @@
+# Bosch BMI160 accelerometer driver, FIFO based.
+#
+# Register names follow the BMI160 datasheet (BST-BMI160-DS000) and Bosch's
+# BMI160_SensorAPI (bmi160_defs.h); imu/README.md gives the source of each
+# fact. No configuration file is needed (unlike the BMI270). Only the
+# accelerometer runs, in normal mode (the gyroscope stays suspended); the
+# FIFO is headerless with only the accelerometer in it, so a frame is the
+# 6 data bytes, x, y, z little-endian. The byte counter is updated per
+# whole frame read or written: a burst that breaks off mid-frame gets that
+# frame again next time. A full FIFO drops its oldest frames, unflagged in
+# headerless mode: a FIFO with no room for another frame is taken to have
+# overflowed, flushed (CMD fifo_flush) and counted.
+
+from micropython import const
+
+from imu.fifo import FifoDriver, IMUError, at_or_above
+
+_CHIP_ID = const(0x00)  # CHIP_ID
+_PMU_STATUS = const(0x03)  # PMU_STATUS: acc_pmu_status[5:4], gyr_pmu_status[3:2], mag_pmu_status[1:0]
+_FIFO_LENGTH = const(0x22)  # FIFO_LENGTH: fifo_byte_counter[10:0], 0x22 low byte first
+_FIFO_DATA = const(0x24)  # FIFO_DATA
+_ACC_CONF = const(0x40)  # ACC_CONF: acc_us bit 7, acc_bwp[6:4], acc_odr[3:0]
+_ACC_RANGE = const(0x41)  # ACC_RANGE: acc_range[3:0]
+_FIFO_CONFIG_1 = const(0x47)  # FIFO_CONFIG[1]: fifo_gyr_en 7, fifo_acc_en 6, fifo_mag_en 5, fifo_header_en 4
+_CMD = const(0x7E)  # CMD
+
+_SOFTRESET = const(0xB6)  # CMD softreset
+_FIFO_FLUSH = const(0xB0)  # CMD fifo_flush
+_ACC_NORMAL = const(0x11)  # CMD acc_set_pmu_mode: normal
+_ACC_PMU_NORMAL = const(0x10)  # PMU_STATUS: accelerometer normal, gyroscope and magnetometer suspended
+_FIFO_ACC_EN = const(0x40)  # FIFO_CONFIG[1].fifo_acc_en, fifo_header_en 0: headerless
+_ACC_BWP_NORMAL = const(0x20)  # ACC_CONF.acc_bwp 010: normal filter, acc_us 0
+
+_RANGE = {2: 0x03, 4: 0x05, 8: 0x08, 16: 0x0C}  # acc_range for each range in g
+
+
+class BMI160(FifoDriver):
+    CHIP = "BMI160"
+    WHO_AM_I_REG = _CHIP_ID
+    WHO_AM_I = 0xD1
+    FIFO_SIZE = 1024
+    FIFO_SAMPLES = 1024 // 6
+    RATES = (25, 50, 100, 200)  # acc_odr codes 6..9 (100 / 2^(8 - code) Hz)
+
+    def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
+        super().__init__(i2c, addr, max_batch)
+        i = at_or_above(self.RATES, rate_hz)
+        self.rate_hz = self.RATES[i]
+        self._odr = 6 + i
+        self._range = _RANGE[range_g]
+        self.lsb_per_g = 16384 * 2 // range_g
+        self.init()
+
+    def _setup(self):
+        self._write_reg(_CMD, _SOFTRESET)
+        self._wait(_CHIP_ID, 0xFF, self.WHO_AM_I, "come out of reset")  # it may NACK meanwhile
+        self._set(_ACC_CONF, _ACC_BWP_NORMAL | self._odr)
+        self._set(_ACC_RANGE, self._range)
+        self._set(_FIFO_CONFIG_1, _FIFO_ACC_EN)
+        self._write_reg(_CMD, _ACC_NORMAL)
+        self._wait(_PMU_STATUS, 0xFF, _ACC_PMU_NORMAL, "start its accelerometer")
+        self._config.append((_PMU_STATUS, _ACC_PMU_NORMAL))  # a reset puts it back in suspend
+
+    def reset_fifo(self):
+        self._write_reg(_CMD, _FIFO_FLUSH)
+
+    def read(self, out):
+        """Move up to max_batch samples from the FIFO into `out` (x, y, z counts); how many."""
+        b2 = self._b2
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_LENGTH, b2)
+        count = ((b2[1] & 0x07) << 8) | b2[0]
+        if count > self.FIFO_SIZE - 6:  # no room for another frame: the oldest are being dropped
+            self.reset_fifo()
+            self.overflows += 1
+            return 0
+        if count % 6:
+            raise IMUError("BMI160 FIFO holds %d bytes, not whole 6-byte frames" % count)
+        n = count // 6
+        if n > self.max_batch:
+            n = self.max_batch
+        if n == 0:
+            return 0
+        f = self._fifo
+        self.i2c.readfrom_mem_into(self.addr, _FIFO_DATA, self._views[n - 1])
+        j = 0
+        end = n * 6
+        while j < end:
+            v = f[j] | (f[j + 1] << 8)
+            out[j >> 1] = v - ((v & 0x8000) << 1)
+            j += 2
+        return n

@@ -1,0 +1,76 @@
+"""`stepclip virtual-clip --target pico`: an emulated Pico reachable as a board is.
+
+A Pico fresh from the factory with MicroPython on it: its flash image lives in
+the flash folder (pico-flash.img) and is kept between runs; a blank one gets a
+file system at first boot, as on a board, and `stepclip deploy --port
+socket://127.0.0.1:PORT` then installs the clip. An MPU-6050 on its I2C bus
+plays the trace from the moment the firmware first starts its FIFO.
+"""
+
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from simulator import project, replay
+from simulator import trace as tracemod
+from simulator.pico import emulator
+
+IMAGE = "pico-flash.img"
+DEFAULT_TRACE = project.ROOT / "simulator" / "traces" / "sit_2min.csv"
+
+
+class PicoClip:
+    """An emulated Pico with an IMU playing `trace`; `start()`, then reach it at `url`; `stop()` saves the flash."""
+
+    def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, overrides=None):
+        self.flash = Path(flash)
+        self.flash.mkdir(parents=True, exist_ok=True)
+        self._work = tempfile.TemporaryDirectory(prefix="stepclip-picoclip-")
+        work = Path(self._work.name)
+        job = replay.prepare(tracemod.load(trace or DEFAULT_TRACE), work, board_name, overrides)
+        if job["board"]["imu"] != "mpu6050":
+            raise emulator.PicoError(f"the emulated Pico carries an MPU-6050, not the {job['board']['imu']} of "
+                                     f"{board_name}")
+        s = replay.resolve_settings(overrides or {})
+        afs = (2, 4, 8, 16).index(s["accel_range_g"])
+        fifo = work / "fifo.bin"
+        fifo.write_bytes(emulator.fifo_bytes(job["stream"], afs))
+        self.pico = emulator.Pico(self.flash / IMAGE, {"fifo": str(fifo), "rate_hz": job["stream_rate_hz"],
+                                                        "afs_sel": afs}, port=port, speed=speed, board_name=board_name)
+
+    @property
+    def url(self):
+        return self.pico.url
+
+    def start(self):
+        self.pico.start()
+        return self
+
+    def stop(self):
+        stats = self.pico.stop()
+        self._work.cleanup()
+        return stats
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0):
+    clip = PicoClip(flash, trace, speed, board_name, port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    clip.start()
+    print(f"emulated Pico (MicroPython {emulator.uf2_path().name}) on {clip.url}; flash {clip.flash / IMAGE}",
+          flush=True)
+    print(f"  deploy: stepclip deploy --board {board_name} --port {clip.url}", flush=True)
+    try:
+        while clip.pico.proc.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        clip.stop()

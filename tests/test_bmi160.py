@@ -1,0 +1,68 @@
+"""The BMI160 driver against its register-level model: configuration, rates and ranges, the FIFO's edges,
+and the board that carries it counting the shipped traces as the MPU-6050 board does."""
+
+import numpy as np
+import pytest
+
+import imu_check
+from imu.bmi160 import BMI160
+
+from simulator import project, replay, trace as tracemod
+
+
+@pytest.fixture
+def rig(tmp_path):
+    """A bus with a model fed at 50 Hz by a ramp: sample k reads (k mg, -2k mg, 1 g)."""
+    k = np.arange(3000)
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(np.stack([k / 1000, -2 * k / 1000, np.ones_like(k), 0 * k, 0 * k, 0 * k], axis=1), stream)
+    clock, bus, chip = imu_check._rig("bmi160", 0x68, str(stream), 50)
+    yield clock, bus, chip
+    chip.close()
+
+
+@pytest.mark.parametrize("range_g, code, lsb", [(2, 0x03, 16384), (4, 0x05, 8192), (8, 0x08, 4096), (16, 0x0C, 2048)])
+def test_driver_configures_the_chip(rig, range_g, code, lsb):
+    clock, bus, chip = rig
+    imu = BMI160(bus, 0x68, rate_hz=50, range_g=range_g)
+    assert imu.rate_hz == chip.output_rate() == 50 and imu.lsb_per_g == lsb
+    assert chip.regs[0x40] == 0x27  # ACC_CONF: acc_us 0, acc_bwp normal (010), acc_odr 50 Hz (0111)
+    assert chip.regs[0x41] == code  # ACC_RANGE
+    assert chip.regs[0x47] == 0x40  # FIFO_CONFIG[1]: accelerometer only, headerless
+    assert chip.regs[0x03] == 0x10  # PMU_STATUS: accelerometer normal, gyroscope suspended
+
+
+@pytest.mark.parametrize("asked, given", [(25, 25), (40, 50), (50, 50), (100, 100), (150, 200), (200, 200)])
+def test_output_rates(asked, given):
+    assert BMI160.rate_for(asked) == given
+
+
+def test_a_full_fifo_drops_whole_frames_and_is_flushed_and_counted(rig):
+    clock, bus, chip = rig
+    imu = BMI160(bus, 0x68)
+    clock.sleep_ms(10000)  # 500 samples: three FIFOs' worth
+    raw = bus.readfrom_mem(0x68, 0x22, 2)
+    assert raw[0] | (raw[1] & 7) << 8 == 1020  # 170 whole frames; the oldest were dropped frame by frame
+    buf = [0] * 96
+    assert imu.read(buf) == 0 and imu.overflows == 1
+    clock.sleep_ms(200)
+    assert imu.read(buf) == 10 and buf[2::3][:10] == [8192] * 10
+
+
+def test_reading_past_the_last_frame_gives_0x80(rig):
+    clock, bus, chip = rig
+    BMI160(bus, 0x68)
+    clock.sleep_ms(40)  # two frames
+    data = bus.readfrom_mem(0x68, 0x24, 16)
+    assert data[12:] == b"\x80" * 4
+
+
+@pytest.mark.parametrize("trace", ["walk_1min", "sit_2min"])
+@pytest.mark.parametrize("overrides", [{}, {"rate_hz": 25}, {"rate_hz": 100}, {"accel_range_g": 8}])
+def test_the_bmi160_board_counts_the_shipped_traces_as_the_mpu6050_board(trace, overrides):
+    """Same rates (25/50/100 Hz) and the same 16-bit ranges as the MPU-6050: the same counts, minute by minute."""
+    t = tracemod.load(project.ROOT / "simulator" / "traces" / f"{trace}.csv")
+    bmi = replay.replay(t, board_name="pico_bmi160", overrides=overrides)
+    mpu = replay.replay(t, board_name="pico_mpu6050", overrides=overrides)
+    for key in ("rate_hz", "samples", "steps", "minutes", "posture_changes", "nudges", "motor", "errors"):
+        assert bmi[key] == mpu[key], key
