@@ -53,7 +53,7 @@ _QUIET = const(4)  # points of stillness that end a burst
 _LONG = const(5)  # points of a burst longer than a transition
 _KEEP = const(6)  # the rest level is a mean over up to this many points
 _DROP = const(7)  # twice the height change of a transition (see _end), counts * points**2
-_AX = const(8)  # the current point's sums, and the samples still to add to it
+_AX = const(8)  # the current point's sums (of each value plus 0x8000), and the samples still to add to it
 _AY = const(9)
 _AZ = const(10)
 _LEFT = const(11)
@@ -122,27 +122,26 @@ class SitStand:
     def scan(self, buf: ptr16, j: int, stop: int):
         """Add the samples buf[j:stop] (3 values a sample) to the points."""
         st = ptr32(self._st)
-        # a ptr16 or ptr32 load is the word's bits: made signed the same way on 32-bit chips, on
-        # the unix port's 64-bit words and in CPython (where the buffer is read signed already)
-        top = 1
-        top <<= 31
-        wrap = (top << 1) - 1
-        ax = ((st[_AX] + top) & wrap) - top
-        ay = ((st[_AY] + top) & wrap) - top
-        az = ((st[_AZ] + top) & wrap) - top
+        # the sums are of each value plus 0x8000, never negative: a ptr16 load is the word's bits,
+        # which that makes the same number on every target (CPython reads the buffer signed)
+        ax = st[_AX]
+        ay = st[_AY]
+        az = st[_AZ]
         left = st[_LEFT]
         while j < stop:
-            ax += ((buf[j] + 0x8000) & 0xFFFF) - 0x8000
-            ay += ((buf[j + 1] + 0x8000) & 0xFFFF) - 0x8000
-            az += ((buf[j + 2] + 0x8000) & 0xFFFF) - 0x8000
-            j += 3
-            left -= 1
+            end = j + 3 * left  # the point's last sample, or the stretch's
+            if end > stop:
+                end = stop
+            left -= (end - j) // 3
+            while j < end:
+                ax += (buf[j] + 0x8000) & 0xFFFF
+                ay += (buf[j + 1] + 0x8000) & 0xFFFF
+                az += (buf[j + 2] + 0x8000) & 0xFFFF
+                j += 3
             if left == 0:
                 sh = st[_SH]
-                st[_AX] = ax >> sh
-                st[_AY] = ay >> sh
-                st[_AZ] = az >> sh
-                self._point()
+                bias = st[_STRIDE] << 15
+                self._point((ax - bias) >> sh, (ay - bias) >> sh, (az - bias) >> sh)
                 ax = 0
                 ay = 0
                 az = 0
@@ -153,15 +152,15 @@ class SitStand:
         st[_LEFT] = left
 
     @micropython.viper
-    def _point(self):
-        """A point is complete (its sums shifted, in st[_AX..]): stillness, the burst, its end."""
+    def _point(self, x: int, y: int, z: int):
+        """A point is complete (x, y, z: its sums, shifted): stillness, the burst, its end."""
         st = ptr32(self._st)
         top = 1
         top <<= 31
         wrap = (top << 1) - 1
-        x = (((st[_AX] + top) & wrap) - top) - (((st[_OX] + top) & wrap) - top)
-        y = (((st[_AY] + top) & wrap) - top) - (((st[_OY] + top) & wrap) - top)
-        z = (((st[_AZ] + top) & wrap) - top) - (((st[_OZ] + top) & wrap) - top)
+        x -= ((st[_OX] + top) & wrap) - top
+        y -= ((st[_OY] + top) & wrap) - top
+        z -= ((st[_OZ] + top) & wrap) - top
         m = int(_root(x * x + y * y + z * z, st[_MAG]))
         st[_MAG] = m
         still = st[_STILL]

@@ -20,7 +20,7 @@ import micropython
 from micropython import const
 
 # slots of the detector's state array
-_PX = const(0)  # the last sample, counts
+_PX = const(0)  # the last sample, counts plus 0x8000 (see scan)
 _PY = const(1)
 _PZ = const(2)
 _SINCE = const(3)  # samples since the last jump (saturates at _LIMIT)
@@ -38,6 +38,7 @@ _SLOTS = const(12)
 class TapDetector:
     def __init__(self, rate_hz, lsb_per_g, s):
         st = array("i", bytes(4 * _SLOTS))
+        st[_PX] = st[_PY] = st[_PZ] = 0x8000  # a sample of 0 before the first
         st[_JUMP] = s["tap_mg"] * lsb_per_g // 1000
         st[_KNOCK] = rate_hz * 40 // 1000 + 1
         st[_GAP_MIN] = rate_hz * s["tap_gap_min_ms"] // 1000
@@ -62,14 +63,11 @@ class TapDetector:
         """Feed the samples buf[j:stop] (x, y, z counts); the index after the sample that completes a
         double tap (then tapped() is True), else `stop`."""
         st = ptr32(self._st)
-        # a ptr16 or ptr32 load is the word's bits: made signed the same way on 32-bit chips, on the
-        # unix port's 64-bit words and in CPython (where the buffer is read signed already)
-        top = 1
-        top <<= 31
-        wrap = (top << 1) - 1
-        px = ((st[_PX] + top) & wrap) - top
-        py = ((st[_PY] + top) & wrap) - top
-        pz = ((st[_PZ] + top) & wrap) - top
+        # each value plus 0x8000, never negative: a ptr16 load is the word's bits, which that makes
+        # the same number on every target (CPython reads the buffer signed); jumps are differences
+        px = st[_PX]
+        py = st[_PY]
+        pz = st[_PZ]
         since = st[_SINCE]
         taps = st[_TAPS]
         jump = st[_JUMP]
@@ -77,9 +75,9 @@ class TapDetector:
         gap_max = st[_GAP_MAX]
         done = 0
         while j < stop:
-            x = ((buf[j] + 0x8000) & 0xFFFF) - 0x8000
-            y = ((buf[j + 1] + 0x8000) & 0xFFFF) - 0x8000
-            z = ((buf[j + 2] + 0x8000) & 0xFFFF) - 0x8000
+            x = (buf[j] + 0x8000) & 0xFFFF
+            y = (buf[j + 1] + 0x8000) & 0xFFFF
+            z = (buf[j + 2] + 0x8000) & 0xFFFF
             j += 3
             dx = x - px
             dy = y - py
