@@ -154,11 +154,16 @@ def _track(st: ptr32, buf: ptr16, j: int, stop: int) -> int:
     Per sample: gravity follows the input slowly; the acceleration along it is smoothed by two
     moving averages and high-passed (minus its mean over the window); a swing rises above +h
     and ends below its fall level."""
-    # a ptr16 or ptr32 load is the word's bits: made signed the same way on 32-bit chips, on
-    # the unix port's 64-bit words and in CPython (where the buffer is read signed already)
+    # A ptr16 or ptr32 load is the word's bits, unsigned on the unix port's 64-bit viper: the
+    # state loaded once a call is made signed with ((v + top) & wrap) - top, the same number on
+    # every target; a load in the loop, where every operation counts, by a comparison (above the
+    # largest positive word, it is negative), never true on a 32-bit chip or in CPython, which
+    # reads signed already.
     top = 1
     top <<= 31
-    wrap = (top << 1) - 1
+    wrap = (top << 1) - 1  # on a 32-bit chip, -1
+    most = top - 1  # the largest positive word
+    span = top << 1  # on a 32-bit chip, 0
     sh = st[_SH]
     k = st[_K]
     primed = st[_PRIMED]
@@ -197,10 +202,19 @@ def _track(st: ptr32, buf: ptr16, j: int, stop: int) -> int:
     ring3 = ring2 + w
     fell = 0
     while j < stop:
-        x = (((buf[j] + 0x8000) & 0xFFFF) - 0x8000) >> sh
-        y = (((buf[j + 1] + 0x8000) & 0xFFFF) - 0x8000) >> sh
-        z = (((buf[j + 2] + 0x8000) & 0xFFFF) - 0x8000) >> sh
+        x = buf[j]
+        if x > 32767:
+            x -= 65536
+        y = buf[j + 1]
+        if y > 32767:
+            y -= 65536
+        z = buf[j + 2]
+        if z > 32767:
+            z -= 65536
         j += 3
+        x >>= sh
+        y >>= sh
+        z >>= sh
         if not primed:
             gx = x << k
             gy = y << k
@@ -217,11 +231,15 @@ def _track(st: ptr32, buf: ptr16, j: int, stop: int) -> int:
         if motion > 0x3FFFFFFF:
             motion = 0x3FFFFFFF  # where nobody takes it (a second's is far below)
         # two moving averages, a triangle window
-        old = ((st[ring1 + pos] + top) & wrap) - top
+        old = st[ring1 + pos]
+        if old > most:
+            old -= span
         total = sum1 + v - old
         sum1 = total
         st[ring1 + pos] = v
-        old = ((st[ring2 + pos] + top) & wrap) - top
+        old = st[ring2 + pos]
+        if old > most:
+            old -= span
         smooth = sum2 + total - old
         sum2 = smooth
         st[ring2 + pos] = total
@@ -233,13 +251,19 @@ def _track(st: ptr32, buf: ptr16, j: int, stop: int) -> int:
         old = pos3 - n
         if old < 0:
             old += size
-        total = sum3 + smooth - (((st[ring3 + old] + top) & wrap) - top)
+        old = st[ring3 + old]
+        if old > most:
+            old -= span
+        total = sum3 + smooth - old
         sum3 = total
         st[ring3 + pos3] = smooth
         old = pos3 - half
         if old < 0:
             old += size
-        smooth = n * (((st[ring3 + old] + top) & wrap) - top) - total
+        old = st[ring3 + old]
+        if old > most:
+            old -= span
+        smooth = n * old - total
         pos3 += 1
         if pos3 == size:
             pos3 = 0

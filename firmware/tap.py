@@ -71,7 +71,9 @@ class TapDetector:
         since = st[_SINCE]
         taps = st[_TAPS]
         jump = st[_JUMP]
+        drop = -jump
         quiet = st[_QUIET]
+        limit = st[_LIMIT]
         gap_max = st[_GAP_MAX]
         done = 0
         while j < stop:
@@ -85,7 +87,7 @@ class TapDetector:
             px = x
             py = y
             pz = z
-            if dx > jump or -dx > jump or dy > jump or -dy > jump or dz > jump or -dz > jump:
+            if dx > jump or dx < drop or dy > jump or dy < drop or dz > jump or dz < drop:
                 if since > st[_KNOCK]:  # a new knock, not the tail of the last one
                     if taps == 1 and st[_GAP_MIN] <= since and since <= gap_max:
                         taps = 2
@@ -95,7 +97,7 @@ class TapDetector:
                         taps = 0
                 since = 0
                 continue
-            if since < st[_LIMIT]:
+            if since < limit:
                 since += 1
             if taps == 2 and since == quiet:
                 taps = 0
