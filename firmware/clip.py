@@ -103,7 +103,11 @@ class Clip:
     @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def process(self, n):
         """Run `n` samples from `buf` through the step counter, the tap detector and the transition
-        detector (and posture once a second)."""
+        detector (and posture once a second).
+
+        Shaped for speed: each detector takes a whole stretch of samples in one call (its loop over
+        them is a viper kernel, machine code on the board); a stretch ends where a second does, or
+        where a double tap completes, which is all that needs Python between samples."""
         buf = self.buf
         steps = self.steps
         taps = self.taps
