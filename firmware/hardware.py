@@ -152,13 +152,19 @@ def hold_watchdog(watchdog):
     """Feed the watchdog from a timer while the host holds the REPL (the loop was stopped for a sync).
 
     A watchdog cannot be stopped once started; a soft reset ends the timer
-    and main.py takes over feeding again.
+    and main.py takes over feeding again. The timer is kept referenced: on
+    the rp2 port a timer nothing refers to is collected, its callback stops,
+    and the board resets in the middle of the sync.
     """
+    global _holding
     try:
-        timer = machine.Timer(-1)
+        _holding = machine.Timer(-1)
     except ValueError:  # ports without virtual timers
-        timer = machine.Timer(0)
-    timer.init(period=_WATCHDOG_MS // 4, callback=lambda _t: watchdog.feed())
+        _holding = machine.Timer(0)
+    _holding.init(period=_WATCHDOG_MS // 4, callback=lambda _t: watchdog.feed())
+
+
+_holding = None  # the timer feeding the watchdog while the host holds the REPL
 
 
 def _imu(desc, s, i2c, watchdog):

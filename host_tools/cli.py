@@ -116,7 +116,7 @@ def cmd_bench(args):
     print("\nestimated current and days per charge (model: host_tools/power.py)")
     for name, p in figures["power"].items():
         print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  (MCU active {p['active_pct']}%, "
-              f"IMU at {p['rate_hz']} Hz)")
+              f"IMU at {p['rate_hz']} Hz, {p['sample_us']} us a sample: {p['sample_us_from']})")
     print("assumptions:")
     for line in figures["power_assumptions"]:
         print(f"  - {line}")

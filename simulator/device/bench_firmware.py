@@ -83,9 +83,17 @@ def run(job, samples=24000):
 
     imu = rig.imu
     data = fifo_bytes(job["stream"], (2, 4, 8, 16).index(rig.settings["accel_range_g"]), samples)
+    clip = Clip(imu, rig.clock, VirtualMotor(rig.clock), rig.storage, rig.settings)
+    return measure(imu, clip, data)
+
+
+def measure(imu, clip, data, marker=None):
+    """Figures for FIFO bytes `data` run through `imu`'s decode and `clip`; on a board too (simulator/pico).
+
+    `marker`: a pin raised around the allocation pass, for a harness that counts the allocator's calls.
+    """
     burst = 6 * imu.max_batch
     part = len(data) // _PARTS // burst * burst
-    clip = Clip(imu, rig.clock, VirtualMotor(rig.clock), rig.storage, rig.settings)
     parts = []
     for k in range(_PARTS):
         # a short run of the pipeline, then of empty calls for about as long, back to back:
@@ -109,9 +117,13 @@ def run(job, samples=24000):
     imu.i2c = fast
     gc.collect()
     gc.disable()
+    if marker:
+        marker.value(1)
     a0 = gc.mem_alloc()
     n = pipeline(imu, clip, fast)
     alloc = (gc.mem_alloc() - a0) / n
+    if marker:
+        marker.value(0)
     gc.enable()
     return {"call_equivalents": ratio, "alloc_bytes_per_sample": alloc, "us_per_sample": us, "call_us": call,
             "samples": n}
