@@ -114,15 +114,21 @@ def week(week_days, dates, goals, evening_start_min, path):
                                                       gridspec_kw={"width_ratios": [2.2, 6, 1.6]})
     rows = range(len(dates))
     steps = [d.steps if d else 0 for d in week_days]
-    top = max(steps + list(goals)) * 1.12 or 1
+    top = max(steps + [g for d, g in zip(week_days, goals) if d]) * 1.05 or 1
     steps_ax.barh(rows, steps, height=0.62, color=[WEEK_STEPS if s >= g else WEEK_STEPS_SHORT
                                                    for s, g in zip(steps, goals)])
-    steps_ax.vlines(goals, [r - 0.42 for r in rows], [r + 0.42 for r in rows], color="#222222", linewidth=2)
-    for r, s in zip(rows, steps):
-        steps_ax.text(top * 0.02, r, f"{s:,}", va="center", ha="left", fontsize=8, color="#222222")
+    for r, (d, g, s) in enumerate(zip(week_days, goals, steps)):
+        if not d:
+            steps_ax.text(top * 0.02, r, "not worn", va="center", ha="left", fontsize=8, color="#777777")
+            continue
+        own = d.goal == g  # else the advice's 10,000 (or --goal): dotted
+        steps_ax.vlines(g, r - 0.42, r + 0.42, linewidth=2, color="#222222" if own else "#999999",
+                        linestyles="-" if own else ":")
+        steps_ax.text(max(s, g) + top * 0.02, r, f"{s:,}", va="center", ha="left", fontsize=8, color="#222222")
+    top *= 1.25  # room for the figures right of the bars
     steps_ax.set_xlim(0, top)
     steps_ax.set_yticks(list(rows), [f"{d:%a %d}" for d in dates])
-    steps_ax.invert_yaxis()
+    steps_ax.set_ylim(len(dates) - 0.5, -0.5)  # a day a row, top down, the rows as tall as the timeline's
     steps_ax.set_title("steps | goal", fontsize=10)
     steps_ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1000:.0f}k"))
 

@@ -58,7 +58,7 @@ def propose(steps_by_day, current, last_day, cfg):
         return current.steps, f"reached on {reached} of the last 7 days, fewer than {most}: held at {current.steps:,}"
     if current.steps >= cap:
         return current.steps, f"reached on {reached} of the last 7 days, and at the cap of {cap:,}"
-    goal = _rounded(current.steps * (100 + raise_pct) / 100, cap)
+    goal = min(-(-current.steps * (100 + raise_pct) // (100 * ROUND)) * ROUND, cap)  # up to whole hundreds
     return goal, f"reached on {reached} of the last 7 days: raised by {raise_pct} % to {goal:,}"
 
 

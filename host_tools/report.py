@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from host_tools import charts, config, db, days as daysmod, goal as goalmod, week as weekmod
-from host_tools.summary import duration
+from host_tools.summary import duration, minutes
 
 
 def walk_cells(d, goal):
@@ -24,7 +24,7 @@ def walk_cells(d, goal):
     at = d.goal_at()
     reached = daysmod.wall(at).strftime("at %H:%M") if at is not None else "yes" if d.reached(goal) else "no"
     return [f"{d.date:%a %Y-%m-%d}", f"{d.steps:,}", f"{d.target(goal):,}", f"{100 * d.steps / d.target(goal):.0f}%",
-            reached, str(d.brisk_minutes()), str(len(d.long_walks())), duration(60 * d.longest_walk())]
+            reached, str(d.brisk_minutes()), str(len(d.long_walks())), minutes(60 * d.longest_walk())]
 
 
 def sit_cells(d, evening_start_min):
@@ -33,8 +33,8 @@ def sit_cells(d, evening_start_min):
     longest = max((n for _, n in bouts), default=0)
     nudges = d.nudges()
     answered = sum(1 for _, a in nudges if a)
-    return [f"{d.date:%a %Y-%m-%d}", duration(d.sitting_s), duration(d.long_sitting_s()),
-            duration(d.evening_sitting_s(evening_start_min)), str(len(bouts)), duration(longest * 60),
+    return [f"{d.date:%a %Y-%m-%d}", duration(d.sitting_s), minutes(d.long_sitting_s()),
+            minutes(d.evening_sitting_s(evening_start_min)), str(len(bouts)), minutes(longest * 60),
             f"{d.breaks_per_sitting_hour():.1f}", str(len(nudges)), f"{answered}/{len(nudges)}" if nudges else "-",
             f"{d.battery_mv / 1000:.2f} V" if d.battery_mv else "-"]
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from host_tools import goal as goalmod
-from host_tools.summary import duration
+from host_tools.summary import minutes
 
 DAYS = 7
 
@@ -27,12 +27,12 @@ def findings(week, next_goal, evening_start_min, goal=None):
     bouts = [(n, d) for d in worn for _, n in d.bouts()]
     if bouts:
         n, d = max(bouts, key=lambda nd: nd[0])
-        parts.append(f"longest sitting: {d.date:%A} {duration(60 * n)}")
+        parts.append(f"longest sitting: {d.date:%A} {minutes(60 * n)}")
     evening = [(d.evening_sitting_s(evening_start_min), d) for d in worn]
     if evening and max(evening, key=lambda sd: sd[0])[0]:
         s, d = max(evening, key=lambda sd: sd[0])
         parts.append(f"most sitting after {evening_start_min // 60:02d}:{evening_start_min % 60:02d}: "
-                     f"{d.date:%A} {duration(s)}")
+                     f"{d.date:%A} {minutes(s)}")
     reached = sum(1 for d in worn if d.reached(goal))
     parts.append(f"goal reached on {reached} day{'s' if reached != 1 else ''}")
     if next_goal:
