@@ -158,11 +158,16 @@ class FullFlash(Storage):
         super().append(name, data)
 
 
-def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
-    s = dict(S, log_block_min=4, log_wait_min=8)
+def full_flash_log(tmp_path):
+    """A log of 4-minute blocks that keeps up to 8 minutes in RAM, on a flash that can be made full."""
     store = FullFlash(str(tmp_path))
-    log = MinuteLog(store, s)
+    log = MinuteLog(store, dict(S, log_block_min=4, log_wait_min=8))
     log.start_session()
+    return store, log
+
+
+def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
+    store, log = full_flash_log(tmp_path)
     errors = 0
     for minute in range(12):
         store.full = 3 <= minute < 6  # the block due at minute 3 cannot be written until minute 6
@@ -177,10 +182,7 @@ def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
 
 
 def test_a_flash_full_for_long_drops_the_oldest_waiting_block_counted(tmp_path):
-    s = dict(S, log_block_min=4, log_wait_min=8)
-    store = FullFlash(str(tmp_path))
-    log = MinuteLog(store, s)
-    log.start_session()
+    store, log = full_flash_log(tmp_path)
     store.full = True
     for minute in range(12):  # RAM holds 8 minutes
         try:
@@ -252,10 +254,7 @@ def test_every_goal_minute_is_marked_in_its_block(tmp_path_factory, goals):
 
 
 def test_a_goal_mark_waits_in_ram_with_its_minute(tmp_path):
-    s = dict(S, log_block_min=4, log_wait_min=8)
-    store = FullFlash(str(tmp_path))
-    log = MinuteLog(store, s)
-    log.start_session()
+    store, log = full_flash_log(tmp_path)
     store.full = True
     for minute in range(10):  # the first block's worth gives way when RAM is full: the mark moves with its minute
         try:

@@ -184,3 +184,27 @@ def best_match(screen, picture):
                 if d < best[2]:
                     best = (y, x, d)
     return best
+
+
+@pytest.mark.parametrize("args, message", [
+    (("goal", "set", "soon"), "goal set takes a number of steps from 100 to 100000, or auto, not 'soon'"),
+    (("goal", "set", "50"), "goal set takes a number of steps from 100 to 100000, or auto, not '50'"),
+    (("goal", "set"), "goal set needs a number of steps, or auto"),
+    (("report", "--week", "2026-13-01"), "--week takes a date such as 2026-01-11, not '2026-13-01'"),
+    (("report", "--week", "--since", "7d"), "--week and --since choose the days each: give one of them"),
+    (("config", "set", "goal_most_days=8"), "goal_most_days takes a whole number from 1 to 7, not 8"),
+])
+def test_bad_goal_and_week_requests_are_one_clear_line(tmp_path, args, message):
+    r = stepclip(*args, "--db", tmp_path / "g.db")
+    assert r.returncode == 1 and r.stderr.strip() == f"stepclip: error: {message}"
+
+
+def test_a_goal_set_by_hand_holds_from_the_day_after_the_last_synced(week, tmp_path):
+    database = tmp_path / "copy.db"
+    shutil.copy(week["db"], database)
+    r = stepclip("goal", "set", "5000", "--clip", CLIP, "--db", database)
+    assert r.returncode == 0, r.stderr
+    assert "goal for clip clip-w: 5,000 steps a day from Mon 12 Jan 2026 (set by hand)" in r.stdout
+    con = db.connect(database)
+    assert db.desired_settings(con, CLIP)["goal_steps"] == 5000
+    assert goal.decide(con, CLIP) == 5000  # a sync leaves a goal set by hand as it is
