@@ -165,12 +165,12 @@ def week(week_days, dates, goals, evening_start_min, path):
 
     brisk = [d.brisk_minutes() if d else 0 for d in week_days]
     brisk_ax.barh(rows, brisk, height=0.62, color=BRISK)
-    brisk_top = max(brisk + [30]) * 1.25
+    brisk_top = max(brisk + [30])
     for r, d in enumerate(week_days):
         walk = d.longest_walk() if d else 0
         label = f"{brisk[r]} · walk {walk}" if walk else f"{brisk[r]}"
-        brisk_ax.text(brisk[r] + brisk_top * 0.03, r, label, va="center", ha="left", fontsize=8)
-    brisk_ax.set_xlim(0, brisk_top * 1.6)
+        brisk_ax.text(brisk[r] + brisk_top * 0.04, r, label, va="center", ha="left", fontsize=8)
+    brisk_ax.set_xlim(0, brisk_top * 2.3)  # room for the labels
     brisk_ax.set_xticks([])
     brisk_ax.set_title("brisk min · walk min", fontsize=10)
     for ax in (steps_ax, line_ax, brisk_ax):

@@ -111,8 +111,9 @@ class Day:
         return max((n for _, n in self.walks), default=0)
 
     def long_sitting_s(self):
-        """Time in sitting bouts of LONG_SIT_MIN minutes or more."""
-        return sum(60 * n for _, n in self.bouts() if n >= LONG_SIT_MIN)
+        """Seconds sitting in the sitting bouts of LONG_SIT_MIN minutes or more."""
+        long = [(start, start + 60 * n) for start, n in self.bouts() if n >= LONG_SIT_MIN]
+        return sum(m.sitting_s for m in self.minutes if any(a <= m.epoch < b for a, b in long))
 
     def evening_sitting_s(self, start_min):
         """Seconds sitting from `start_min` (minutes after midnight) to midnight."""

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from host_tools import goal as goalmod
+from host_tools.days import wall
 from host_tools.summary import minutes
 
 DAYS = 7
@@ -24,10 +25,10 @@ def findings(week, next_goal, evening_start_min, goal=None):
     worn = [d for d in week if d]
     walked = sum(1 for d in worn if d.long_walks())
     parts = [f"{walked} of {DAYS} days with a 15-minute walk"]
-    bouts = [(n, d) for d in worn for _, n in d.bouts()]
+    bouts = [(n, start, d) for d in worn for start, n in d.bouts()]
     if bouts:
-        n, d = max(bouts, key=lambda nd: nd[0])
-        parts.append(f"longest sitting: {d.date:%A} {minutes(60 * n)}")
+        n, start, d = max(bouts, key=lambda b: b[0])
+        parts.append(f"longest sitting: {d.date:%A} {minutes(60 * n)} from {wall(start):%H:%M}")
     evening = [(d.evening_sitting_s(evening_start_min), d) for d in worn]
     if evening and max(evening, key=lambda sd: sd[0])[0]:
         s, d = max(evening, key=lambda sd: sd[0])

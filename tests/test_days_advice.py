@@ -41,7 +41,7 @@ def test_walks_brisk_minutes_and_sitting_with_known_answers():
     assert [(daysmod.wall(s).strftime("%H:%M"), n) for s, n in d.walks] == [("08:00", 12), ("09:32", 16)]
     assert d.long_walks() == [d.walks[1]] and d.longest_walk() == 16
     assert d.brisk_minutes() == 11 + 9 + 16
-    assert d.long_sitting_s() == 60 * (40 + 31)
+    assert d.long_sitting_s() == 60 * (40 + 31)  # whole minutes of sitting here
     assert d.evening_sitting_s(18 * 60) == 0
 
 
