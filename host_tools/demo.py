@@ -66,7 +66,7 @@ def run(workdir, seed=1):
     page = report.run(database, out=workdir / "report", echo=lambda line: None)
     print(f"the day's report, with pictures: {page.resolve()}")
     print(f"a week of them, with a goal that grows: stepclip demo --week (a few minutes; then stepclip report "
-          f"--week --db {database})")
+          f"--week --db {workdir / 'week' / database.name})")
 
 
 def run_week(workdir, seed=1):
