@@ -42,7 +42,7 @@ def as_replay_minute(row):
     """A database minute in the shape `sim replay` reports (posture: the state held longest)."""
     secs = [row[k] for k in STATES]
     return {"t": row["minute"] * 60, "steps": row["steps"], "posture": NAMES[secs.index(max(secs))],
-            "nudges": row["nudges"], "snoozes": row["snoozes"]}
+            "nudges": row["nudges"], "snoozes": row["snoozes"], "goal": bool(row["goal"])}
 
 
 def fill_log(flash, minutes, epoch=1767571200, seed=1):
