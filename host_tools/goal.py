@@ -48,10 +48,12 @@ def propose(steps_by_day, current, last_day, cfg):
             return 0, "no day with steps synced yet: the goal starts from your own median"
         median = statistics.median(walked)
         goal = _rounded(median, cap)
-        return goal, f"your median over the last {len(walked)} days with steps is {median:,.0f}: start at {goal:,}"
+        days = f"{len(walked)} days" if len(walked) > 1 else "day"
+        return goal, f"your median over the last {days} with steps is {median:,.0f}: start at {goal:,}"
     held = (last_day - current.since).days + 1
     if held < WEEK:
-        return current.steps, f"{current.steps:,} since {current.since:%a %d %b}; reviewed after a week"
+        review = current.since + timedelta(days=WEEK - 1)
+        return current.steps, f"{current.steps:,} since {current.since:%a %d %b}, reviewed after {review:%a %d %b}"
     week = [last_day - timedelta(days=k) for k in range(WEEK)]
     reached = sum(1 for d in week if steps_by_day.get(d, 0) >= current.steps)
     if reached < most:
