@@ -14,19 +14,24 @@
 # coach run once a second inside it (on sample time). Minutes follow the
 # MCU's clock, which is crystal-accurate where an IMU's sample rate may be
 # off by a percent; they are closed, and flash written, outside `process`.
+# The day's step goal is asked once a second too: when the day's steps reach
+# it, the motor plays a pattern of its own, once a day, not while lying or
+# off the body, nor in quiet hours (it waits for the next second it may).
 
 from array import array
 
 import settings
 from coach import Coach
+from goal import Goal
 from minutelog import FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
-from posture import NAMES, Posture
+from posture import LYING, NAMES, OFF_BODY, Posture
 from sitstand import SitStand
 from steps import StepCounter
 from tap import TapDetector
 
 RESTARTS = "restarts.json"  # {"watchdog": restarts by the watchdog, "session": the log session of the last}
+TODAY = "today.json"  # the day's step count so far and whether its goal was announced (goal.py)
 
 # What the IMU needs before the next read: nothing, a check after a failed transfer, initialising.
 _IMU_OK = 0
@@ -43,13 +48,16 @@ class Clip:
         self.storage = storage
         self.settings = s
         self.watchdog = watchdog
-        self.events = events  # optional: posture(t, name) and nudge(t) callbacks
+        self.events = events  # optional: posture(t, name), nudge(t) and goal(t) callbacks
         self.steps = StepCounter(imu.rate_hz, imu.lsb_per_g, s)
         self.posture = Posture(s)
         self.sitstand = SitStand(imu.rate_hz, imu.lsb_per_g, s)
         self.taps = TapDetector(imu.rate_hz, imu.lsb_per_g, s)
         self.coach = Coach(s)
-        self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
+        self.goal = Goal(s, storage.read_json(TODAY))
+        self._nudge_pattern = s["nudge_pattern_ms"]
+        self._goal_pattern = s["goal_pattern_ms"]
+        self.vibrator = Vibrator(motor, clock)
         self.flash_errors = 0
         self.log = MinuteLog(storage, s)
         try:
@@ -81,6 +89,8 @@ class Clip:
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
+        self._minute_goal = False
+        self._block_min = s["log_block_min"]
 
     def _note_watchdog_restart(self):
         """The watchdog restarted a hung loop: counted on flash, with the session that began then."""
@@ -136,10 +146,24 @@ class Clip:
         epoch = self.clock.epoch()
         unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
         if self.coach.second(state, -1 if epoch < 0 else epoch // 60 % 1440, unsettled):
-            self.vibrator.start()
+            self.vibrator.start(self._nudge_pattern)
             self._minute_nudges += 1
             if self.events:
                 self.events.nudge(self.seconds)
+        if self.goal.due(steps.total, epoch):
+            self._announce_goal(state, epoch)
+
+    def _announce_goal(self, state, epoch):
+        """The day's goal is reached: the pattern plays now, unless the wearer lies (or may be lying down: a
+        posture not yet told), the clip is off the body, it is quiet hours or a pattern is playing."""
+        if (state == LYING or state == OFF_BODY or self.posture.changing() or self.coach.quiet(epoch // 60 % 1440)
+                or self.vibrator.playing()):
+            return
+        self.goal.announced()
+        self.vibrator.start(self._goal_pattern)
+        self._minute_goal = True
+        if self.events:
+            self.events.goal(self.seconds)
 
     def snooze(self):
         """The wearer asked for quiet (double tap or button): postpone the next nudge."""
@@ -151,12 +175,15 @@ class Clip:
         total = self.steps.total
         try:
             self.log.add(self.minute, total - self._minute_steps0, self._posture_s, self._minute_nudges,
-                         self._minute_snoozes, self._block_header)
+                         self._minute_snoozes, self._block_header, self._minute_goal)
         except OSError:
             self.flash_errors += 1
+        if self._minute_goal or (self.goal.steps and self.minute % self._block_min == 0):
+            self._save_today()  # the announcement at once; the count as often as log blocks
         self._minute_steps0 = total
         self._minute_nudges = 0
         self._minute_snoozes = 0
+        self._minute_goal = False
         ps = self._posture_s
         i = 0
         while i < len(ps):
@@ -169,6 +196,15 @@ class Clip:
                 settings.save(self.storage, self.settings)
             except OSError:
                 self.flash_errors += 1
+
+    def _save_today(self):
+        today = self.goal.state(self.steps.total)
+        if today is None:
+            return
+        try:
+            self.storage.write_json(TODAY, today)
+        except OSError:
+            self.flash_errors += 1
 
     def _block_header(self):
         """The fields a log block carries besides its records."""
@@ -232,6 +268,7 @@ class Clip:
             self._second()  # the samples of a second just begun count too
         if self.samples and (sum(self._posture_s) or self.steps.total != self._minute_steps0):
             self._close_minute()
+        self._save_today()
         try:
             self.log.flush(self._block_header)
         except OSError:

@@ -50,7 +50,7 @@ SECOND_OVERHEAD_MS = 1.0  # posture and coach once a second
 def assumptions():
     lines = [f"battery {BATTERY_MAH} mAh LiPo, {BATTERY_USABLE:.0%} usable, through a linear regulator "
              f"(battery current = board current)",
-             f"motor {MOTOR_MA} mA, {NUDGES_PER_DAY} nudges a day of the default pattern",
+             f"motor {MOTOR_MA} mA, {NUDGES_PER_DAY} nudges a day of the default pattern and the goal's once",
              f"per FIFO batch: wake-up, I2C burst at the board's bus speed, {BATCH_OVERHEAD_MS} ms of Python; "
              f"{SECOND_OVERHEAD_MS} ms a second for posture and coach",
              "per sample, RP2040 boards: measured on the emulated RP2040 (stepclip bench, pico.us_per_sample) "
@@ -86,8 +86,7 @@ def estimate(desc, call_equivalents, s=None, pico_us=None):
     active_ms = (rate * sample_us / 1000
                  + batches * (mcu["wake_ms"] + i2c_ms + BATCH_OVERHEAD_MS) + SECOND_OVERHEAD_MS)
     active = min(active_ms / 1000, 1.0)
-    pattern = s["nudge_pattern_ms"]
-    motor_ms = NUDGES_PER_DAY * sum(pattern[0::2])
+    motor_ms = NUDGES_PER_DAY * sum(s["nudge_pattern_ms"][0::2]) + sum(s["goal_pattern_ms"][0::2])  # goal: once
     motor_ma = MOTOR_MA * motor_ms / 86400000
     ma = (active * mcu["active_ma"] + (1 - active) * mcu["sleep_ma"] + IMU_MA[desc["imu"]][0]
           + BOARD_MA.get(desc["name"], (0.0, ""))[0] + motor_ma)

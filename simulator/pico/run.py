@@ -47,6 +47,7 @@ class Console:
     def __init__(self):
         self.posture_changes = []
         self.nudges = []
+        self.goals = []
         self.result = None
         self.other = []
         self._part = b""
@@ -61,6 +62,8 @@ class Console:
                 self.posture_changes.append([int(t), name])
             elif line.startswith("E nudge "):
                 self.nudges.append(int(line.split()[2]) / 1000)
+            elif line.startswith("E goal "):
+                self.goals.append(int(line.split()[2]) / 1000)
             elif line.startswith("R "):
                 self.result = json.loads(line[2:])
             elif line:
@@ -113,7 +116,7 @@ def run(job, work):
     return {
         "steps": r["steps"], "samples": r["samples"], "clock_s": r["clock_s"], "rate_hz": r["rate_hz"],
         "minutes": minutes, "logged_s": logged_s, "posture_changes": console.posture_changes,
-        "nudges": console.nudges, "motor": motor,
+        "nudges": console.nudges, "goal_reached": console.goals, "motor": motor,
         "errors": {k: r[k] for k in ("i2c", "flash", "fifo_overflows", "imu_stalls")},
         "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
