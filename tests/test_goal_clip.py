@@ -37,7 +37,7 @@ def pulses_at(result, t):
     return pulses[0][0], out
 
 
-@pytest.mark.parametrize("runtime", replay.RUNTIMES)
+@pytest.mark.parametrize("runtime", replay.SIMULATED)
 def test_the_goal_is_announced_once_in_the_minute_the_days_steps_reach_it(runtime):
     r = run([("sit", 120), ("walk", 600), ("sit", 120)], start=9 * 60, runtime=runtime)
     (t,) = r["goal_reached"]
@@ -54,7 +54,7 @@ def test_the_goal_is_announced_once_in_the_minute_the_days_steps_reach_it(runtim
 
 def test_both_runtimes_announce_alike():
     schedule = [("walk", 240), ("sit", 60)]
-    mp, cp = (run(schedule, start=10 * 60, runtime=rt) for rt in replay.RUNTIMES)
+    mp, cp = (run(schedule, start=10 * 60, runtime=rt) for rt in replay.SIMULATED)
     assert mp["goal_reached"] == cp["goal_reached"] and len(mp["goal_reached"]) == 1
     assert mp["minutes"] == cp["minutes"] and mp["motor"] == cp["motor"]
 
@@ -96,7 +96,7 @@ def test_a_restart_goes_on_counting_the_day_and_does_not_announce_twice(tmp_path
     assert c["goal_reached"] == []
 
 
-@pytest.mark.parametrize("runtime", replay.RUNTIMES)
+@pytest.mark.parametrize("runtime", replay.SIMULATED)
 def test_never_while_lying(tmp_path, runtime):
     run([("walk", 60)], flash=tmp_path, goal_steps=0)  # the clip learns its wearer's upright
     (tmp_path / "today.json").write_text(json.dumps({"day": DAY, "steps": 2 * GOAL, "shown": False}))

@@ -13,13 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from mpremote.transport import TransportError
-from mpremote.transport_serial import SerialTransport
-
 from host_tools import bench_sync, db, sync
 from simulator import project, replay
 from simulator.pico import emulator
-from simulator.pico.run import Console
+from simulator.pico.run import execute
 
 BENCH_SAMPLES = 3000  # 60 s at 50 Hz: what fits in the Pico's RAM beside the clip
 ENTRY = Path(__file__).with_name("bench_entry.py")
@@ -29,24 +26,6 @@ def _helpers():
     """bench_firmware.py's functions, without its unix-port script entry."""
     src = (project.DEVICE / "bench_firmware.py").read_text()
     return src[:src.index('if __name__ == "__main__":')]
-
-
-def _exec(pico, code, timeout=600):
-    console = Console()
-    transport = SerialTransport(pico.url, baudrate=115200)
-    try:
-        transport.enter_raw_repl(soft_reset=False)
-        transport.exec_raw_no_follow(code)
-        _out, err = transport.follow(timeout, console.feed)
-    except TransportError as e:
-        raise emulator.PicoError(f"lost the emulated Pico: {e}") from None
-    finally:
-        transport.close()
-    console.feed(b"\n")
-    if err:
-        raise emulator.PicoError("the bench stopped on the emulated Pico: "
-                                 + err.decode(errors="replace").strip().splitlines()[-1])
-    return console.result
 
 
 def pipeline_figures(trace, work):
@@ -65,10 +44,11 @@ def pipeline_figures(trace, work):
     stream.write_bytes(fifo)
     pico = emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs})
     with pico:
-        _exec(pico, _helpers())
+        execute(pico, _helpers(), 600)
         before = pico.stats()
         mark = len(pico.events)
-        r = _exec(pico, ENTRY.read_text().replace("MARKER_PIN = -1", f"MARKER_PIN = {emulator.MARKER_PIN}", 1))
+        r = execute(pico, ENTRY.read_text().replace("MARKER_PIN = -1", f"MARKER_PIN = {emulator.MARKER_PIN}", 1),
+                    600).result
         after = pico.stats()
         edges = [ev for ev in pico.events[mark:] if ev["ev"] == "marker"]
     if r is None:

@@ -87,22 +87,12 @@ def run(job, work):
     fifo.write_bytes(emulator.fifo_bytes(job["stream"], afs))
     pico = emulator.Pico(flash, imu={"fifo": str(fifo), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
                          board_name=board["name"])
-    console = Console()
     with pico:
         mark = len(pico.events)
-        transport = SerialTransport(pico.url, baudrate=115200)
-        try:
-            transport.enter_raw_repl(soft_reset=False)
-            transport.exec_raw_no_follow(entry_script(job.get("start_epoch", -1)))
-            _out, err = transport.follow(None, console.feed)
-        except TransportError as e:
-            raise emulator.PicoError(f"lost the emulated Pico: {e}") from None
-        finally:
-            transport.close()
-        console.feed(b"\n")
-        if err or console.result is None:
-            tail = (err.decode(errors="replace").strip().splitlines() or console.other or ["no answer"])[-3:]
-            raise emulator.PicoError("the firmware stopped on the emulated Pico:\n" + "\n".join(tail))
+        console = execute(pico, entry_script(job.get("start_epoch", -1)))
+        if console.result is None:
+            raise emulator.PicoError("the firmware on the emulated Pico gave no result: "
+                                     + " / ".join(console.other[-3:] or ["no answer"]))
         motor = motor_pulses(pico.events[mark:])
         stats = pico.stats()
     with tempfile.TemporaryDirectory() as d:
@@ -123,6 +113,25 @@ def run(job, work):
                  "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
                  "samples_lost": stats["stream"]["lost"]},
     }
+
+
+def execute(pico, code, timeout=None):
+    """Run `code` on the emulated Pico over the raw REPL (no soft reset), its console as it came."""
+    console = Console()
+    transport = SerialTransport(pico.url, baudrate=115200)
+    try:
+        transport.enter_raw_repl(soft_reset=False)
+        transport.exec_raw_no_follow(code)
+        _out, err = transport.follow(timeout, console.feed)
+    except TransportError as e:
+        raise emulator.PicoError(f"lost the emulated Pico: {e}") from None
+    finally:
+        transport.close()
+    console.feed(b"\n")
+    if err:
+        lines = err.decode(errors="replace").strip().splitlines()[-3:]
+        raise emulator.PicoError("the firmware stopped on the emulated Pico:\n" + "\n".join(lines))
+    return console
 
 
 def motor_pulses(events):
