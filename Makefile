@@ -1,4 +1,5 @@
 # make demo  - set up if needed, then a generated working day on a virtual clip, synced and reported
+#              (a week: .venv/bin/stepclip demo --week)
 # make test  - set up if needed, then run the whole suite
 # make setup - install everything into .venv/ (idempotent)
 

@@ -15,6 +15,9 @@
 # coach run once a second inside it (on sample time). Minutes follow the
 # MCU's clock, which is crystal-accurate where an IMU's sample rate may be
 # off by a percent; they are closed, and flash written, outside `process`.
+# The day's step goal is asked once a second too: when the day's steps reach
+# it, the motor plays a pattern of its own, once a day, not while lying or
+# off the body, nor in quiet hours (it waits for the next second it may).
 
 from array import array
 
@@ -22,14 +25,16 @@ import micropython
 
 import settings
 from coach import Coach
+from goal import DAY_S, Goal
 from minutelog import FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
-from posture import NAMES, Posture
+from posture import LYING, NAMES, OFF_BODY, Posture
 from sitstand import SitStand
 from steps import StepCounter
 from tap import TapDetector
 
 RESTARTS = "restarts.json"  # {"watchdog": restarts by the watchdog, "session": the log session of the last}
+TODAY = "today.json"  # the day's step count so far and whether its goal was announced (goal.py)
 
 # What the IMU needs before the next read: nothing, a check after a failed transfer, initialising.
 _IMU_OK = 0
@@ -46,13 +51,16 @@ class Clip:
         self.storage = storage
         self.settings = s
         self.watchdog = watchdog
-        self.events = events  # optional: posture(t, name) and nudge(t) callbacks
+        self.events = events  # optional: posture(t, name), nudge(t) and goal(t) callbacks
         self.steps = StepCounter(imu.rate_hz, imu.lsb_per_g, s)
         self.posture = Posture(s)
         self.sitstand = SitStand(imu.rate_hz, imu.lsb_per_g, s)
         self.taps = TapDetector(imu.rate_hz, imu.lsb_per_g, s)
         self.coach = Coach(s)
-        self.vibrator = Vibrator(motor, clock, s["nudge_pattern_ms"])
+        self.goal = Goal(s, storage.read_json(TODAY))
+        self._nudge_pattern = s["nudge_pattern_ms"]
+        self._goal_pattern = s["goal_pattern_ms"]
+        self.vibrator = Vibrator(motor, clock)
         self.flash_errors = 0
         self.log = MinuteLog(storage, s)
         try:
@@ -84,9 +92,12 @@ class Clip:
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
-        # the wall clock's minute of the day for the coach, counted on by ticks from the last reading
+        self._minute_goal = False
+        self._block_min = s["log_block_min"]
+        # the wall clock's minute of the day (coach) and day (goal), counted on by ticks from the last reading
         self._wall_ms = clock.ticks_ms()
         self._wall_min = -1
+        self._wall_day = -1
         self._wall_s = 59  # the second of that minute, at _wall_ms (59: read the clock now)
         self._wall_minute()
 
@@ -148,20 +159,36 @@ class Clip:
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
         unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
-        if self.coach.second(state, self._wall_minute(), unsettled):
-            self.vibrator.start()
+        minute = self._wall_minute()
+        if self.coach.second(state, minute, unsettled):
+            self.vibrator.start(self._nudge_pattern)
             self._minute_nudges += 1
             if self.events:
                 self.events.nudge(self.seconds)
+        if self.goal.due(steps.total, self._wall_day):
+            self._announce_goal(state, minute)
+
+    def _announce_goal(self, state, minute):
+        """The day's goal is reached: the pattern plays now, unless the wearer lies (or may be lying down: a
+        posture not yet told), the clip is off the body, it is quiet hours or a pattern is playing."""
+        if (state == LYING or state == OFF_BODY or self.posture.changing() or self.coach.quiet(minute)
+                or self.vibrator.playing()):
+            return
+        self.goal.announced()
+        self.vibrator.start(self._goal_pattern)
+        self._minute_goal = True
+        if self.events:
+            self.events.goal(self.seconds)
 
     def _wall_minute(self):
-        """The wall clock's minute of the day, -1 while it is not set (quiet hours).
+        """The wall clock's minute of the day, -1 while it is not set (quiet hours); its day, days
+        since 1970, is left in _wall_day (the goal's day).
 
         The clock is read only a second either side of a minute's end (and once a minute while it
         is not set): its time, seconds since 1970, is an int object on a 32-bit MCU, allocated at
         every reading. In between, the minute is the last reading's, counted on by ticks: off by
-        a second at most, which cannot change it there. step() calls this before the samples, so
-        that process() does not read the clock."""
+        a second at most, which cannot change it there (nor the day, which ends with a minute).
+        step() calls this before the samples, so that process() does not read the clock."""
         clock = self.clock
         s = self._wall_s + clock.ticks_diff(clock.ticks_ms(), self._wall_ms) // 1000
         if 0 < s < 59:
@@ -170,9 +197,11 @@ class Clip:
         epoch = clock.epoch()
         if epoch < 0:
             self._wall_min = -1
+            self._wall_day = -1
             self._wall_s = 1  # read again in a minute: the host may set it
         else:
             self._wall_min = epoch // 60 % 1440
+            self._wall_day = epoch // DAY_S
             self._wall_s = epoch % 60
         return self._wall_min
 
@@ -186,12 +215,15 @@ class Clip:
         total = self.steps.total
         try:
             self.log.add(self.minute, total - self._minute_steps0, self._posture_s, self._minute_nudges,
-                         self._minute_snoozes, self._block_header)
+                         self._minute_snoozes, self._block_header, self._minute_goal)
         except OSError:
             self.flash_errors += 1
+        if self._minute_goal or (self.goal.steps and self.minute % self._block_min == 0):
+            self._save_today()  # the announcement at once; the count as often as log blocks
         self._minute_steps0 = total
         self._minute_nudges = 0
         self._minute_snoozes = 0
+        self._minute_goal = False
         ps = self._posture_s
         i = 0
         while i < len(ps):
@@ -204,6 +236,15 @@ class Clip:
                 settings.save(self.storage, self.settings)
             except OSError:
                 self.flash_errors += 1
+
+    def _save_today(self):
+        today = self.goal.state(self.steps.total)
+        if today is None:
+            return
+        try:
+            self.storage.write_json(TODAY, today)
+        except OSError:
+            self.flash_errors += 1
 
     def _block_header(self):
         """The fields a log block carries besides its records."""
@@ -268,6 +309,7 @@ class Clip:
             self._second()  # the samples of a second just begun count too
         if self.samples and (sum(self._posture_s) or self.steps.total != self._minute_steps0):
             self._close_minute()
+        self._save_today()
         try:
             self.log.flush(self._block_header)
         except OSError:

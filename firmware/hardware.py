@@ -11,6 +11,7 @@
 # FIFO meanwhile. The watchdog restarts a hung board; the log and the
 # settings live in flash and survive it.
 
+import sys
 import time
 from binascii import hexlify
 
@@ -20,6 +21,8 @@ from machine import ADC, I2C, PWM, RTC, WDT, Pin, unique_id
 from imu import open_imu
 
 _WATCHDOG_MS = 8000  # the RP2040 allows at most 8.3 s
+_RP2_WATCHDOG_REASON = 0x40058008  # RP2040 datasheet 4.7.6: WATCHDOG REASON, bit 0 TIMER, bit 1 FORCE
+_RP2_REASON_TIMER = 1
 _LIGHTSLEEP_MIN_MS = 10  # shorter waits are not worth the wake-up
 _PWM_HZ = 1000
 _BATTERY_READS = 8  # averaged per reading
@@ -140,7 +143,14 @@ def set_clock(epoch):
 
 
 def watchdog_restarted():
-    """True when this boot is the watchdog's doing (a hung loop)."""
+    """True when this boot is the watchdog's doing (a hung loop).
+
+    On the RP2040 machine.reset() (`mpremote reset`, the end of a deploy) is a
+    watchdog reset too, and reset_cause() says WDT_RESET for both: the
+    watchdog's REASON register tells a timeout (TIMER) from a forced one.
+    """
+    if sys.platform == "rp2" and hasattr(machine, "mem32"):
+        return bool(machine.mem32[_RP2_WATCHDOG_REASON] & _RP2_REASON_TIMER)
     return machine.reset_cause() == machine.WDT_RESET
 
 
@@ -152,13 +162,19 @@ def hold_watchdog(watchdog):
     """Feed the watchdog from a timer while the host holds the REPL (the loop was stopped for a sync).
 
     A watchdog cannot be stopped once started; a soft reset ends the timer
-    and main.py takes over feeding again.
+    and main.py takes over feeding again. The timer is kept referenced: on
+    the rp2 port a timer nothing refers to is collected, its callback stops,
+    and the board resets in the middle of the sync.
     """
+    global _holding
     try:
-        timer = machine.Timer(-1)
+        _holding = machine.Timer(-1)
     except ValueError:  # ports without virtual timers
-        timer = machine.Timer(0)
-    timer.init(period=_WATCHDOG_MS // 4, callback=lambda _t: watchdog.feed())
+        _holding = machine.Timer(0)
+    _holding.init(period=_WATCHDOG_MS // 4, callback=lambda _t: watchdog.feed())
+
+
+_holding = None  # the timer feeding the watchdog while the host holds the REPL
 
 
 def _imu(desc, s, i2c, watchdog):

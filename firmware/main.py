@@ -13,6 +13,7 @@ imu, clock, motor, watchdog, io = build(board.load(storage), s)
 try:
     Clip(imu, clock, motor, storage, s, watchdog=watchdog, board=io, watchdog_restart=watchdog_restarted()).run()
 except KeyboardInterrupt:  # the host wants the REPL (mpremote, stepclip sync): the minute is logged
+    motor.value(0)  # a nudge cut short must not buzz on through the sync
     if watchdog:
         hold_watchdog(watchdog)
     raise

@@ -14,7 +14,9 @@
 #           (u32 seconds since 1970, 0 while the clock is not set), battery mV
 #           (u16, 0 unknown), I2C errors (u16), flash errors (u8), FIFO
 #           overflows (u8), blocks dropped for space (u16), flags (u8, from
-#           version 2: 1 = the session began with a watchdog restart)
+#           version 2: 1 = the session began with a watchdog restart),
+#           goal (u8, from version 3: 1 + the index of the record in whose
+#           minute the day's step goal was reached, 0 none)
 #   records
 #   CRC-32 of header and records (u32)
 # A block is written in one append: a power cut or a failed write leaves at
@@ -27,8 +29,8 @@ import struct
 from binascii import crc32
 
 MAGIC = 0xA5
-VERSION = 2
-_HEADS = (None, "<BBBIHIIHHBBH", "<BBBIHIIHHBBHB")  # by version; logs written by older firmware stay readable
+VERSION = 3
+_HEADS = (None, "<BBBIHIIHHBBH", "<BBBIHIIHHBBHB", "<BBBIHIIHHBBHBB")  # by version; older logs stay readable
 _HEAD = _HEADS[VERSION]
 _HEAD_SIZES = tuple(struct.calcsize(h) if h else 0 for h in _HEADS)
 HEAD_SIZE = _HEAD_SIZES[VERSION]
@@ -76,6 +78,7 @@ class Block:
         (_, self.version, self.count, self.seq, self.session, self.minute, self.session_epoch, self.battery_mv,
          self.i2c_errors, self.flash_errors, self.fifo_overflows, self.dropped) = fields[:12]
         self.flags = fields[12] if len(fields) > 12 else 0
+        self.goal = fields[13] - 1 if len(fields) > 13 else -1  # the record in whose minute the goal was reached
         self.records = records
         self.raw = raw
 
@@ -147,6 +150,7 @@ class MinuteLog:
         self._cap = max(self._per_block, s["log_wait_min"])  # records that can wait in RAM for a write
         self._buf = bytearray(block_size(self._cap))
         self._n = 0
+        self._goal = 0  # 1 + the index of the waiting record in whose minute the goal was reached, 0 none
         self._minute = 0
         self.dropped = 0
         self.flags = 0  # FLAG_* bits carried by every block of this session
@@ -195,13 +199,22 @@ class MinuteLog:
             last = max(last, min(_first_seq(name), last + 1))
         return last
 
-    def add(self, minute, steps, secs, nudges, snoozes, header):
+    def add(self, minute, steps, secs, nudges, snoozes, header, goal=False):
         """Append a minute record; `header` is called for the block's other fields when it is written.
 
+        `goal`: the day's step goal was reached in this minute. A block marks
+        one such minute; a second one (only in a block waiting across
+        midnight) first writes the block, and if the flash cannot take it,
+        the later mark replaces the earlier.
         While writes fail (a full flash) the minutes wait in RAM, up to
         `log_wait_min` of them, and every new minute tries again; when RAM is
         full too, the oldest block's worth gives way, counted as dropped.
         """
+        if goal and self._goal:
+            try:
+                self.flush(header)
+            except OSError:
+                pass
         if self._n == self._cap:
             self._forget(self._per_block)
             self.dropped += 1
@@ -209,6 +222,8 @@ class MinuteLog:
             self._minute = minute
         pack_record(self._buf, HEAD_SIZE + self._n * RECORD_SIZE, steps, secs, nudges, snoozes)
         self._n += 1
+        if goal:
+            self._goal = self._n
         if self._n >= self._per_block:
             self.flush(header)
 
@@ -219,6 +234,7 @@ class MinuteLog:
         buf[HEAD_SIZE:end - k * RECORD_SIZE] = buf[HEAD_SIZE + k * RECORD_SIZE:end]
         self._n -= k
         self._minute += k
+        self._goal = self._goal - k if self._goal > k else 0
 
     def flush(self, header):
         """Write the records gathered so far as one block (nothing if there are none).
@@ -231,7 +247,7 @@ class MinuteLog:
         epoch, battery_mv, i2c, flash, overflows = header()
         struct.pack_into(_HEAD, self._buf, 0, MAGIC, VERSION, n, self.next_seq, self.session, self._minute, epoch,
                          battery_mv, min(i2c, 0xFFFF), min(flash, 0xFF), min(overflows, 0xFF),
-                         min(self.dropped, 0xFFFF), self.flags)
+                         min(self.dropped, 0xFFFF), self.flags, self._goal)
         size = block_size(n)
         body = memoryview(self._buf)[:size - CRC_SIZE]
         struct.pack_into("<I", self._buf, size - CRC_SIZE, crc32(body))
@@ -247,6 +263,7 @@ class MinuteLog:
                 raise
             self._storage.append(self._file, block)
         self._n = 0
+        self._goal = 0
         self.next_seq += 1
 
     def _free_acked(self):

@@ -73,6 +73,9 @@ SCHEMA = {
     "tap_gap_max_ms": (500, 100, 2000, "longest time between the two knocks of a double tap, ms"),
     "tap_quiet_ms": (1000, 50, 3000, "quiet needed before and after a double tap, ms"),
     "nudge_pattern_ms": ((200, 200, 200, 200, 200), 10, 2000, "motor on/off durations, ms"),
+    # the day's step goal (stepclip goal sets it; the day is the clip's wall-clock day)
+    "goal_steps": (0, 0, 100000, "the day's steps reach this: goal_pattern_ms plays, once a day, not while lying or in quiet hours (0: no goal)"),
+    "goal_pattern_ms": ((100, 100, 100, 100, 1200), 10, 2000, "motor on/off durations when the day's goal is reached (two taps and a long buzz), ms"),
     # board: button, battery, motor, sleep
     "button_debounce_ms": (60, 5, 500, "button presses closer together than this are one press, ms"),
     "battery_every_s": (900, 60, 3600, "how often the battery voltage is read, s"),

@@ -31,7 +31,7 @@ def realtime_factors():
     """Simulated seconds per wall second, replaying two hours of mixed activity."""
     trace = _generated(MIXED, seed=1)
     out = {}
-    for runtime in replay.RUNTIMES:
+    for runtime in replay.SIMULATED:
         t0 = time.perf_counter()
         replay.replay(trace, runtime=runtime)
         out[runtime] = round(trace.seconds / (time.perf_counter() - t0), 1)
@@ -39,10 +39,13 @@ def realtime_factors():
 
 
 def run():
+    from simulator.pico import bench as pico_bench
+
     figures = firmware_figures()
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
-    figures["power"] = power.all_boards(figures["call_equivalents"])
+    figures["pico"] = pico_bench.run(_generated(MIXED[:4]))
+    figures["power"] = power.all_boards(figures["call_equivalents"], figures["pico"].get("us_per_sample"))
     figures["power_assumptions"] = power.assumptions()
     return figures

@@ -109,7 +109,7 @@ def soak(hours):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog=COMMAND)
-    p.add_argument("--runtime", choices=replay.RUNTIMES, default="micropython")
+    p.add_argument("--runtime", choices=replay.SIMULATED, default="micropython")
     p.add_argument("--minutes", type=int, default=30, help="length of the walking trace (default 30)")
     p.add_argument("--soak-hours", type=int, default=0, help="also run this many hours, printing the free heap")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")

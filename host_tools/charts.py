@@ -1,4 +1,5 @@
-"""The report's pictures (matplotlib, PNG): steps per day, a day's timeline, sitting bout lengths."""
+"""The report's pictures (matplotlib, PNG): a week at a glance, steps per day, a day's timeline, sitting bout
+lengths."""
 
 import matplotlib
 
@@ -6,6 +7,7 @@ matplotlib.use("Agg")  # files only, no screen needed
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.colors  # noqa: E402
+import matplotlib.lines  # noqa: E402
 import matplotlib.patches  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -95,4 +97,85 @@ def sitting_bouts(days, path):
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title(f"Sitting bouts — clip {days[0].clip}, {len(lengths)} bouts")
     ax.legend(frameon=False)
+    return _save(fig, path)
+
+
+WEEK_STEPS = "#1b9e77"
+WEEK_STEPS_SHORT = "#a6dbc9"  # a day short of its goal
+GOAL_MARK = "#e6ab02"
+NUDGE = "#e7298a"
+BRISK = "#386cb0"
+
+
+def week(week_days, dates, goals, evening_start_min, path):
+    """A row per day: steps against the day's goal, the posture timeline with nudges and the goal's moment,
+    brisk minutes and the longest walk. `week_days`: a Day or None per date; `goals`: the goal per date."""
+    fig, (steps_ax, line_ax, brisk_ax) = plt.subplots(1, 3, figsize=(10.5, 4.4), sharey=True,
+                                                      gridspec_kw={"width_ratios": [2.2, 6, 1.6]})
+    rows = range(len(dates))
+    steps = [d.steps if d else 0 for d in week_days]
+    top = max(steps + [g for d, g in zip(week_days, goals) if d]) * 1.05 or 1
+    steps_ax.barh(rows, steps, height=0.62, color=[WEEK_STEPS if s >= g else WEEK_STEPS_SHORT
+                                                   for s, g in zip(steps, goals)])
+    for r, (d, g, s) in enumerate(zip(week_days, goals, steps)):
+        if not d:
+            steps_ax.text(top * 0.02, r, "not worn", va="center", ha="left", fontsize=8, color="#777777")
+            continue
+        own = d.goal == g  # else the advice's 10,000 (or --goal): dotted
+        steps_ax.vlines(g, r - 0.42, r + 0.42, linewidth=2, color="#222222" if own else "#999999",
+                        linestyles="-" if own else ":")
+        steps_ax.text(max(s, g) + top * 0.02, r, f"{s:,}", va="center", ha="left", fontsize=8, color="#222222")
+    top *= 1.25  # room for the figures right of the bars
+    steps_ax.set_xlim(0, top)
+    steps_ax.set_yticks(list(rows), [f"{d:%a %d}" for d in dates])
+    steps_ax.set_ylim(len(dates) - 0.5, -0.5)  # a day a row, top down, the rows as tall as the timeline's
+    steps_ax.set_title("steps | goal", fontsize=10)
+    steps_ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v / 1000:.0f}k"))
+
+    logged = [m.epoch // 60 % 1440 for d in week_days if d for m in d.minutes]
+    first = min([7 * 60] + logged) // 60 * 60
+    last = -(-(max([19 * 60] + logged) + 1) // 60) * 60
+    cells = [[(1.0, 1.0, 1.0)] * (last - first) for _ in rows]
+    for r, d in enumerate(week_days):
+        for m in d.minutes if d else ():
+            cells[r][m.epoch // 60 % 1440 - first] = matplotlib.colors.to_rgb(COLOURS[m.posture])
+    line_ax.imshow(cells, aspect="auto", interpolation="nearest", extent=(first / 60, last / 60, len(dates) - 0.5,
+                                                                          -0.5))
+    for r, d in enumerate(week_days):
+        if not d:
+            continue
+        at = [e // 60 % 1440 / 60 for e, _ in d.nudges()]
+        line_ax.vlines(at, r - 0.45, r + 0.45, color=NUDGE, linewidth=1.4)
+        if d.goal_at() is not None:
+            line_ax.plot([d.goal_at() // 60 % 1440 / 60], [r], marker="*", markersize=13, color=GOAL_MARK,
+                         markeredgecolor="#222222", markeredgewidth=0.6)
+    line_ax.axvline(evening_start_min / 60, color="#444444", linestyle="--", linewidth=1)
+    line_ax.set_xlim(first / 60, last / 60)
+    line_ax.set_xticks(range(first // 60, last // 60 + 1, 2 if last - first > 12 * 60 else 1))
+    line_ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:02.0f}:00"))
+    line_ax.set_title("the day: posture, nudges, goal reached", fontsize=10)
+    seen = [k for k in COLOURS if any(m.posture == k for d in week_days if d for m in d.minutes)]
+    handles = [matplotlib.patches.Patch(color=COLOURS[k], label=LABELS.get(k, k)) for k in seen]
+    handles += [matplotlib.lines.Line2D([], [], color=NUDGE, label="nudge"),
+                matplotlib.lines.Line2D([], [], color=GOAL_MARK, marker="*", linestyle="", markersize=10,
+                                        markeredgecolor="#222222", label="goal reached"),
+                matplotlib.lines.Line2D([], [], color="#444444", linestyle="--", label="evening")]
+    line_ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(handles),
+                   frameon=False, fontsize=8)
+
+    brisk = [d.brisk_minutes() if d else 0 for d in week_days]
+    brisk_ax.barh(rows, brisk, height=0.62, color=BRISK)
+    brisk_top = max(brisk + [30])
+    for r, d in enumerate(week_days):
+        walk = d.longest_walk() if d else 0
+        label = f"{brisk[r]} · walk {walk}" if walk else f"{brisk[r]}"
+        brisk_ax.text(brisk[r] + brisk_top * 0.04, r, label, va="center", ha="left", fontsize=8)
+    brisk_ax.set_xlim(0, brisk_top * 2.3)  # room for the labels
+    brisk_ax.set_xticks([])
+    brisk_ax.set_title("brisk min · walk min", fontsize=10)
+    for ax in (steps_ax, line_ax, brisk_ax):
+        ax.tick_params(axis="y", length=0)
+    clip = next((d.clip for d in week_days if d), None)
+    fig.suptitle(f"The week {dates[0]:%a %d %b} to {dates[-1]:%a %d %b %Y}{' — clip ' + clip if clip else ''}",
+                 fontsize=12)
     return _save(fig, path)

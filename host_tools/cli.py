@@ -13,6 +13,7 @@ from simulator.project import DEFAULT_BOARD, datasets_dir
 
 EPILOG = """examples:
   stepclip demo                                  replay a generated working day
+  stepclip demo --week                           a generated week on the virtual clip, and its picture
   stepclip sim replay walk.csv                   count steps in a recording
   stepclip sim replay walk.csv --json --runtime cpython --set step_threshold_mg=60
   stepclip sim generate day day.csv --seed 3     write a synthetic working day
@@ -22,6 +23,8 @@ EPILOG = """examples:
   stepclip virtual-clip --port 7000 --speed 60   a clip in software, for mpremote and sync
   stepclip sync --port socket://127.0.0.1:7000   pull its new minutes into the database
   stepclip config set inactive_s=2400            nudge after 40 min (pushed at the next sync)
+  stepclip goal set auto                         a step goal that grows from where you are
+  stepclip report --week                         the last synced week at a glance
   stepclip deploy --board pico_mpu6050 --dry-run show how the firmware would be deployed
 
 exit codes:
@@ -116,7 +119,7 @@ def cmd_bench(args):
     print("\nestimated current and days per charge (model: host_tools/power.py)")
     for name, p in figures["power"].items():
         print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  (MCU active {p['active_pct']}%, "
-              f"IMU at {p['rate_hz']} Hz)")
+              f"IMU at {p['rate_hz']} Hz, {p['sample_us']} us a sample: {p['sample_us_from']})")
     print("assumptions:")
     for line in figures["power_assumptions"]:
         print(f"  - {line}")
@@ -134,7 +137,10 @@ def cmd_deploy(args):
 def cmd_demo(args):
     from host_tools import demo
 
-    demo.run(args.workdir, seed=args.seed)
+    if args.week:
+        demo.run_week(args.workdir, seed=args.seed)
+    else:
+        demo.run(args.workdir, seed=args.seed)
 
 
 def cmd_virtual_clip(args):
@@ -195,11 +201,46 @@ def cmd_sync(args):
 
 
 def cmd_report(args):
+    from datetime import date
+
     from host_tools import report
 
-    if args.goal <= 0:
+    if args.goal is not None and args.goal <= 0:
         raise UserError(f"--goal takes a positive number of steps, not {args.goal}")
-    report.run(args.db, since=args.since, clip=args.clip, out=args.out, goal=args.goal, open_page=args.open)
+    week = args.week
+    if week not in (None, "last"):
+        try:
+            week = date.fromisoformat(week)
+        except ValueError:
+            raise UserError(f"--week takes a date such as 2026-01-11, not {args.week!r}") from None
+    if week is not None and args.since:
+        raise UserError("--week and --since choose the days each: give one of them")
+    report.run(args.db, since=args.since, clip=args.clip, out=args.out, goal=args.goal, open_page=args.open,
+               week=week)
+
+
+def cmd_goal(args):
+    from host_tools import db, goal
+
+    con = db.connect(args.db)
+    clip = args.clip or db.EVERY_CLIP
+    try:
+        if args.action == "set":
+            if not args.value:
+                raise UserError("goal set needs a number of steps, or auto")
+            steps = goal.set_goal(con, clip, args.value)
+            who = "every clip" if clip == db.EVERY_CLIP else clip
+            print(f"goal for {who}: {f'{steps:,} steps a day' if steps else 'automatic'}"
+                  f"{', written at the next sync' if steps else ', decided at each sync from the days synced'}")
+        elif args.value:
+            raise UserError(f"goal takes a value only after set, not {args.value!r}")
+        if clip != db.EVERY_CLIP:
+            goal.decide(con, clip)
+        print("\n".join(goal.describe(con, clip)))
+    except goal.GoalError as e:
+        raise UserError(str(e)) from None
+    finally:
+        con.close()
 
 
 def cmd_export(args):
@@ -329,17 +370,24 @@ def build_parser():
     c.set_defaults(func=cmd_config)
 
     rp = sub.add_parser("report", help="see the synced days: terminal summary, pictures, one HTML page",
-                        description="Per day: steps against the goal, time sitting, sitting bouts, breaks per "
-                                    "sitting hour, nudges and how many were answered by a walk within 5 minutes, "
-                                    "battery. Writes PNG pictures and report.html into --out.",
+                        description="Per day: steps against the day's goal, brisk minutes (100+ steps), walks of "
+                                    "15 minutes or more and the longest, time sitting, in bouts of 30 minutes or "
+                                    "more and in the evening, sitting bouts, breaks per sitting hour, nudges and "
+                                    "how many were answered by a walk within 5 minutes, battery. A week or more "
+                                    "opens with the week at a glance and its findings. Writes PNG pictures and "
+                                    "report.html into --out.",
                         epilog="examples: stepclip report --since 7d --open\n"
+                               "          stepclip report --week 2026-01-11\n"
                                "          stepclip report --since 2026-01-05 --clip e6614103e7 --out study/p01",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     rp.add_argument("--since", help="7d (the last 7 days), 12h, or a date YYYY-MM-DD (default: everything)")
     rp.add_argument("--clip", help="one clip's id (default: every clip)")
     rp.add_argument("--out", default="stepclip-report", help="folder for the pictures and report.html "
                                                              "(default ./stepclip-report)")
-    rp.add_argument("--goal", type=int, default=10_000, help="daily step goal (default 10000)")
+    rp.add_argument("--goal", type=int, help="measure every day against this many steps (default: the clip's goal "
+                                             "that day, else 10000)")
+    rp.add_argument("--week", nargs="?", const="last", metavar="DATE",
+                    help="the week up to DATE (default: the last synced day), its picture at the top")
     rp.add_argument("--open", action="store_true", help="open report.html in the browser")
     rp.add_argument("--db", help="database file (default: the one sync uses)")
     rp.set_defaults(func=cmd_report)
@@ -368,9 +416,27 @@ def build_parser():
     dp.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     dp.set_defaults(func=cmd_deploy)
 
-    d = sub.add_parser("demo", help="a working day on the virtual clip, synced, summarised and reported")
+    gl = sub.add_parser("goal", help="see or set the daily step goal the clip buzzes for",
+                        description="The goal, how it came about and what comes next. `set auto`: start from your "
+                                    "median over the last 7 days with steps and raise it about 10 %% a week while "
+                                    "you reach it on most days (5 of 7), up to 10,000 (host settings goal_raise_pct, "
+                                    "goal_most_days, goal_cap_steps). `set N`: N steps a day. The next sync writes "
+                                    "it to the clip as goal_steps.",
+                        epilog="examples: stepclip goal\n"
+                               "          stepclip goal set auto\n"
+                               "          stepclip goal set 6000 --clip e6614103e7",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    gl.add_argument("action", nargs="?", choices=("show", "set"), default="show")
+    gl.add_argument("value", nargs="?", metavar="N|auto")
+    gl.add_argument("--clip", help="one clip's id (default: every clip)")
+    gl.add_argument("--db", help="database file (default: the one sync uses)")
+    gl.set_defaults(func=cmd_goal)
+
+    d = sub.add_parser("demo", help="a working day (or week) on the virtual clip, synced, summarised and reported")
     d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default build/demo)")
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--week", action="store_true", help="a generated week of seven different days instead, with "
+                                                       "a growing goal; takes a few minutes")
     d.set_defaults(func=cmd_demo)
     return p
 

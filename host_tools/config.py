@@ -1,10 +1,25 @@
-"""`stepclip config`: the settings schema (firmware/settings.py) and the values wanted in the database."""
+"""`stepclip config`: the settings schema (firmware/settings.py) and the values wanted in the database.
+
+The host has a few settings of its own (HOST_SCHEMA: how the goal grows,
+when the evening begins), kept in the database beside the clip's and
+never sent to a clip.
+"""
 
 import json
 from datetime import datetime
 
 from host_tools import db
 from simulator import project
+
+
+# name: (default, minimum, maximum, help), as firmware/settings.py's SCHEMA
+HOST_SCHEMA = {
+    "goal_raise_pct": (10, 1, 50, "the automatic goal rises this much after a week it was reached on most days, %"),
+    "goal_most_days": (5, 1, 7, "days of 7 the goal must be reached on to rise (most days of the week)"),
+    "goal_cap_steps": (10000, 1000, 100000, "the automatic goal rises no higher, steps"),
+    "evening_start_min": (1080, 0, 1439, "sitting from this time of day on is evening sitting, minutes after "
+                                         "midnight (18:00)"),
+}
 
 
 class ConfigError(ValueError):
@@ -26,9 +41,18 @@ def parse_value(name, text):
         raise ConfigError(f"{name}: {text!r} is not a whole number (or a list of them)") from None
     value = parts if "," in text else parts[0]
     try:
+        if name in HOST_SCHEMA:
+            return schema()._int_in(name, value, *HOST_SCHEMA[name][1:3])
         return schema().check(name, value)
     except ValueError as e:
         raise ConfigError(str(e)) from None
+
+
+def host_settings(con, clip):
+    """The host's settings for `clip`: defaults, overlaid with those set for every clip and for this one."""
+    out = {name: spec[0] for name, spec in HOST_SCHEMA.items()}
+    out.update({k: v for k, v in db.desired_settings(con, clip, "host_settings").items() if k in HOST_SCHEMA})
+    return out
 
 
 def parse_assignment(item):
@@ -47,15 +71,23 @@ def run(args):
     con = db.connect(args.db)
     clip = args.clip or db.EVERY_CLIP
     wanted = db.desired_settings(con, clip)
+    host = host_settings(con, clip)
     if args.action == "list":
         for name, (default, lo, hi, help_text) in s.SCHEMA.items():
             mark = f"  -> {_show(wanted[name])} at next sync" if name in wanted else ""
             print(f"{name:22} {_show(default):>24}  [{lo}..{hi}]  {help_text}{mark}")
+        print("\nthe host's own (report and goal; never sent to a clip):")
+        for name, (default, lo, hi, help_text) in HOST_SCHEMA.items():
+            mark = f"  -> {host[name]}" if host[name] != default else ""
+            print(f"{name:22} {default:>24}  [{lo}..{hi}]  {help_text}{mark}")
         return 0
     if not args.items:
         raise ConfigError(f"config {args.action} needs at least one setting name")
     if args.action == "get":
         for name in args.items:
+            if name in HOST_SCHEMA:
+                print(f"{name}={host[name]}")
+                continue
             if name not in s.SCHEMA:
                 raise ConfigError(f"unknown setting '{name}' (see: stepclip config list)")
             print(f"{name}={_show(wanted.get(name, s.SCHEMA[name][0]))}")
@@ -64,13 +96,18 @@ def run(args):
     if args.action == "set":
         changes = [parse_assignment(item) for item in args.items]  # all checked before any is kept
         with con:
-            con.executemany("INSERT OR REPLACE INTO desired_settings VALUES (?, ?, ?, ?)",
-                            [(clip, name, json.dumps(list(v) if isinstance(v, tuple) else v), now)
-                             for name, v in changes])
+            for name, v in changes:
+                con.execute("INSERT OR REPLACE INTO %s VALUES (?, ?, ?, ?)" % _table(name),
+                            (clip, name, json.dumps(list(v) if isinstance(v, tuple) else v), now))
         for name, v in changes:
-            print(f"{name}={_show(v)} (written to {'every clip' if clip == db.EVERY_CLIP else clip} at the next sync)")
+            who = "every clip" if clip == db.EVERY_CLIP else clip
+            print(f"{name}={_show(v)} ({'kept for ' + who if name in HOST_SCHEMA else 'written to ' + who + ' at the next sync'})")
         return 0
     for name in args.items:  # unset: the clip keeps what it has
         with con:
-            con.execute("DELETE FROM desired_settings WHERE clip = ? AND name = ?", (clip, name))
+            con.execute("DELETE FROM %s WHERE clip = ? AND name = ?" % _table(name), (clip, name))
     return 0
+
+
+def _table(name):
+    return "host_settings" if name in HOST_SCHEMA else "desired_settings"

@@ -91,6 +91,26 @@ MIGRATIONS = [
     """
     ALTER TABLE blocks ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
     """,
+    # 3: the minute the day's step goal was reached (log version 3); the goals the host decided (goal.py),
+    # and the host's own settings (config.HOST_SCHEMA), which never go to a clip
+    """
+    ALTER TABLE minutes ADD COLUMN goal INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE goals (
+        clip TEXT NOT NULL,
+        since TEXT NOT NULL,
+        steps INTEGER NOT NULL,
+        auto INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (clip, since)
+    );
+    CREATE TABLE host_settings (
+        clip TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        PRIMARY KEY (clip, name)
+    );
+    """,
 ]
 VERSION = len(MIGRATIONS)
 EVERY_CLIP = "*"  # desired_settings.clip for a value meant for every clip
@@ -195,8 +215,8 @@ def store_blocks(con, clip_id, era, blocks, now):
             continue
         added += 1
         con.executemany(
-            "INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(clip_id, era, b.seq, k, b.session, b.minute + k, steps, *secs, nudges, snoozes)
+            "INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(clip_id, era, b.seq, k, b.session, b.minute + k, steps, *secs, nudges, snoozes, int(k == b.goal))
              for k, (steps, secs, nudges, snoozes) in enumerate(b.records)])
         if b.session_epoch:
             place_session(con, clip_id, era, b.session, b.session_epoch, "clip clock")
@@ -237,8 +257,10 @@ def minutes(con, clip_id=None):
         yield dict(zip(names, row))
 
 
-def desired_settings(con, clip_id):
-    """Settings the user wants on this clip (`stepclip config set`): its own over those for every clip."""
-    rows = con.execute("SELECT name, value FROM desired_settings WHERE clip IN (?, ?) ORDER BY clip = ?",
+def desired_settings(con, clip_id, table="desired_settings"):
+    """Settings the user wants on this clip (`stepclip config set`): its own over those for every clip.
+
+    `table="host_settings"`: the host's own settings for this clip, likewise."""
+    rows = con.execute(f"SELECT name, value FROM {table} WHERE clip IN (?, ?) ORDER BY clip = ?",
                        (clip_id, EVERY_CLIP, clip_id)).fetchall()
     return {name: json.loads(value) for name, value in rows}

@@ -4,12 +4,13 @@ import csv
 import json
 import sys
 
-from host_tools import db, days as daysmod
+from host_tools import config, db, days as daysmod
 
 MINUTE_FIELDS = ["clip", "time", "steps", "posture"] + [s + "_s" for s in db.STATES] + ["nudges", "snoozes",
-                                                                                      "session", "seq"]
-DAY_FIELDS = ["clip", "date", "steps", "sitting_s", "sitting_bouts", "longest_bout_min", "breaks_per_sitting_hour",
-              "nudges", "nudges_answered"]
+                                                                                      "goal", "session", "seq"]
+DAY_FIELDS = ["clip", "date", "steps", "goal", "goal_reached", "goal_announced", "brisk_min", "walks_15_min",
+              "longest_walk_min", "sitting_s", "sitting_30_min_bouts_s", "evening_sitting_s", "sitting_bouts",
+              "longest_bout_min", "breaks_per_sitting_hour", "nudges", "nudges_answered"]
 
 
 def minute_rows(con, since, clip):
@@ -24,11 +25,18 @@ def minute_rows(con, since, clip):
 
 def day_rows(con, since, clip):
     by_clip, _ = daysmod.load(con, since, clip)
-    for days in by_clip.values():
+    for clip_id, days in by_clip.items():
+        evening = config.host_settings(con, clip_id)["evening_start_min"]
         for d in days:
             bouts = d.bouts()
             nudges = d.nudges()
-            yield {"clip": d.clip, "date": d.date.isoformat(), "steps": d.steps, "sitting_s": d.sitting_s,
+            at = d.goal_at()
+            yield {"clip": d.clip, "date": d.date.isoformat(), "steps": d.steps, "goal": d.goal,
+                   "goal_reached": int(bool(d.goal) and d.reached()),
+                   "goal_announced": daysmod.wall(at).strftime("%H:%M") if at is not None else "",
+                   "brisk_min": d.brisk_minutes(), "walks_15_min": len(d.long_walks()),
+                   "longest_walk_min": d.longest_walk(), "sitting_s": d.sitting_s,
+                   "sitting_30_min_bouts_s": d.long_sitting_s(), "evening_sitting_s": d.evening_sitting_s(evening),
                    "sitting_bouts": len(bouts), "longest_bout_min": max((n for _, n in bouts), default=0),
                    "breaks_per_sitting_hour": round(d.breaks_per_sitting_hour(), 2), "nudges": len(nudges),
                    "nudges_answered": sum(1 for _, a in nudges if a)}

@@ -50,10 +50,14 @@ SECOND_OVERHEAD_MS = 1.0  # posture and coach once a second
 def assumptions():
     lines = [f"battery {BATTERY_MAH} mAh LiPo, {BATTERY_USABLE:.0%} usable, through a linear regulator "
              f"(battery current = board current)",
-             f"motor {MOTOR_MA} mA, {NUDGES_PER_DAY} nudges a day of the default pattern",
+             f"motor {MOTOR_MA} mA, {NUDGES_PER_DAY} nudges a day of the default pattern and the goal's once",
              f"per FIFO batch: wake-up, I2C burst at the board's bus speed, {BATCH_OVERHEAD_MS} ms of Python; "
              f"{SECOND_OVERHEAD_MS} ms a second for posture and coach",
-             "per sample: call_equivalents (stepclip bench) x the MCU's empty-call time"]
+             "per sample, RP2040 boards: measured on the emulated RP2040 (stepclip bench, pico.us_per_sample) "
+             "when it ran, else as ESP32 boards: call_equivalents (stepclip bench) x the MCU's empty-call time "
+             "(a datasheet-based guess)",
+             "measured: per-sample cost (unix port and emulated RP2040); from datasheets: every current, "
+             "the ESP32's empty-call time, wake-up times"]
     lines += [f"{k}: {v['source']}; empty call ~{v['call_us']} us, wake-up {v['wake_ms']} ms"
               for k, v in MCU.items()]
     lines += [f"{k}: {v[1]}" for k, v in IMU_MA.items()]
@@ -61,8 +65,12 @@ def assumptions():
     return lines
 
 
-def estimate(desc, call_equivalents, s=None):
-    """Average mA and days per charge for board description `desc` with settings `s` (defaults)."""
+def estimate(desc, call_equivalents, s=None, pico_us=None):
+    """Average mA and days per charge for board description `desc` with settings `s` (defaults).
+
+    `pico_us`: the per-sample pipeline measured on the emulated RP2040 (`stepclip bench`); it replaces
+    call_equivalents x the empty-call time for RP2040 boards.
+    """
     project.use_firmware()
     import settings
     from imu import driver, output_rate
@@ -73,17 +81,19 @@ def estimate(desc, call_equivalents, s=None):
     batches = 1000 / s["poll_ms"]
     frame = driver(desc["imu"]).FRAME
     i2c_ms = rate / batches * frame * I2C_BITS_PER_BYTE * 1000 / desc["i2c"].get("freq", 400000)
-    active_ms = (rate * call_equivalents * mcu["call_us"] / 1000
+    measured = pico_us is not None and desc["mcu"] == "rp2040"
+    sample_us = pico_us if measured else call_equivalents * mcu["call_us"]
+    active_ms = (rate * sample_us / 1000
                  + batches * (mcu["wake_ms"] + i2c_ms + BATCH_OVERHEAD_MS) + SECOND_OVERHEAD_MS)
     active = min(active_ms / 1000, 1.0)
-    pattern = s["nudge_pattern_ms"]
-    motor_ms = NUDGES_PER_DAY * sum(pattern[0::2])
+    motor_ms = NUDGES_PER_DAY * sum(s["nudge_pattern_ms"][0::2]) + sum(s["goal_pattern_ms"][0::2])  # goal: once
     motor_ma = MOTOR_MA * motor_ms / 86400000
     ma = (active * mcu["active_ma"] + (1 - active) * mcu["sleep_ma"] + IMU_MA[desc["imu"]][0]
           + BOARD_MA.get(desc["name"], (0.0, ""))[0] + motor_ma)
     return {"ma": round(ma, 2), "active_pct": round(100 * active, 1), "rate_hz": rate,
+            "sample_us": round(sample_us, 1), "sample_us_from": "emulated RP2040" if measured else "ratio",
             "days": round(BATTERY_MAH * BATTERY_USABLE / ma / 24, 1)}
 
 
-def all_boards(call_equivalents):
-    return {name: estimate(project.board(name), call_equivalents) for name in project.board_names()}
+def all_boards(call_equivalents, pico_us=None):
+    return {name: estimate(project.board(name), call_equivalents, pico_us=pico_us) for name in project.board_names()}

@@ -29,6 +29,12 @@ def duration(seconds):
     return f"{s} s"
 
 
+def minutes(seconds):
+    """A duration to the minute: '45 min', '2 h 10 min'."""
+    m = int(round(seconds / 60))
+    return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
+
+
 def clock(start_minute, t):
     """Wall-clock time HH:MM of `t` seconds into a trace that began at `start_minute`."""
     minutes = (start_minute * 60 + int(t)) // 60 % 1440

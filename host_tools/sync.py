@@ -3,7 +3,7 @@
 The device side is firmware/clipapi.py, called over mpremote's own
 transport. The order is what makes an interruption anywhere harmless:
 identity, clock, blocks newer than the database holds (each CRC checked,
-each chunk committed), settings, and only then the acknowledgement that
+each chunk committed), the goal (goal.py) and the other settings, and only then the acknowledgement that
 lets the clip free them; last, a soft reset restarts logging.
 """
 
@@ -17,7 +17,7 @@ from datetime import datetime
 from mpremote.transport import TransportError, TransportExecError
 from mpremote.transport_serial import SerialTransport
 
-from host_tools import db
+from host_tools import db, goal
 from simulator import project
 
 CHUNK_BYTES = 32 * 1024  # log bytes asked for per call: bounds the clip's output buffer and a retry
@@ -176,6 +176,7 @@ def sync_clip(con, port, progress=None, out=print):
             bar.close()
         if clock_was < 0:
             _place_current_session(con, ident, era, host_epoch)
+        goal.decide(con, ident["id"])  # an automatic goal moves with the days just synced
         pushed = _push_settings(con, clip, ident["id"])
         if after > ident["acked"]:
             clip.json(f"ack({after})")

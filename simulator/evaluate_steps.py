@@ -119,8 +119,8 @@ def _batches(rows, n):
 
 def count_all(rows, runtime="micropython", board_name=project.DEFAULT_BOARD, overrides=None, jobs=None):
     """Counted steps and samples of every row, in order; `jobs` interpreter runs side by side."""
-    if runtime not in replay.RUNTIMES:
-        raise EvalError(f"unknown runtime '{runtime}' (choose from {', '.join(replay.RUNTIMES)})")
+    if runtime not in replay.SIMULATED:
+        raise EvalError(f"unknown runtime '{runtime}' (choose from {', '.join(replay.SIMULATED)})")
     overrides = dict(overrides or {})
     s = replay.resolve_settings(overrides)
     rate = replay.imu_rate(project.board(board_name), s)

@@ -17,6 +17,7 @@ from pathlib import Path
 from simulator import project, trace as tracemod
 
 RUNTIMES = ("micropython", "cpython", "pico")
+SIMULATED = RUNTIMES[:2]  # the firmware on simulated hardware, where faults and batch counting run
 DAY_ZERO = 1767571200  # Monday 2026-01-05 00:00, local time: the date simulated days fall on
 MICROPYTHON_ENV = "MICROPYTHON"
 

@@ -489,6 +489,48 @@ def working_day(seed=0, rate_hz=50):
     return trace, schedule
 
 
+# A week of one wearer, Monday to Sunday, each day different: (start HH:MM, [(activity, minutes[, params])]).
+# The working days: desk work with breaks of every length, lunch, the walk home, then the evening at home;
+# the weekend: a long walk and a nap, then a lazy Sunday.
+WEEK = [
+    ("08:30", [("walk", 12, {"cadence": 112}), ("stand", 3), ("sit", 34), ("walk", 1), ("sit", 75), ("walk", 5),
+               ("stand", 4), ("sit", 50), ("walk", 1), ("sit", 55), ("walk", 22, {"cadence": 108}), ("stand", 3),
+               ("sit", 30), ("walk", 3), ("sit", 47), ("walk", 4), ("sit", 98), ("walk", 15, {"cadence": 115}),
+               ("stand", 25), ("sit", 150), ("walk", 2), ("stand", 20), ("sit", 60)]),
+    ("08:15", [("walk", 10, {"cadence": 110}), ("sit", 130), ("walk", 3), ("sit", 60), ("walk", 12, {"cadence": 96}),
+               ("sit", 45), ("walk", 2), ("sit", 100), ("walk", 3), ("sit", 95), ("walk", 10, {"cadence": 112}),
+               ("stand", 20), ("sit", 150), ("walk", 2)]),
+    ("08:30", [("walk", 18, {"cadence": 118}), ("sit", 50), ("walk", 5), ("sit", 55), ("stand", 10), ("sit", 40),
+               ("walk", 30, {"cadence": 120}), ("sit", 45), ("walk", 4), ("sit", 50), ("walk", 3), ("sit", 40),
+               ("sit", 55), ("walk", 3), ("sit", 60), ("walk", 20, {"cadence": 115}), ("stand", 30),
+               ("walk", 25, {"cadence": 112}), ("sit", 45), ("stand", 20), ("sit", 80)]),
+    ("08:45", [("walk", 12, {"cadence": 110}), ("sit", 35), ("walk", 2), ("sit", 60), ("walk", 6), ("sit", 45),
+               ("walk", 16, {"cadence": 108}), ("sit", 55), ("walk", 2), ("sit", 65), ("walk", 3), ("sit", 80),
+               ("walk", 2), ("sit", 70), ("walk", 12, {"cadence": 110}), ("stand", 15), ("sit", 150), ("walk", 3),
+               ("sit", 60)]),
+    ("08:30", [("walk", 15, {"cadence": 114}), ("sit", 40), ("walk", 3), ("sit", 50), ("walk", 20, {"cadence": 110}),
+               ("sit", 60), ("walk", 4), ("sit", 40), ("walk", 3), ("sit", 55), ("walk", 25, {"cadence": 116}),
+               ("stand", 60), ("sit", 45), ("walk", 10), ("stand", 30), ("sit", 100)]),
+    ("10:00", [("stand", 20), ("sit", 30), ("walk", 60, {"cadence": 108}), ("stand", 30), ("sit", 40),
+               ("lie", 40, {"side": "back"}), ("sit", 50), ("walk", 15, {"cadence": 104}), ("stand", 40), ("sit", 90),
+               ("walk", 10), ("sit", 100)]),
+    ("10:00", [("sit", 60), ("stand", 15), ("walk", 15, {"cadence": 92}), ("sit", 90), ("stand", 20),
+               ("lie", 30, {"side": "left"}), ("sit", 120), ("walk", 8, {"cadence": 100}), ("sit", 60), ("sit", 90),
+               ("stand", 10), ("sit", 60)]),
+]
+
+
+def week_day(k, seed=0, rate_hz=50):
+    """Day `k` (0 = Monday) of the generated week, one wearer throughout; its trace starts at the day's start."""
+    start, plan = WEEK[k]
+    schedule = [(act, 60 * minutes, *extra) for act, minutes, *extra in plan]
+    person = make_person(np.random.default_rng(seed))  # the same wearer every day
+    trace = generate(schedule, rate_hz=rate_hz, seed=seed * 7 + k, person=person)
+    hh, mm = start.split(":")
+    trace.start_hhmm = int(hh) * 60 + int(mm)
+    return trace, schedule
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simulator.tracegen", description=__doc__.splitlines()[0])
     ap.add_argument("activity", choices=["day", "walk", "sit", "stand", "lie"])

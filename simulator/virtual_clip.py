@@ -45,7 +45,7 @@ class VirtualClip:
     def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, clip_id=None,
                  start_epoch=-1, out=print):
         self.flash = Path(flash).resolve()
-        self.trace = tracemod.load(trace or DEFAULT_TRACE)
+        self.trace = trace if isinstance(trace, tracemod.Trace) else tracemod.load(trace or DEFAULT_TRACE)
         self.speed = speed
         self.board_name = board_name
         self.port = port

@@ -129,9 +129,9 @@ class Pin:
 def test_vibrator_plays_the_pattern_on_time_whatever_the_loop_period(poll):
     clock = FakeClock()
     pin = Pin(clock)
-    vib = Vibrator(pin, clock, (200, 200, 200, 200, 200))
+    vib = Vibrator(pin, clock)
     clock.ms = 1000
-    vib.start()
+    vib.start((200, 200, 200, 200, 200))
     while True:
         wait = vib.update()
         if wait < 0:

@@ -22,9 +22,9 @@ def test_dry_run_prints_the_whole_plan_and_changes_nothing(name, capsys, monkeyp
     out = capsys.readouterr().out
     arch = {"rp2040": "armv6m", "esp32": "xtensawin"}[project.board(name)["mcu"]]
     for m in deploy.modules():
-        assert f"-march={arch} -o {tmp_path / 'build' / name / m.with_suffix('.mpy')}" in out
+        assert f"-march={arch} -s {m} -o {tmp_path / 'build' / name / m.with_suffix('.mpy')}" in out
         assert f":{m.with_suffix('.mpy')}" in out
-    assert ":main.py" in out and ":board.json" in out and "connect /dev/ttyACM7" in out
+    assert ":main.py" in out and ":board.json" in out and "connect /dev/ttyACM7 resume" in out
     steps = [line for line in out.splitlines() if line[:3].strip().rstrip(".").isdigit()]
     assert [s.split(". ", 1)[1] for s in steps[-5:]] == [
         f"copy {len(deploy.modules())} modules, main.py and board.json",

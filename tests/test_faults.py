@@ -30,7 +30,7 @@ def assert_steps_within_target(r, clean):
 
 
 def test_i2c_faults_survived_and_counted_on_both_runtimes(walk, clean):
-    runs = {rt: replay.replay(walk, runtime=rt, faults=I2C_FAULTS) for rt in replay.RUNTIMES}
+    runs = {rt: replay.replay(walk, runtime=rt, faults=I2C_FAULTS) for rt in replay.SIMULATED}
     mp, cp = runs["micropython"], runs["cpython"]
     assert mp["faults"] == cp["faults"] and mp["errors"] == cp["errors"] and mp["steps"] == cp["steps"]
     f, e = cp["faults"], cp["errors"]
@@ -84,7 +84,7 @@ def test_flash_full_is_counted_and_the_loop_goes_on(walk, clean):
 
 def test_a_hang_is_restarted_by_the_watchdog_and_noted_on_flash(walk, clean):
     runs = {rt: replay.replay(walk, runtime=rt, overrides={"log_block_min": 1}, faults={"hang": [50, 130]})
-            for rt in replay.RUNTIMES}
+            for rt in replay.SIMULATED}
     mp, cp = runs["micropython"], runs["cpython"]
     assert mp["watchdog_restarts"] == cp["watchdog_restarts"] == 2 and cp["faults"]["hang"] == 2
     assert mp["watchdog_sessions"] == cp["watchdog_sessions"] == [2, 3]  # the log says so, block by block

@@ -46,12 +46,15 @@ def test_every_firmware_module_imports_on_micropython(run_mp):
     assert out == modules
 
 
-@pytest.fixture
-def walking_stream(tmp_path):
-    """A prepared job whose stream holds 4 min of walking and sitting at 50 Hz, with a double tap."""
+@pytest.fixture(params=["no clock", "clock and goal"])
+def walking_stream(request, tmp_path):
+    """A prepared job whose stream holds 4 min of walking and sitting at 50 Hz, with a double tap; with the
+    clock set at 09:00 and a goal of 100 steps, or neither."""
     g = tracegen.generate([("walk", 120), ("sit", 120)], rate_hz=50, seed=3)
     scenario.add_double_tap(g.acc, 50, 200.0, np.random.default_rng(3))
-    return replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), tmp_path)
+    goal = request.param == "clock and goal"
+    return replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), tmp_path,
+                          overrides={"goal_steps": 100} if goal else None, start_minute=9 * 60 if goal else -1)
 
 
 def test_per_sample_path_allocates_nothing(run_mp, walking_stream):
@@ -60,16 +63,25 @@ def test_per_sample_path_allocates_nothing(run_mp, walking_stream):
     micropython.mem_total() counts every allocation, also what is freed at once: the frame of a
     bytecode function with more than about 11 words of locals and stack, allocated on the heap
     at every call (gc.mem_alloc() nets it out, and under heap_lock() the interpreter quietly puts
-    it on the C stack). Posture and the coach run once a second inside process(), and the tap
-    detector (with the snooze it triggers) on every sample, so they are covered too; only the
-    minute write to flash happens outside.
+    it on the C stack). Posture, the coach and the day's goal run once a second inside process(),
+    and the tap detector (with the snooze it triggers) on every sample, so they are covered too
+    (the goal's pattern too, when the clock is set); only the minute write to flash happens outside.
     """
     job = walking_stream
     out = run_mp(f"""
         import json, micropython
         from clip import Clip
         from rig import Rig
-        from vmotor import VirtualMotor
+
+        class Motor:
+            # a pin as a board's: the virtual motor's list of pulses would allocate
+            def __init__(self):
+                self.v = 0
+                self.starts = 0
+            def value(self, v):
+                if v and not self.v:
+                    self.starts += 1
+                self.v = v
 
         class Drained:
             # the bus hands the driver what the model queued, copied before the count starts
@@ -93,7 +105,8 @@ def test_per_sample_path_allocates_nothing(run_mp, walking_stream):
 
         rig = Rig({job!r})
         imu, clock = rig.imu, rig.clock
-        clip = Clip(imu, clock, VirtualMotor(clock), rig.storage, rig.settings)
+        motor = Motor()
+        clip = Clip(imu, clock, motor, rig.storage, rig.settings)
         drained = Drained(rig.chip, imu.max_batch)
         imu.i2c = drained
 
@@ -114,10 +127,12 @@ def test_per_sample_path_allocates_nothing(run_mp, walking_stream):
         total, gross = go()
         print(json.dumps({{"samples": total, "gross": gross, "seconds": clip.seconds,
                           "steps": clip.steps.total, "state": clip.posture.state,
-                          "snoozes": clip.coach.snoozes}}))
+                          "snoozes": clip.coach.snoozes, "goal": clip.goal.shown, "motor_starts": motor.starts}}))
     """)
     assert out["gross"] == 0
     assert out["samples"] >= 12000
     assert out["seconds"] == 240  # posture and coach ran every second
     assert out["steps"] > 150  # it really walked: two minutes of steps were counted
     assert out["snoozes"] == 1  # the double tap was seen, and snoozed the coach
+    goal = job["start_epoch"] > 0
+    assert out["goal"] == goal and out["motor_starts"] == goal  # the goal was reached, its pattern began

@@ -158,11 +158,16 @@ class FullFlash(Storage):
         super().append(name, data)
 
 
-def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
-    s = dict(S, log_block_min=4, log_wait_min=8)
+def full_flash_log(tmp_path):
+    """A log of 4-minute blocks that keeps up to 8 minutes in RAM, on a flash that can be made full."""
     store = FullFlash(str(tmp_path))
-    log = MinuteLog(store, s)
+    log = MinuteLog(store, dict(S, log_block_min=4, log_wait_min=8))
     log.start_session()
+    return store, log
+
+
+def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
+    store, log = full_flash_log(tmp_path)
     errors = 0
     for minute in range(12):
         store.full = 3 <= minute < 6  # the block due at minute 3 cannot be written until minute 6
@@ -177,10 +182,7 @@ def test_minutes_wait_in_ram_while_the_flash_is_full(tmp_path):
 
 
 def test_a_flash_full_for_long_drops_the_oldest_waiting_block_counted(tmp_path):
-    s = dict(S, log_block_min=4, log_wait_min=8)
-    store = FullFlash(str(tmp_path))
-    log = MinuteLog(store, s)
-    log.start_session()
+    store, log = full_flash_log(tmp_path)
     store.full = True
     for minute in range(12):  # RAM holds 8 minutes
         try:
@@ -210,12 +212,14 @@ def test_a_full_file_system_frees_acknowledged_files(tmp_path):
     assert log.blocks_after(log.acked)[0].records[0][0] == 2 and log.dropped == 0
 
 
-def test_blocks_written_by_version_1_firmware_are_still_read(tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+def test_blocks_written_by_older_firmware_are_still_read(tmp_path, version):
     """A clip updated in the field keeps its old log files; the new firmware reads and extends them."""
     import struct
     from binascii import crc32
 
-    head = struct.pack("<BBBIHIIHHBBH", 0xA5, 1, 1, 1, 1, 0, 1767600000, 3900, 0, 0, 0, 0)
+    fields = (0xA5, version, 1, 1, 1, 0, 1767600000, 3900, 0, 0, 0, 0) + ((0,) if version == 2 else ())
+    head = struct.pack("<BBBIHIIHHBBH" + ("B" if version == 2 else ""), *fields)
     rec = bytearray(6)
     pack_record(rec, 0, 42, [0, 60, 0, 0, 0, 0], 1, 0)
     body = head + bytes(rec)
@@ -226,5 +230,37 @@ def test_blocks_written_by_version_1_firmware_are_still_read(tmp_path):
     log.add(0, 5, [60, 0, 0, 0, 0, 0], 0, 0, header())
     log.flush(header())
     old, new = log.blocks_after(0)
-    assert (old.version, old.seq, old.records, old.flags) == (1, 1, [(42, [0, 60, 0, 0, 0, 0], 1, 0)], 0)
+    assert (old.version, old.seq, old.records, old.flags, old.goal) == (version, 1, [(42, [0, 60, 0, 0, 0, 0], 1, 0)],
+                                                                        0, -1)
     assert (new.version, new.seq, new.records[0][0]) == (minutelog.VERSION, 2, 5)
+
+
+def goal_minutes(log):
+    """(minute, steps) of each record a block marks as the goal's minute."""
+    return [(b.minute + b.goal, b.records[b.goal][0]) for b in log.blocks_after(0) if b.goal >= 0]
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=70))
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_goal_minute_is_marked_in_its_block(tmp_path_factory, goals):
+    """One mark per block: a second goal minute in a block (a day's end in it) starts the next block."""
+    log = MinuteLog(Storage(str(tmp_path_factory.mktemp("log"))), S)
+    log.start_session()
+    for i, goal in enumerate(goals):
+        log.add(i, i % 200, [0, 60, 0, 0, 0, 0], 0, 0, header(), goal)
+    log.flush(header())
+    assert goal_minutes(log) == [(i, i % 200) for i, goal in enumerate(goals) if goal]
+    assert [r[0] for b in log.blocks_after(0) for r in b.records] == [i % 200 for i in range(len(goals))]
+
+
+def test_a_goal_mark_waits_in_ram_with_its_minute(tmp_path):
+    store, log = full_flash_log(tmp_path)
+    store.full = True
+    for minute in range(10):  # the first block's worth gives way when RAM is full: the mark moves with its minute
+        try:
+            log.add(minute, minute, [60, 0, 0, 0, 0, 0], 0, 0, header(), minute == 5)
+        except OSError:
+            pass
+    store.full = False
+    log.flush(header())
+    assert goal_minutes(log) == [(5, 5)] and log.dropped == 1

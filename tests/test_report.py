@@ -140,11 +140,11 @@ def test_json_export_is_one_array_and_daily_rows_sum_the_minutes(study):
 def test_a_nudge_is_answered_by_a_walk_within_five_minutes():
     day = daysmod.Day("c", date(2026, 1, 5))
     t0 = 1767600000 - 1767600000 % 60
-    # minute: (epoch, steps, posture, nudges, walking_s, sitting_s)
-    day.minutes = [(t0 + 60 * k, 0, "sitting", 0, 0, 60) for k in range(40)]
-    day.minutes[30] = (t0 + 1800, 0, "sitting", 1, 0, 60)  # nudge, then a walk 4 minutes later
-    day.minutes[34] = (t0 + 2040, 50, "walking", 0, 45, 15)
-    day.minutes[36] = (t0 + 2160, 0, "sitting", 1, 0, 60)  # nudge, no walk before the end
+
+    day.minutes = [daysmod.Minute(t0 + 60 * k, 0, "sitting", 0, 0, 60, 0) for k in range(40)]
+    day.minutes[30] = daysmod.Minute(t0 + 1800, 0, "sitting", 1, 0, 60, 0)  # nudge, then a walk 4 minutes later
+    day.minutes[34] = daysmod.Minute(t0 + 2040, 50, "walking", 0, 45, 15, 0)
+    day.minutes[36] = daysmod.Minute(t0 + 2160, 0, "sitting", 1, 0, 60, 0)  # nudge, no walk before the end
     assert day.nudges() == [(t0 + 1800, True), (t0 + 2160, False)]
     assert day.bouts() == [(t0, 34), (t0 + 2100, 5)]
 

@@ -42,7 +42,7 @@ def as_replay_minute(row):
     """A database minute in the shape `sim replay` reports (posture: the state held longest)."""
     secs = [row[k] for k in STATES]
     return {"t": row["minute"] * 60, "steps": row["steps"], "posture": NAMES[secs.index(max(secs))],
-            "nudges": row["nudges"], "snoozes": row["snoozes"]}
+            "nudges": row["nudges"], "snoozes": row["snoozes"], "goal": bool(row["goal"])}
 
 
 def fill_log(flash, minutes, epoch=1767571200, seed=1):
@@ -189,3 +189,28 @@ def test_a_database_from_a_newer_stepclip_is_refused(tmp_path):
     con.close()
     with pytest.raises(db.DatabaseError, match="written by a newer stepclip"):
         db.connect(path)
+
+
+def test_an_automatic_goal_is_decided_at_sync_and_written_to_the_clip(virtual_clip, tmp_path):
+    """`goal set auto`: the sync that brings the first day decides the goal (its median, in hundreds) and writes
+    it; the host's own settings never go to the clip."""
+    clip = virtual_clip(tmp_path / "flash", project.ROOT / "simulator" / "traces" / "walk_1min.csv")
+    database = tmp_path / "clips.db"
+    for args in (("goal", "set", "auto"), ("config", "set", "goal_raise_pct=15")):
+        r = stepclip(*args, "--db", database)
+        assert r.returncode == 0, r.stderr
+    assert "goal for every clip: automatic, not known yet" in stepclip("goal", "--db", database).stdout
+    clip.wait_finished()
+    assert "settings goal_steps written" in sync(clip.url, database)
+    steps = sum(r["steps"] for r in db_minutes(database))
+    stored = json.loads((tmp_path / "flash" / "settings.json").read_text())
+    assert stored["goal_steps"] == round(steps / 100) * 100 > 0 and "goal_raise_pct" not in stored
+    shown = stepclip("goal", "--clip", ident_of(clip.url), "--db", database).stdout
+    assert f"{stored['goal_steps']:,} steps a day" in shown and "+15 % a week" in shown
+    assert "written" not in sync(clip.url, database)  # decided the same again: nothing to write
+
+
+def ident_of(url):
+    out = subprocess.run([sys.executable, "-m", "mpremote", "connect", url, "resume", "exec",
+                          "import clipapi; clipapi.identity()"], capture_output=True, text=True, timeout=30).stdout
+    return json.loads(out.splitlines()[-1])["id"]

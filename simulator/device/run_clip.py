@@ -12,6 +12,7 @@ class Recorder:
         self._clock = clock
         self.posture_changes = []
         self.nudges = []
+        self.goals = []
 
     def posture(self, t, name):
         self.posture_changes.append([t, name])
@@ -19,6 +20,9 @@ class Recorder:
     def nudge(self, t):
         # the firmware decides at sample time t; the motor starts when its batch is processed
         self.nudges.append(self._clock.ticks_ms() / 1000)
+
+    def goal(self, t):
+        self.goals.append(self._clock.ticks_ms() / 1000)
 
 
 PROGRESS_MS = 600000  # virtual time between progress reports
@@ -73,6 +77,7 @@ def run(job, progress=None):
         "logged_s": logged_s,
         "posture_changes": events.posture_changes,
         "nudges": events.nudges,
+        "goal_reached": events.goals,
         "motor": motor.pulses,
         "errors": {"i2c": sum(c.i2c_errors for c in clips), "flash": sum(c.flash_errors for c in clips) - cut,
                    "fifo_overflows": sum(c.imu.overflows for c in clips), "imu_stalls": sum(c.imu_stalls for c in clips)},
@@ -98,7 +103,7 @@ def read_log(storage, settings):
             logged_s += sum(secs)
             posture = NAMES[secs.index(max(secs))]
             minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
-                            "snoozes": snoozes})
+                            "snoozes": snoozes, "goal": k == block.goal})
     return minutes, logged_s, watchdog_sessions
 
 

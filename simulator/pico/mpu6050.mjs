@@ -64,6 +64,7 @@ export class MPU6050 {
     this.regs[PWR_MGMT_1] = SLEEP;
     this.regs[WHO_AM_I] = 0x68;
     this.clearFifo();
+    this.lastRead = 0;
   }
 
   clearFifo() {
@@ -140,8 +141,9 @@ export class MPU6050 {
   }
 
   popFifo() {
-    if (!this.count) return 0xff; // reading an empty FIFO
+    if (!this.count) return this.lastRead; // an empty FIFO repeats the last byte read (register 116)
     const b = this.fifo[this.fr];
+    this.lastRead = b;
     this.fr = (this.fr + 1) % FIFO_SIZE;
     this.count -= 1;
     return b;

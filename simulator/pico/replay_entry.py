@@ -1,7 +1,7 @@
 # The replay's entry on the emulated Pico, sent over the raw REPL instead of
 # main.py (which is not on a replay's flash): main.py's work on the real
 # hardware, plus what `sim replay --json` reports that a minute log does not
-# hold (posture changes and nudges, as events on the USB console), until the
+# hold (posture changes, nudges and the step goal, as events on the USB console), until the
 # harness raises END_PIN: the trace has been played and the FIFO drained.
 # The host fills in START_EPOCH and END_PIN.
 
@@ -29,6 +29,9 @@ class Events:
 
     def nudge(self, t):
         print("E nudge %d" % time.ticks_diff(time.ticks_ms(), self.t0))
+
+    def goal(self, t):
+        print("E goal %d" % time.ticks_diff(time.ticks_ms(), self.t0))
 
 
 if START_EPOCH >= 0:

@@ -47,6 +47,7 @@ class Console:
     def __init__(self):
         self.posture_changes = []
         self.nudges = []
+        self.goals = []
         self.result = None
         self.other = []
         self._part = b""
@@ -61,6 +62,8 @@ class Console:
                 self.posture_changes.append([int(t), name])
             elif line.startswith("E nudge "):
                 self.nudges.append(int(line.split()[2]) / 1000)
+            elif line.startswith("E goal "):
+                self.goals.append(int(line.split()[2]) / 1000)
             elif line.startswith("R "):
                 self.result = json.loads(line[2:])
             elif line:
@@ -84,22 +87,12 @@ def run(job, work):
     fifo.write_bytes(emulator.fifo_bytes(job["stream"], afs))
     pico = emulator.Pico(flash, imu={"fifo": str(fifo), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
                          board_name=board["name"])
-    console = Console()
     with pico:
         mark = len(pico.events)
-        transport = SerialTransport(pico.url, baudrate=115200)
-        try:
-            transport.enter_raw_repl(soft_reset=False)
-            transport.exec_raw_no_follow(entry_script(job.get("start_epoch", -1)))
-            _out, err = transport.follow(None, console.feed)
-        except TransportError as e:
-            raise emulator.PicoError(f"lost the emulated Pico: {e}") from None
-        finally:
-            transport.close()
-        console.feed(b"\n")
-        if err or console.result is None:
-            tail = (err.decode(errors="replace").strip().splitlines() or console.other or ["no answer"])[-3:]
-            raise emulator.PicoError("the firmware stopped on the emulated Pico:\n" + "\n".join(tail))
+        console = execute(pico, entry_script(job.get("start_epoch", -1)))
+        if console.result is None:
+            raise emulator.PicoError("the firmware on the emulated Pico gave no result: "
+                                     + " / ".join(console.other[-3:] or ["no answer"]))
         motor = motor_pulses(pico.events[mark:])
         stats = pico.stats()
     with tempfile.TemporaryDirectory() as d:
@@ -113,13 +106,32 @@ def run(job, work):
     return {
         "steps": r["steps"], "samples": r["samples"], "clock_s": r["clock_s"], "rate_hz": r["rate_hz"],
         "minutes": minutes, "logged_s": logged_s, "posture_changes": console.posture_changes,
-        "nudges": console.nudges, "motor": motor,
+        "nudges": console.nudges, "goal_reached": console.goals, "motor": motor,
         "errors": {k: r[k] for k in ("i2c", "flash", "fifo_overflows", "imu_stalls")},
         "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
                  "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
                  "samples_lost": stats["stream"]["lost"]},
     }
+
+
+def execute(pico, code, timeout=None):
+    """Run `code` on the emulated Pico over the raw REPL (no soft reset), its console as it came."""
+    console = Console()
+    transport = SerialTransport(pico.url, baudrate=115200)
+    try:
+        transport.enter_raw_repl(soft_reset=False)
+        transport.exec_raw_no_follow(code)
+        _out, err = transport.follow(timeout, console.feed)
+    except TransportError as e:
+        raise emulator.PicoError(f"lost the emulated Pico: {e}") from None
+    finally:
+        transport.close()
+    console.feed(b"\n")
+    if err:
+        lines = err.decode(errors="replace").strip().splitlines()[-3:]
+        raise emulator.PicoError("the firmware stopped on the emulated Pico:\n" + "\n".join(lines))
+    return console
 
 
 def motor_pulses(events):

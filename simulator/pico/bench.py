@@ -1,0 +1,116 @@
+"""The `pico` figures of `stepclip bench`: the firmware measured on the emulated RP2040 at 125 MHz.
+
+The per-sample pipeline is timed on the chip (`time.ticks_us`) by the same
+code that times it on the unix port (simulator/device/bench_firmware.py),
+on the firmware `stepclip deploy` builds; the harness counts how often the
+interpreter enters `gc_alloc` (its address from the image's ELF) while the
+allocation pass runs, since `gc.mem_alloc()` nets out what is freed at once.
+A month of minute records is then synced from the chip with `stepclip sync`.
+"""
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from host_tools import bench_sync, db, sync
+from simulator import project, replay
+from simulator.pico import emulator
+from simulator.pico.run import execute
+
+BENCH_SAMPLES = 3000  # 60 s at 50 Hz: what fits in the Pico's RAM beside the clip
+ENTRY = Path(__file__).with_name("bench_entry.py")
+
+
+def _helpers():
+    """bench_firmware.py's functions, without its unix-port script entry."""
+    src = (project.DEVICE / "bench_firmware.py").read_text()
+    return src[:src.index('if __name__ == "__main__":')]
+
+
+def pipeline_figures(trace, work):
+    """us_per_sample, call_us, call_equivalents (also on a fragmented heap), gc_allocs_per_sample and heap
+    figures, on the chip."""
+    work = Path(work)
+    job = replay.prepare(trace, work)
+    s = replay.resolve_settings({})
+    tree = emulator.firmware_tree(project.DEFAULT_BOARD, settings=None)
+    del tree["main.py"]
+    afs = (2, 4, 8, 16).index(s["accel_range_g"])
+    fifo = emulator.fifo_bytes(job["stream"], afs)
+    tree["bench.bin"] = fifo[:6 * BENCH_SAMPLES]
+    flash = work / "bench-flash.img"
+    emulator.make_image(flash, tree)
+    stream = work / "fifo.bin"
+    stream.write_bytes(fifo)
+    pico = emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs})
+    with pico:
+        execute(pico, _helpers(), 600)
+        before = pico.stats()
+        mark = len(pico.events)
+        r = execute(pico, ENTRY.read_text().replace("MARKER_PIN = -1", f"MARKER_PIN = {emulator.MARKER_PIN}", 1),
+                    600).result
+        after = pico.stats()
+        edges = [ev for ev in pico.events[mark:] if ev["ev"] == "marker"]
+    if r is None:
+        raise emulator.PicoError("the bench on the emulated Pico gave no figures")
+    allocs = None
+    if len(edges) >= 2 and pico.config()["gc_alloc"] >= 0:
+        allocs = round((edges[-1]["gc_allocs"] - edges[0]["gc_allocs"]) / r["samples"], 3)
+    emulated = (after["emulated_us"] - before["emulated_us"]) / 1e6
+    wall = (after["wall_ms"] - before["wall_ms"]) / 1000
+    return {
+        "us_per_sample": round(r["us_per_sample"], 1), "call_us": round(r["call_us"], 2),
+        "call_equivalents": round(r["call_equivalents"], 1),
+        "us_per_sample_fragmented": round(r["us_per_sample_fragmented"], 1),
+        "call_equivalents_fragmented": round(r["call_equivalents_fragmented"], 1),
+        "cpu_pct_at_50hz": round(r["us_per_sample"] * 50 / 1e4, 2), "gc_allocs_per_sample": allocs,
+        "heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
+        "emulated_s_per_wall_s": round(emulated / wall, 3) if wall > 0 else None,
+    }
+
+
+def sync_figures(work, days=bench_sync.DAYS):
+    """A month of minute records synced from the emulated Pico with `stepclip sync`: seconds, blocks."""
+    work = Path(work)
+    logs = work / "logs"
+    logs.mkdir(parents=True)
+    bench_sync.fill(logs, days * 1440)
+    tree = emulator.firmware_tree(project.DEFAULT_BOARD)
+    tree["settings.json"] = b"{}"
+    for p in logs.iterdir():
+        tree[p.name] = p.read_bytes()
+    flash = work / "sync-flash.img"
+    emulator.make_image(flash, tree)
+    trace = project.ROOT / "simulator" / "traces" / "sit_2min.csv"
+    job = replay.prepare(replay.tracemod.load(trace), work / "sit")
+    afs = (2, 4, 8, 16).index(replay.resolve_settings({})["accel_range_g"])
+    stream = work / "sit.bin"
+    stream.write_bytes(emulator.fifo_bytes(job["stream"], afs))
+    with emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs}) as pico:
+        pico.wait("stream", 120)  # main.py has built the clip and started the IMU
+        con = db.connect(work / "bench.db")
+        t0 = time.perf_counter()
+        result = sync.sync_clip(con, pico.url, out=lambda line: None)
+        seconds = time.perf_counter() - t0
+        stored = con.execute("SELECT count(*) FROM minutes").fetchone()[0]
+        con.close()
+    return {"sync_30_days_s": round(seconds, 1), "sync_blocks": result["blocks"], "sync_minutes": stored}
+
+
+def run(trace):
+    """The `pico` object of `stepclip bench --json`, or {"missing": why} when the chip cannot run here."""
+    why = emulator.missing()
+    if why:
+        return {"missing": why}
+    with tempfile.TemporaryDirectory(prefix="stepclip-bench-pico-") as work:
+        figures = pipeline_figures(trace, Path(work) / "pipeline")
+        figures.update(sync_figures(Path(work) / "sync"))
+    figures["image"] = emulator.uf2_path().name
+    return figures
+
+
+if __name__ == "__main__":
+    from host_tools.bench import MIXED, _generated
+
+    print(json.dumps(run(_generated(MIXED[:4]))))

@@ -1,0 +1,163 @@
+"""The firmware on its real chip: an emulated Raspberry Pi Pico running the official MicroPython image.
+
+Skipped, saying why, when ../shared/rp2040 (or $STEPCLIP_PICO_UF2), node or rp2040js is missing.
+"""
+
+import subprocess
+import time
+
+import pytest
+from mpremote.transport_serial import SerialTransport
+
+from host_tools import db, deploy, sync
+from simulator import project, replay
+from simulator import trace as tracemod
+from simulator.pico import emulator
+from simulator.pico.vclip import PicoClip
+
+WHY = emulator.missing()
+pytestmark = pytest.mark.skipif(WHY is not None, reason=f"emulated Pico: {WHY}")
+TRACES = project.ROOT / "simulator" / "traces"
+SAME = ("steps", "samples", "minutes", "posture_changes", "logged_s", "errors")
+
+
+def both(trace, **kw):
+    return replay.replay(trace, runtime="micropython", **kw), replay.replay(trace, runtime="pico", **kw)
+
+
+def assert_alike(unix, pico):
+    for key in SAME:
+        assert pico[key] == unix[key], key
+    # the same nudges, decided at the same sample; the chip acts on them once its batch is processed
+    for key in ("nudges", "goal_reached"):
+        assert len(pico[key]) == len(unix[key]), key
+        for a, b in zip(unix[key], pico[key]):
+            assert 0 <= b - a < 0.5, key
+    # pulses as long, or longer while the loop writes flash (an erase takes 45 ms on the W25Q16JV)
+    chip, sim = [d for _, d in pico["motor"] if d], [d for _, d in unix["motor"] if d]
+    assert len(chip) == len(sim) and all(-5 <= a - b < 150 for a, b in zip(chip, sim))
+
+
+@pytest.mark.parametrize("name", ["walk_1min.csv", "sit_2min.csv"])
+def test_shipped_traces_count_alike_on_the_chip(name):
+    unix, pico = both(TRACES / name)
+    assert_alike(unix, pico)
+    assert pico["runtime"] == "pico" and pico["pico"]["samples_lost"] == 0
+    assert 100_000 < pico["pico"]["heap_free_running"] < pico["pico"]["heap_free_after_boot"]
+
+
+def test_nudges_and_the_goal_on_the_chip(tmp_path):
+    from simulator import tracegen
+
+    g = tracegen.generate([("walk", 40), ("sit", 140)], rate_hz=50, seed=4)
+    trace = tracemod.Trace("walk-sit", g.t, g.acc, g.gyro)
+    unix, pico = both(trace, overrides={"inactive_s": 60, "renudge_s": 60, "goal_steps": 30}, start_minute=9 * 60)
+    assert len(unix["nudges"]) == 3 and len(unix["goal_reached"]) == 1
+    assert_alike(unix, pico)
+
+
+@pytest.mark.parametrize("name", ["ipolgait_S01_T1_lowerback.csv", "bangle_100.csv"])
+def test_real_recordings_count_alike_on_the_chip(name, datasets):
+    folder = datasets / "steps"
+    unix, pico = both(folder / name)
+    assert unix["steps"] > 20
+    assert_alike(unix, pico)
+
+
+def test_bad_board_for_the_chip_is_refused():
+    with pytest.raises(replay.SimError, match="MPU-6050"):
+        replay.replay(TRACES / "walk_1min.csv", runtime="pico", board_name="pico_bmi160")
+
+
+# -- a Pico from the box: deploy, wear, sync, sleep, hang ---------------------
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    flash = tmp_path_factory.mktemp("pico-flash")
+    with PicoClip(flash, trace=TRACES / "sit_2min.csv", speed=0) as c:
+        yield c
+
+
+def mpremote(clip, *args, timeout=60):
+    return subprocess.run([str(project.ROOT / ".venv" / "bin" / "mpremote"), "connect", clip.url, *args],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def deployed(clip):
+    assert "main.py" not in mpremote(clip, "fs", "ls").stdout  # blank, as from the factory
+    assert deploy.run(project.DEFAULT_BOARD, clip.url, echo=lambda line: None) == 0
+    # the reset at the end of the deploy boots main.py, which starts the IMU: the trace plays
+    clip.pico.wait("stream", 120, where=lambda ev: ev["state"] == "finished")
+    return clip
+
+
+def test_deploy_boots_into_the_clip_and_sync_takes_its_minutes_once(deployed, tmp_path):
+    con = db.connect(tmp_path / "pico.db")
+    first = sync.sync_clip(con, deployed.url, out=lambda line: None)
+    cols = "minute, steps, unknown_s, sitting_s, standing_s, lying_s, walking_s, off_body_s"
+    rows = con.execute(f"SELECT {cols} FROM minutes ORDER BY session, minute").fetchall()
+    unix = replay.replay(TRACES / "sit_2min.csv", runtime="micropython")
+    names = ("unknown", "sitting", "standing", "lying", "walking", "off_body")
+    # the trace's two whole minutes, as the unix port logs them; the clip has logged on since
+    chip = [(r[0] * 60, r[1], names[r[2:].index(max(r[2:]))], sum(r[2:])) for r in rows[:2]]
+    assert chip == [(m["t"], m["steps"], m["posture"], 60) for m in unix["minutes"][:2]]
+    flags = con.execute("SELECT flags FROM blocks").fetchall()
+    assert first["blocks"] > 0 and not any(f for (f,) in flags)  # a deploy's reset is no hung loop
+    second = sync.sync_clip(con, deployed.url, out=lambda line: None)
+    again = con.execute(f"SELECT {cols} FROM minutes ORDER BY session, minute").fetchall()
+    assert again[:len(rows)] == rows and second["last_seq"] >= first["last_seq"]
+    total, distinct = con.execute("SELECT count(*), count(DISTINCT session || ':' || minute) FROM minutes").fetchone()
+    assert total == distinct
+
+
+def test_the_clip_light_sleeps_after_its_usb_window_and_still_answers(deployed):
+    before = deployed.pico.stats()
+    end = time.monotonic() + 90  # at full speed the emulated clip soon runs past usb_window_s
+    while (after := deployed.pico.stats())["lightsleeps"] <= before["lightsleeps"] and time.monotonic() < end:
+        time.sleep(1)
+    assert after["lightsleeps"] > before["lightsleeps"]
+    assert after["lightsleep_us"] > before["lightsleep_us"]
+    out = mpremote(deployed, "resume", "exec", "import sys; print(sys.platform)")
+    assert out.stdout.strip().endswith("rp2"), out.stderr
+
+
+HANG = """
+import board, hardware, settings
+from clip import Clip
+from storage import Storage
+
+class Hang:
+    passes = 0
+
+    def poll(self, clip):
+        self.passes += 1
+        while self.passes > 5:
+            pass
+
+st = Storage()
+s = settings.load(st)
+imu, clock, motor, wd, io = hardware.build(board.load(st), s)
+Clip(imu, clock, motor, st, s, watchdog=wd, board=Hang()).run()
+"""
+
+
+def test_a_hung_loop_is_restarted_by_the_watchdog_with_the_log_intact(deployed, tmp_path):
+    con = db.connect(tmp_path / "wd.db")
+    sync.sync_clip(con, deployed.url, out=lambda line: None)
+    kept = con.execute("SELECT count(*) FROM minutes").fetchone()[0]
+    mark = len(deployed.pico.events)
+    transport = SerialTransport(deployed.url, baudrate=115200)
+    # a soft reset first, as `mpremote exec` does: it ends the timer that fed the watchdog for the host
+    transport.enter_raw_repl(soft_reset=True)
+    transport.exec_raw_no_follow(HANG)
+    ev = deployed.pico.wait("boot", 120, after=mark)
+    transport.close()
+    assert ev["cause"] == "watchdog"
+    time.sleep(2)  # main.py's new session logs a minute or more at full speed
+    cause = mpremote(deployed, "resume", "exec", "import machine; print(machine.reset_cause() == machine.WDT_RESET)")
+    assert cause.stdout.strip() == "True", cause.stderr
+    sync.sync_clip(con, deployed.url, out=lambda line: None)
+    assert con.execute("SELECT count(*) FROM minutes").fetchone()[0] > kept
+    flagged = con.execute("SELECT DISTINCT session FROM blocks WHERE flags != 0").fetchall()
+    assert len(flagged) == 1  # the session after the hang, and only it
