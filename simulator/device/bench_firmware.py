@@ -125,9 +125,10 @@ def gross_alloc(imu, clip, data, burst, marker=None):
 
 
 def fragment_heap():
-    """Half the free heap in small blocks of mixed sizes, every other one freed again: the
-    holes among live objects that days of settings saves, log blocks and syncs leave. The
-    live half is returned, to be kept while the pipeline runs."""
+    """Half the free heap in small blocks of mixed sizes (16 to 80 bytes), every other one freed
+    again: the holes among live objects that days of settings saves, log blocks and syncs leave,
+    each too small for a function's frame, which the allocator would search past. The live half
+    is returned, to be kept while the pipeline runs."""
     gc.collect()
     live = []
     size = 16
@@ -135,7 +136,7 @@ def fragment_heap():
     while left > size:
         live.append(bytearray(size))
         left -= size + 16  # the block and the list's slot, roughly
-        size = 16 + (size * 7 + 13) % 241
+        size = 16 + (size * 7 + 13) % 65
     i = 0
     while i < len(live):
         live[i] = None
