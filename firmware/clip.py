@@ -6,7 +6,8 @@
 #   imu    read(buf) -> samples, max_batch, rate_hz, lsb_per_g, overflows, init(),
 #          recover() (after a failed transfer; True if it had to initialise)
 #   clock  ticks_ms(), ticks_diff(a, b), ticks_add(a, b), sleep_ms(ms),
-#          epoch() (local time, seconds since 1970; -1 while not set)
+#          epoch() (local time, seconds since 1970; -1 while not set; read
+#          about twice a minute, see _wall_minute)
 #   motor  value(0 or 1), like machine.Pin
 #   board  optional: poll(clip) once a loop pass (button, battery; see hardware.py)
 #   storage  see storage.py
@@ -20,9 +21,11 @@
 
 from array import array
 
+import micropython
+
 import settings
 from coach import Coach
-from goal import Goal
+from goal import DAY_S, Goal
 from minutelog import FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
 from posture import LYING, NAMES, OFF_BODY, Posture
@@ -91,6 +94,12 @@ class Clip:
         self._minute_snoozes = 0
         self._minute_goal = False
         self._block_min = s["log_block_min"]
+        # the wall clock's minute of the day (coach) and day (goal), counted on by ticks from the last reading
+        self._wall_ms = clock.ticks_ms()
+        self._wall_min = -1
+        self._wall_day = -1
+        self._wall_s = 59  # the second of that minute, at _wall_ms (59: read the clock now)
+        self._wall_minute()
 
     def _note_watchdog_restart(self):
         """The watchdog restarted a hung loop: counted on flash, with the session that began then."""
@@ -102,9 +111,14 @@ class Clip:
         except OSError:
             self.flash_errors += 1
 
+    @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def process(self, n):
         """Run `n` samples from `buf` through the step counter, the tap detector and the transition
-        detector (and posture once a second)."""
+        detector (and posture once a second).
+
+        Shaped for speed: each detector takes a whole stretch of samples in one call (its loop over
+        them is a viper kernel, machine code on the board); a stretch ends where a second does, or
+        where a double tap completes, which is all that needs Python between samples."""
         buf = self.buf
         steps = self.steps
         taps = self.taps
@@ -119,19 +133,20 @@ class Clip:
             left -= (stop - j) // 3
             self.sitstand.scan(buf, j, stop)  # summed into ten points a second, in one call
             while j < stop:
-                x = buf[j]
-                y = buf[j + 1]
-                z = buf[j + 2]
-                steps.update(x, y, z)
-                if taps.update(x, y, z) and not steps.walking():
+                # to the end, or to the sample that completes a double tap: the steps up to it
+                # tell whether the wearer is walking
+                t = taps.scan(buf, j, stop)
+                steps.scan(buf, j, t)
+                if taps.tapped() and not steps.walking():
                     self.snooze()
-                j += 3
+                j = t
             if left == 0:
                 left = self._rate
                 self._second()
         self._left = left
         self.samples += n
 
+    @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def _second(self):
         steps = self.steps
         steps.gravity_into(self._g)
@@ -143,20 +158,20 @@ class Clip:
         self._posture_s[state] += 1
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
-        epoch = self.clock.epoch()
         unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
-        if self.coach.second(state, -1 if epoch < 0 else epoch // 60 % 1440, unsettled):
+        minute = self._wall_minute()
+        if self.coach.second(state, minute, unsettled):
             self.vibrator.start(self._nudge_pattern)
             self._minute_nudges += 1
             if self.events:
                 self.events.nudge(self.seconds)
-        if self.goal.due(steps.total, epoch):
-            self._announce_goal(state, epoch)
+        if self.goal.due(steps.total, self._wall_day):
+            self._announce_goal(state, minute)
 
-    def _announce_goal(self, state, epoch):
+    def _announce_goal(self, state, minute):
         """The day's goal is reached: the pattern plays now, unless the wearer lies (or may be lying down: a
         posture not yet told), the clip is off the body, it is quiet hours or a pattern is playing."""
-        if (state == LYING or state == OFF_BODY or self.posture.changing() or self.coach.quiet(epoch // 60 % 1440)
+        if (state == LYING or state == OFF_BODY or self.posture.changing() or self.coach.quiet(minute)
                 or self.vibrator.playing()):
             return
         self.goal.announced()
@@ -164,6 +179,31 @@ class Clip:
         self._minute_goal = True
         if self.events:
             self.events.goal(self.seconds)
+
+    def _wall_minute(self):
+        """The wall clock's minute of the day, -1 while it is not set (quiet hours); its day, days
+        since 1970, is left in _wall_day (the goal's day).
+
+        The clock is read only a second either side of a minute's end (and once a minute while it
+        is not set): its time, seconds since 1970, is an int object on a 32-bit MCU, allocated at
+        every reading. In between, the minute is the last reading's, counted on by ticks: off by
+        a second at most, which cannot change it there (nor the day, which ends with a minute).
+        step() calls this before the samples, so that process() does not read the clock."""
+        clock = self.clock
+        s = self._wall_s + clock.ticks_diff(clock.ticks_ms(), self._wall_ms) // 1000
+        if 0 < s < 59:
+            return self._wall_min
+        self._wall_ms = clock.ticks_ms()
+        epoch = clock.epoch()
+        if epoch < 0:
+            self._wall_min = -1
+            self._wall_day = -1
+            self._wall_s = 1  # read again in a minute: the host may set it
+        else:
+            self._wall_min = epoch // 60 % 1440
+            self._wall_day = epoch // DAY_S
+            self._wall_s = epoch % 60
+        return self._wall_min
 
     def snooze(self):
         """The wearer asked for quiet (double tap or button): postpone the next nudge."""
@@ -220,6 +260,7 @@ class Clip:
         imu = self.imu
         got = 0
         overflows = imu.overflows
+        self._wall_minute()
         try:
             if self._imu_state != _IMU_OK:
                 self._restore_imu()

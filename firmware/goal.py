@@ -15,8 +15,6 @@ class Goal:
     def __init__(self, s, saved=None):
         self.steps = s["goal_steps"]  # 0: no goal
         self.day = -1  # days since 1970 of the day being counted; -1: none yet
-        self._day_start = 0
-        self._day_end = 0
         self._start = 0  # the step total at which the day's count began
         self.shown = False
         if isinstance(saved, dict):
@@ -28,17 +26,18 @@ class Goal:
 
     def _begin(self, day, start):
         self.day = day
-        self._day_start = day * DAY_S
-        self._day_end = self._day_start + DAY_S
         self._start = start
         self.shown = False
 
-    def due(self, total, epoch):
-        """True when the day's steps (`total` is the step counter's) have reached the goal, not yet announced."""
-        if epoch < 0:
+    def due(self, total, day):
+        """True when the day's steps (`total` is the step counter's) have reached the goal, not yet announced.
+
+        `day`: the wall clock's, days since 1970 (-1 while the clock is not set): a small number, where
+        seconds since 1970 would be an int object, allocated, on a 32-bit MCU."""
+        if day < 0:
             return False
-        if epoch >= self._day_end or epoch < self._day_start:
-            self._begin(epoch // DAY_S, total)
+        if day != self.day:
+            self._begin(day, total)
         return self.steps > 0 and not self.shown and total - self._start >= self.steps
 
     def announced(self):

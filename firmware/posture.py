@@ -20,6 +20,8 @@
 import math
 from array import array
 
+import micropython
+
 UNKNOWN = 0
 SITTING = 1
 STANDING = 2
@@ -33,7 +35,11 @@ _BEFORE_S = 8  # a transition is compared with the tilt this many seconds before
 _TILTING = 10  # change of cos * 1024 in a second (8 degrees from upright) that is the trunk still turning
 
 
-def isqrt(n):
+@micropython.viper
+def isqrt(n: int) -> int:
+    """The integer square root of `n` (below 2**30: a squared length of gravity, 1/1024 g).
+
+    Viper, because Newton's steps from n itself take a dozen divisions, four times a second."""
     if n <= 0:
         return 0
     x = n
@@ -44,12 +50,19 @@ def isqrt(n):
     return x
 
 
+@micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
 def cos1024(ax, ay, az, bx, by, bz):
     """Cosine of the angle between two vectors, times 1024 (0 for a null vector)."""
     norm = isqrt(ax * ax + ay * ay + az * az) * isqrt(bx * bx + by * by + bz * bz)
     if norm == 0:
         return 0
-    return (ax * bx + ay * by + az * bz) * 1024 // norm
+    # dot * 1024 // norm, in steps of 32, so that no product outgrows a small int (on a 32-bit
+    # MCU dot * 1024 of 1 g vectors is above 2**30: an int object, allocated)
+    dot = ax * bx + ay * by + az * bz
+    q = dot // norm
+    r = (dot - q * norm) * 32
+    q2 = r // norm
+    return q * 1024 + q2 * 32 + (r - q2 * norm) * 32 // norm
 
 
 def _cos1024(deg):
@@ -109,6 +122,7 @@ class Posture:
         self._settled = 0  # still seconds out of bed (up to `_hold`)
         self._burst_mg = s["burst_mg"]
 
+    @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def second(self, g, walking, motion_mg, shift=0):
         """Decide the state from this second's gravity `g` (1/1024 g), walking flag, motion and
         sit-down or stand-up transition (`shift`: sitstand.DOWN, UP or 0)."""

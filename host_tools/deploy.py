@@ -6,6 +6,10 @@ compiled modules, main.py and the board description, write default
 settings only where the clip has none (the wearer's learned upright
 direction and settings survive a redeploy), set the clock, read the
 firmware version back, and restart. `--dry-run` prints the plan.
+
+The firmware's kernels are machine code, so the modules are compiled for
+the code the clip says it runs (sys.implementation._mpy): the board's
+MCU's, or the host's for a virtual clip standing in for the board.
 """
 
 import json
@@ -34,6 +38,11 @@ else:
 
 MAKE_DIRS = 'import os\ntry:\n    os.mkdir("imu")\nexcept OSError:\n    pass\n'
 
+# mpy-cross -march by the native architecture in bits 10 on of sys.implementation._mpy (MicroPython's order)
+MPY_ARCHS = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp", "xtensa",
+             "xtensawin", "rv32imc", "rv64imc")
+ASK_ARCH = "import sys\nprint(sys.implementation._mpy >> 10)"
+
 
 class DeployError(Exception):
     pass
@@ -61,16 +70,17 @@ def _stale_sources(mods):
     return f"import os\nfor n in {names}:\n    try:\n        os.remove(n)\n    except OSError:\n        pass\n"
 
 
-def plan(board_name, port=None, epoch=None):
-    """The steps of a deploy: (what, argv) pairs."""
+def plan(board_name, port=None, epoch=None, arch=None):
+    """The steps of a deploy: (what, argv) pairs; compiled for `arch` (mpy-cross -march), else the board's."""
     desc = boards.load(board_name)
+    arch = arch or desc["arch"]
     out = BUILD / board_name
     mods = modules()
     steps = []
     for m in mods:
         target = out / m.with_suffix(".mpy")
-        steps.append((f"compile {m} for {desc['mcu']}",
-                      [_tool("mpy-cross"), f"-march={desc['arch']}", "-s", str(m), "-o", str(target),
+        steps.append((f"compile {m} for {desc['mcu'] if arch == desc['arch'] else arch}",
+                      [_tool("mpy-cross"), f"-march={arch}", "-s", str(m), "-o", str(target),
                        str(project.FIRMWARE / m)]))
     # `resume`: no soft reset. A running clip's watchdog cannot be stopped; stopped by the host, main.py
     # feeds it from a timer, which a soft reset would end, and the board would reset mid-copy.
@@ -127,14 +137,32 @@ def _device(what, argv):
     return proc.stdout
 
 
+def device_arch(port):
+    """The machine code the clip at `port` runs, as mpy-cross -march names it."""
+    answer = _device("ask the clip which machine code it runs",
+                     [_tool("mpremote"), "connect", port or "auto", "resume", "exec", ASK_ARCH]).strip()
+    try:
+        arch = MPY_ARCHS[int(answer.splitlines()[-1])]
+    except (ValueError, IndexError):
+        raise DeployError(f"the clip did not say which machine code it runs ({answer[-60:]!r})") from None
+    if arch is None:
+        raise DeployError("the clip's MicroPython runs no machine code of its own; the firmware's kernels need it")
+    return arch
+
+
 def run(board_name, port=None, dry_run=False, echo=print):
     desc, steps = plan(board_name, port)
     if dry_run:
-        echo(f"deploy plan for {desc['title']} ({desc['mcu']}, mpy-cross -march={desc['arch']}):")
+        echo(f"deploy plan for {desc['title']} ({desc['mcu']}, mpy-cross -march={desc['arch']}, or the machine "
+             "code the clip says it runs):")
         echo(format_plan(steps))
         return 0
+    arch = device_arch(port)
+    if arch != desc["arch"]:
+        echo(f"the clip runs {arch} code, not the {desc['mcu']}'s {desc['arch']} (a virtual clip): compiling for {arch}")
+        desc, steps = plan(board_name, port, arch=arch)
     compile_firmware(desc, steps)
-    echo(f"compiled {len(modules())} modules for {desc['arch']} into {BUILD / desc['name']}")
+    echo(f"compiled {len(modules())} modules for {arch} into {BUILD / desc['name']}")
     want = local_version()
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):

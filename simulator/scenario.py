@@ -18,6 +18,7 @@ of the trace can be checked against when nudges are due.
 
 import csv
 import functools
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,12 +193,11 @@ def _recognised_walk(acc, rate):
 
     rate_i = int(round(rate))
     counter = StepCounter(rate_i, 8192, settings.defaults())
-    raw = np.rint(acc * 8192).astype(int).tolist()
+    buf = array("h", np.rint(acc * 8192).astype("<i2").tobytes())
     walking = []
-    for i, (x, y, z) in enumerate(raw):
-        counter.update(x, y, z)
-        if i % rate_i == rate_i - 1:
-            walking.append(counter.walking())
+    for j in range(0, len(buf) - 3 * rate_i + 1, 3 * rate_i):
+        counter.scan(buf, j, j + 3 * rate_i)  # second by second
+        walking.append(counter.walking())
     return len(walking) > 6 and sum(walking[3:]) >= 0.8 * len(walking[3:])
 
 

@@ -43,10 +43,11 @@ def test_an_unknown_board_is_one_clear_error(capsys):
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
+    """The firmware as deploy compiles it for a clip that runs the unix port's machine code."""
     build = tmp_path_factory.mktemp("build")
     old, deploy.BUILD = deploy.BUILD, build
     try:
-        desc, steps = deploy.plan("nano_rp2040_connect", epoch=1767571200)
+        desc, steps = deploy.plan("nano_rp2040_connect", epoch=1767571200, arch="x64")
         return deploy.compile_firmware(desc, steps)
     finally:
         deploy.BUILD = old

@@ -1,6 +1,7 @@
 """`stepclip sim eval steps`: the evaluation contract, and the targets on the shared recordings."""
 
 import json
+from array import array
 import subprocess
 import sys
 
@@ -109,8 +110,9 @@ def broken_runs(acc, rate):
     s = fw_settings.defaults()
     c = StepCounter(rate, 32768 // 4, s)
     n = last = 0
-    for x, y, z in evaluate_steps.chip_counts(acc, 4).tolist():
-        c.update(x, y, z)
+    buf = array("h", evaluate_steps.chip_counts(acc, 4).tobytes())
+    for j in range(0, len(buf), 3):
+        c.scan(buf, j, j + 3)  # a sample at a time, to see every run break
         if c.run < last and 3 <= last < s["step_start_run"]:
             n += 1
         last = c.run

@@ -10,6 +10,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 import settings
 from posture import LYING, SITTING, STANDING, Posture
 from simulator import trace as tracemod
+import sitstand
 from sitstand import DOWN, UP, SitStand
 
 S = settings.defaults()
@@ -88,10 +89,10 @@ def test_the_accelerometers_offset_is_learned_at_rest():
     moves += [(1.0, -0.05, 40), (1.2, -0.3, -30), (3, 0, 0)]  # lean forward, sit down and back
     buf = body_trace(moves, offset)
     det = SitStand(RATE, LSB, S)
-    start = (det._ox, det._oy, det._oz)
+    start = tuple(det._st[sitstand._OX:sitstand._OZ + 1])
     det.scan(buf, 0, len(buf) - 3 * 6 * RATE)
     det.take()
-    learned = np.array([det._ox, det._oy, det._oz]) / det._unit
+    learned = np.array(det._st[sitstand._OX:sitstand._OZ + 1]) / det._st[sitstand._UNIT]
     assert start == (0, 0, 0)
     assert abs(learned[0] - offset[0]) < 0.015 and abs(learned[2] - offset[2]) < 0.015
     assert abs(learned[1]) < 0.005  # these postures turn the clip about y only: what they cannot show is left alone

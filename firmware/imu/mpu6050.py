@@ -7,6 +7,7 @@
 # drained in bursts into a preallocated buffer and handed on as raw signed
 # counts, x, y, z interleaved; `lsb_per_g` gives the scale.
 
+import micropython
 from micropython import const
 
 from imu.fifo import FifoDriver, IMUError
@@ -99,6 +100,7 @@ class MPU6050(FifoDriver):
             self._read_reg(_FIFO_R_W)
             left -= 1
 
+    @micropython.native  # its frame on the C stack: as bytecode, one this size is allocated on the heap per call
     def read(self, out):
         """Move up to max_batch samples from the FIFO into `out` (x, y, z counts).
 
@@ -123,18 +125,25 @@ class MPU6050(FifoDriver):
             n = self.max_batch
         if n == 0:
             return 0
-        f = self._fifo
         self.i2c.readfrom_mem_into(self.addr, _FIFO_R_W, self._views[n - 1])
-        j = 0
-        k = 0
-        end = n * frame
-        while j < end:  # big-endian words; a longer frame carries the temperature after them
-            v = (f[j] << 8) | f[j + 1]
-            out[k] = v - ((v & 0x8000) << 1)
-            v = (f[j + 2] << 8) | f[j + 3]
-            out[k + 1] = v - ((v & 0x8000) << 1)
-            v = (f[j + 4] << 8) | f[j + 5]
-            out[k + 2] = v - ((v & 0x8000) << 1)
-            j += frame
-            k += 3
+        _decode(self._fifo, out, n, frame)
         return n
+
+
+@micropython.viper
+def _decode(fifo: ptr8, out: ptr16, n: int, frame: int):
+    """The x, y, z counts of `n` frames of `fifo` into `out`: big-endian words, at the start of each
+    frame (a longer frame carries the temperature after them). Viper, so that the loop over every
+    sample runs as machine code."""
+    j = 0
+    k = 0
+    end = n * frame
+    while j < end:
+        v = (fifo[j] << 8) | fifo[j + 1]
+        out[k] = v - ((v & 0x8000) << 1)
+        v = (fifo[j + 2] << 8) | fifo[j + 3]
+        out[k + 1] = v - ((v & 0x8000) << 1)
+        v = (fifo[j + 4] << 8) | fifo[j + 5]
+        out[k + 2] = v - ((v & 0x8000) << 1)
+        j += frame
+        k += 3

@@ -1,13 +1,23 @@
 # Per-sample cost and allocation of the firmware pipeline (FIFO decode and
-# Clip.process), measured inside one interpreter run.
+# Clip.process), measured inside one interpreter run: the unix port, or a
+# board (the emulated Pico runs this very file).
 #
 # After the driver has set the chip up on the register model, the bus is
 # swapped for one that hands out prepared FIFO bursts without copying in
 # Python, so that the figures are the firmware's own, not the simulator's.
+# The time is measured twice: on the fresh heap, and on a heap fragmented as
+# a clip's is after days of running; an allocation per sample would make the
+# second slower (the allocator searches the holes).
+# Allocation is counted gross, every byte ever allocated
+# (micropython.mem_total): a function's frame that is allocated on the heap
+# and freed on return is invisible to gc.mem_alloc(), and heap_lock() makes
+# the interpreter put it on the C stack instead.
 # Usage: micropython bench_firmware.py JOB.json  (job as for run_clip.py)
 
 import gc
 from time import ticks_diff, ticks_us
+
+import micropython
 
 
 class BurstBus:
@@ -74,25 +84,8 @@ def pipeline(imu, clip, bus):
     return n
 
 
-def run(job, samples=24000):
-    from rig import Rig
-
-    rig = Rig(job)
-    from clip import Clip
-    from vmotor import VirtualMotor
-
-    imu = rig.imu
-    data = fifo_bytes(job["stream"], (2, 4, 8, 16).index(rig.settings["accel_range_g"]), samples)
-    clip = Clip(imu, rig.clock, VirtualMotor(rig.clock), rig.storage, rig.settings)
-    return measure(imu, clip, data)
-
-
-def measure(imu, clip, data, marker=None):
-    """Figures for FIFO bytes `data` run through `imu`'s decode and `clip`; on a board too (simulator/pico).
-
-    `marker`: a pin raised around the allocation pass, for a harness that counts the allocator's calls.
-    """
-    burst = 6 * imu.max_batch
+def timed(imu, clip, data, burst):
+    """(call_equivalents, us_per_sample, call_us) of the pipeline over `data`."""
     part = len(data) // _PARTS // burst * burst
     parts = []
     for k in range(_PARTS):
@@ -111,22 +104,74 @@ def measure(imu, clip, data, marker=None):
         call = ticks_diff(t2, t1) / (n * _CALLS_PER_SAMPLE)
         parts.append((us / call, us, call))
     parts.sort()
-    ratio, us, call = parts[_PARTS // 2]
-    # one more pass for allocation alone, with the collector held off
+    return parts[_PARTS // 2]
+
+
+def gross_alloc(imu, clip, data, burst, marker=None):
+    """Bytes allocated per sample over one pass, freed or not; None where the build keeps no
+    total (a board's: there a harness counts the allocator's calls while `marker` is up)."""
+    total = getattr(micropython, "mem_total", None)
     fast = BurstBus(data, burst)
     imu.i2c = fast
     gc.collect()
-    gc.disable()
     if marker:
         marker.value(1)
-    a0 = gc.mem_alloc()
+    a0 = total() if total else 0
     n = pipeline(imu, clip, fast)
-    alloc = (gc.mem_alloc() - a0) / n
+    a1 = total() if total else 0
     if marker:
         marker.value(0)
-    gc.enable()
+    return (a1 - a0) / n if total else None
+
+
+def fragment_heap():
+    """Half the free heap in small blocks of mixed sizes, every other one freed again: the
+    holes among live objects that days of settings saves, log blocks and syncs leave. The
+    live half is returned, to be kept while the pipeline runs."""
+    gc.collect()
+    live = []
+    size = 16
+    left = gc.mem_free() // 2
+    while left > size:
+        live.append(bytearray(size))
+        left -= size + 16  # the block and the list's slot, roughly
+        size = 16 + (size * 7 + 13) % 241
+    i = 0
+    while i < len(live):
+        live[i] = None
+        i += 2
+    gc.collect()
+    return live
+
+
+def run(job, samples=24000):
+    from rig import Rig
+
+    rig = Rig(job)
+    from clip import Clip
+    from vmotor import VirtualMotor
+
+    imu = rig.imu
+    data = fifo_bytes(job["stream"], (2, 4, 8, 16).index(rig.settings["accel_range_g"]), samples)
+    return measure(imu, lambda: Clip(imu, rig.clock, VirtualMotor(rig.clock), rig.storage, rig.settings), data)
+
+
+def measure(imu, new_clip, data, marker=None):
+    """Figures for FIFO bytes `data` run through `imu`'s decode and a clip `new_clip()` builds, on a
+    fresh heap and on a fragmented one; on a board too (simulator/pico).
+
+    Each measurement has a clip of its own, all starting alike: the heap is all that differs.
+    `marker`: a pin raised around the allocation pass, for a harness that counts the allocator's calls.
+    """
+    burst = 6 * imu.max_batch
+    ratio, us, call = timed(imu, new_clip(), data, burst)
+    alloc = gross_alloc(imu, new_clip(), data, burst, marker)
+    live = fragment_heap()
+    ratio_f, us_f, call_f = timed(imu, new_clip(), data, burst)
+    del live
     return {"call_equivalents": ratio, "alloc_bytes_per_sample": alloc, "us_per_sample": us, "call_us": call,
-            "samples": n}
+            "call_equivalents_fragmented": ratio_f, "us_per_sample_fragmented": us_f, "call_us_fragmented": call_f,
+            "samples": len(data) // 6}
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 # For evaluating the counter on a whole folder of recordings: the host
 # writes each recording as the chip's own counts (int16 x, y, z, already
 # quantised exactly as the MPU-6050 model does), and this script feeds
-# them to a fresh StepCounter per recording, as Clip.process does sample by
-# sample. Steps do not depend on anything else the clip does, so the count
+# them to a fresh StepCounter per recording, as Clip.process does batch by
+# batch. Steps do not depend on anything else the clip does, so the count
 # equals a full replay's (a test checks this). Runs inside the unix-port
 # MicroPython (argument: the path of a JSON job) and in CPython (run(job)).
 #
@@ -18,16 +18,11 @@ _CHUNK = 1024  # samples read at a time
 
 
 def count(path, counter, buf):
-    update = counter.update
     n = 0
     with open(path, "rb") as f:
         while True:
             got = f.readinto(buf) // 6
-            j = 0
-            end = 3 * got
-            while j < end:
-                update(buf[j], buf[j + 1], buf[j + 2])
-                j += 3
+            counter.scan(buf, 0, 3 * got)
             n += got
             if got < _CHUNK:
                 return n

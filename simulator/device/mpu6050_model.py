@@ -101,8 +101,7 @@ class MPU6050Model(StreamSensor):
         if fifo.count > self.FIFO_SIZE - 2:
             fifo.drop(fifo.count - (self.FIFO_SIZE - 2))  # full: the oldest bytes are overwritten
             self.regs[INT_STATUS] |= _FIFO_OFLOW_INT
-        fifo.put(word >> 8)
-        fifo.put(word)
+        fifo.put2(word >> 8, word)
 
     # -- the bus side --------------------------------------------------------
 

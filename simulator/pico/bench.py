@@ -29,7 +29,8 @@ def _helpers():
 
 
 def pipeline_figures(trace, work):
-    """us_per_sample, call_us, call_equivalents, gc_allocs_per_sample and heap figures, on the chip."""
+    """us_per_sample, call_us, call_equivalents (also on a fragmented heap), gc_allocs_per_sample and heap
+    figures, on the chip."""
     work = Path(work)
     job = replay.prepare(trace, work)
     s = replay.resolve_settings({})
@@ -60,6 +61,8 @@ def pipeline_figures(trace, work):
     return {
         "us_per_sample": round(r["us_per_sample"], 1), "call_us": round(r["call_us"], 2),
         "call_equivalents": round(r["call_equivalents"], 1),
+        "us_per_sample_fragmented": round(r["us_per_sample_fragmented"], 1),
+        "call_equivalents_fragmented": round(r["call_equivalents_fragmented"], 1),
         "cpu_pct_at_50hz": round(r["us_per_sample"] * 50 / 1e4, 2), "gc_allocs_per_sample": allocs,
         "heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
         "emulated_s_per_wall_s": round(emulated / wall, 3) if wall > 0 else None,
