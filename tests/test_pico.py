@@ -154,7 +154,9 @@ def test_a_hung_loop_is_restarted_by_the_watchdog_with_the_log_intact(deployed, 
     ev = deployed.pico.wait("boot", 120, after=mark)
     transport.close()
     assert ev["cause"] == "watchdog"
-    time.sleep(2)  # main.py's new session logs a minute or more at full speed
+    end = time.monotonic() + 120  # main.py's new session logs a minute or more
+    while deployed.pico.stats()["emulated_us"] < ev["t_us"] + 75e6 and time.monotonic() < end:
+        time.sleep(0.5)
     cause = mpremote(deployed, "resume", "exec", "import machine; print(machine.reset_cause() == machine.WDT_RESET)")
     assert cause.stdout.strip() == "True", cause.stderr
     sync.sync_clip(con, deployed.url, out=lambda line: None)

@@ -20,6 +20,7 @@ from simulator.pico.run import execute
 
 BENCH_SAMPLES = 3000  # 60 s at 50 Hz: what fits in the Pico's RAM beside the clip
 ENTRY = Path(__file__).with_name("bench_entry.py")
+DEADLINE_S = 300  # each emulated run ends by then, finished or not
 
 
 def _helpers():
@@ -43,7 +44,8 @@ def pipeline_figures(trace, work):
     emulator.make_image(flash, tree)
     stream = work / "fifo.bin"
     stream.write_bytes(fifo)
-    pico = emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs})
+    pico = emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
+                         deadline_s=DEADLINE_S)
     with pico:
         execute(pico, _helpers(), 600)
         mark = len(pico.events)
@@ -86,7 +88,8 @@ def sync_figures(work, days=bench_sync.DAYS):
     afs = (2, 4, 8, 16).index(replay.resolve_settings({})["accel_range_g"])
     stream = work / "sit.bin"
     stream.write_bytes(emulator.fifo_bytes(job["stream"], afs))
-    with emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs}) as pico:
+    with emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
+                       deadline_s=DEADLINE_S) as pico:
         pico.wait("stream", 120)  # main.py has built the clip and started the IMU
         con = db.connect(work / "bench.db")
         t0 = time.perf_counter()
@@ -104,7 +107,10 @@ def run(trace):
         return {"missing": why}
     with tempfile.TemporaryDirectory(prefix="stepclip-bench-pico-") as work:
         figures = pipeline_figures(trace, Path(work) / "pipeline")
-        figures.update(sync_figures(Path(work) / "sync"))
+        try:
+            figures.update(sync_figures(Path(work) / "sync"))
+        except (emulator.PicoError, sync.SyncError) as e:
+            figures["sync_error"] = str(e)
     figures["image"] = emulator.uf2_path().name
     return figures
 

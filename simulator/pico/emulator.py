@@ -141,9 +141,10 @@ class Pico:
     `flash`: the file system image (created by MicroPython at first boot when absent).
     `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
     `speed`: emulated seconds per wall second, 0 for as fast as it goes.
+    `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
     """
 
-    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD):
+    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None):
         why = missing()
         if why:
             raise PicoError(why)
@@ -151,6 +152,7 @@ class Pico:
         self.board = project.board(board_name)
         self.imu = imu
         self.want_port = port
+        self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
         self.port = None
         self.proc = None
@@ -177,6 +179,10 @@ class Pico:
         self.proc = subprocess.Popen(["node", str(HERE / "pico.mjs"), str(cfg)], cwd=HERE, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=open(self._work / "node.err", "w"), text=True)
         threading.Thread(target=self._read, daemon=True).start()
+        if self.deadline_s:
+            timer = threading.Timer(self.deadline_s, self.proc.kill)
+            timer.daemon = True
+            timer.start()
         ev = self.wait("listening", timeout)
         self.port = ev["port"]
         self.wait("boot", timeout)

@@ -84,9 +84,10 @@ def run(job, work):
     emulator.make_image(flash, tree)
     fifo = work / "fifo.bin"
     afs = (2, 4, 8, 16).index(s["accel_range_g"])
-    fifo.write_bytes(emulator.fifo_bytes(job["stream"], afs))
+    fifo_data = emulator.fifo_bytes(job["stream"], afs)
+    fifo.write_bytes(fifo_data)
     pico = emulator.Pico(flash, imu={"fifo": str(fifo), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
-                         board_name=board["name"])
+                         board_name=board["name"], deadline_s=600 + 2 * len(fifo_data) / 6 / job["stream_rate_hz"])
     with pico:
         mark = len(pico.events)
         console = execute(pico, entry_script(job.get("start_epoch", -1)))
