@@ -35,17 +35,13 @@ def pipeline_figures(trace, work):
     work = Path(work)
     job = replay.prepare(trace, work)
     s = replay.resolve_settings({})
-    tree = emulator.firmware_tree(project.DEFAULT_BOARD, settings=None)
+    tree = emulator.firmware_tree(project.DEFAULT_BOARD)
     del tree["main.py"]
-    afs = (2, 4, 8, 16).index(s["accel_range_g"])
-    fifo = emulator.fifo_bytes(job["stream"], afs)
-    tree["bench.bin"] = fifo[:6 * BENCH_SAMPLES]
+    imu = emulator.imu_stream(job, s, work / "fifo.bin")
+    tree["bench.bin"] = Path(imu["fifo"]).read_bytes()[:6 * BENCH_SAMPLES]
     flash = work / "bench-flash.img"
     emulator.make_image(flash, tree)
-    stream = work / "fifo.bin"
-    stream.write_bytes(fifo)
-    pico = emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
-                         deadline_s=DEADLINE_S)
+    pico = emulator.Pico(flash, imu=imu, deadline_s=DEADLINE_S)
     with pico:
         execute(pico, _helpers(), 600)
         mark = len(pico.events)
@@ -85,11 +81,8 @@ def sync_figures(work, days=bench_sync.DAYS):
     emulator.make_image(flash, tree)
     trace = project.ROOT / "simulator" / "traces" / "sit_2min.csv"
     job = replay.prepare(replay.tracemod.load(trace), work / "sit")
-    afs = (2, 4, 8, 16).index(replay.resolve_settings({})["accel_range_g"])
-    stream = work / "sit.bin"
-    stream.write_bytes(emulator.fifo_bytes(job["stream"], afs))
-    with emulator.Pico(flash, imu={"fifo": str(stream), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
-                       deadline_s=DEADLINE_S) as pico:
+    imu = emulator.imu_stream(job, replay.resolve_settings({}), work / "sit.bin")
+    with emulator.Pico(flash, imu=imu, deadline_s=DEADLINE_S) as pico:
         pico.wait("stream", 120)  # main.py has built the clip and started the IMU
         con = db.connect(work / "bench.db")
         t0 = time.perf_counter()

@@ -106,8 +106,8 @@ def extract_image(path, dest):
                 out.write_bytes(f.read())
 
 
-def firmware_tree(board_name, settings=None):
-    """What `stepclip deploy` puts on a clip: the compiled modules, main.py, board.json (and settings)."""
+def firmware_tree(board_name):
+    """What `stepclip deploy` puts on a clip: the compiled modules, main.py, board.json."""
     from host_tools import deploy
 
     desc, steps = deploy.plan(board_name, port="none", epoch=0)
@@ -115,8 +115,6 @@ def firmware_tree(board_name, settings=None):
     tree = {str(m.with_suffix(".mpy")): (out / m.with_suffix(".mpy")).read_bytes() for m in deploy.modules()}
     tree["board.json"] = (out / "board.json").read_bytes()
     tree[deploy.ENTRY] = (project.FIRMWARE / deploy.ENTRY).read_bytes()
-    if settings is not None:
-        tree["settings.json"] = json.dumps(settings).encode()
     return tree
 
 
@@ -131,6 +129,13 @@ def fifo_bytes(stream_path, afs_sel):
     shift = afs_sel + _EXTRA_BITS
     c = np.clip((frames + (1 << (shift - 1))) >> shift, -32768, 32767)
     return c.astype(">i2").tobytes()
+
+
+def imu_stream(job, settings, path):
+    """Write the FIFO bytes of a replay job's stream to `path`, at the range `settings` set; the `imu` of a Pico."""
+    afs = (2, 4, 8, 16).index(settings["accel_range_g"])
+    Path(path).write_bytes(fifo_bytes(job["stream"], afs))
+    return {"fifo": str(path), "rate_hz": job["stream_rate_hz"], "afs_sel": afs}
 
 
 # -- the Node program -------------------------------------------------------
@@ -150,6 +155,8 @@ class Pico:
             raise PicoError(why)
         self.flash = Path(flash)
         self.board = project.board(board_name)
+        if imu and self.board["imu"] != "mpu6050":
+            raise PicoError(f"the emulated Pico carries an MPU-6050, not the {self.board['imu']} of {board_name}")
         self.imu = imu
         self.want_port = port
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does

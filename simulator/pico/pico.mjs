@@ -240,12 +240,10 @@ function connectUSB() {
   const usb = mcu.usbCtrl;
   usb.onEndpointRead = (endpoint, size) => {
     if (endpoint !== cdc.outEndpoint) return;
-    if (process.env.PICO_DEBUG) console.log('arm', endpoint, size, clock.nanos);
     pendingRead = { endpoint, size };
     deliver();
   };
   cdc.onSerialData = (data) => {
-    if (process.env.PICO_DEBUG) console.log('out', JSON.stringify(Buffer.from(data).toString()), clock.nanos);
     if (client) client.write(Buffer.from(data));
   };
 }
@@ -256,7 +254,6 @@ function deliver() {
   if (!pendingRead || !input.length) return;
   const chunk = input[0];
   const n = Math.min(pendingRead.size, chunk.length);
-  if (process.env.PICO_DEBUG) console.log('deliver', JSON.stringify(Array.from(chunk.subarray(0, n))), clock.nanos);
   mcu.usbCtrl.endpointReadDone(pendingRead.endpoint, chunk.subarray(0, n));
   if (n === chunk.length) input.shift();
   else input[0] = chunk.subarray(n);

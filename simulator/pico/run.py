@@ -14,23 +14,21 @@ from pathlib import Path
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from simulator import project
+from simulator import project, replay
 from simulator.pico import emulator
 
 ENTRY = Path(__file__).with_name("replay_entry.py")
 
 
 def settings_file(overrides):
-    """settings.json as the host leaves it on the clip: defaults with the job's settings, checked."""
+    """settings.json as the host leaves it on the clip (the job's settings over the defaults), and the settings."""
     project.use_firmware()
     import settings
     from storage import Storage
 
+    s = replay.resolve_settings(overrides)
     with tempfile.TemporaryDirectory() as d:
         st = Storage(d)
-        s = settings.defaults()
-        for k, v in overrides.items():
-            s[k] = settings.check(k, v)
         settings.save(st, s)
         return st.read(settings.FILENAME), s
 
@@ -74,20 +72,15 @@ def run(job, work):
     """Replay `job` (as simulator.replay.prepare writes it) on an emulated Pico; the replay's result dict."""
     work = Path(work)
     board = job["board"]
-    if board["imu"] != "mpu6050":
-        raise emulator.PicoError(f"the emulated Pico carries an MPU-6050, not the {board['imu']} of {board['name']}")
     settings_json, s = settings_file(job["settings"])
     tree = emulator.firmware_tree(board["name"])
     del tree["main.py"]  # the entry comes over the raw REPL
     tree["settings.json"] = settings_json
     flash = work / "pico-flash.img"
     emulator.make_image(flash, tree)
-    fifo = work / "fifo.bin"
-    afs = (2, 4, 8, 16).index(s["accel_range_g"])
-    fifo_data = emulator.fifo_bytes(job["stream"], afs)
-    fifo.write_bytes(fifo_data)
-    pico = emulator.Pico(flash, imu={"fifo": str(fifo), "rate_hz": job["stream_rate_hz"], "afs_sel": afs},
-                         board_name=board["name"], deadline_s=600 + 2 * len(fifo_data) / 6 / job["stream_rate_hz"])
+    imu = emulator.imu_stream(job, s, work / "fifo.bin")
+    seconds = Path(imu["fifo"]).stat().st_size / 6 / imu["rate_hz"]
+    pico = emulator.Pico(flash, imu=imu, board_name=board["name"], deadline_s=600 + 2 * seconds)
     with pico:
         mark = len(pico.events)
         console = execute(pico, entry_script(job.get("start_epoch", -1)))

@@ -30,15 +30,8 @@ class PicoClip:
         self._work = tempfile.TemporaryDirectory(prefix="stepclip-picoclip-")
         work = Path(self._work.name)
         job = replay.prepare(tracemod.load(trace or DEFAULT_TRACE), work, board_name, overrides)
-        if job["board"]["imu"] != "mpu6050":
-            raise emulator.PicoError(f"the emulated Pico carries an MPU-6050, not the {job['board']['imu']} of "
-                                     f"{board_name}")
-        s = replay.resolve_settings(overrides or {})
-        afs = (2, 4, 8, 16).index(s["accel_range_g"])
-        fifo = work / "fifo.bin"
-        fifo.write_bytes(emulator.fifo_bytes(job["stream"], afs))
-        self.pico = emulator.Pico(self.flash / IMAGE, {"fifo": str(fifo), "rate_hz": job["stream_rate_hz"],
-                                                        "afs_sel": afs}, port=port, speed=speed, board_name=board_name)
+        imu = emulator.imu_stream(job, replay.resolve_settings(overrides or {}), work / "fifo.bin")
+        self.pico = emulator.Pico(self.flash / IMAGE, imu, port=port, speed=speed, board_name=board_name)
 
     @property
     def url(self):
