@@ -8,28 +8,22 @@ import time
 from pathlib import Path
 
 from host_tools import bench_sync, power
-from simulator import replay, trace as tracemod, tracegen
-
-MIXED = [("walk", 600), ("sit", 900), ("stand", 300), ("walk", 300), ("sit", 1500), ("lie", 600),
-         ("sit", 1200), ("walk", 1800)]  # two hours
-
-
-def _generated(schedule, seed=0):
-    g = tracegen.generate(schedule, rate_hz=50, seed=seed)
-    return tracemod.Trace("<generated>", g.t, g.acc, g.gyro)
+from simulator import replay
+from simulator.unix import runtime as unix_port
+from simulator.bench_traces import MIXED, generated
 
 
 def firmware_figures():
     """us_per_sample, call_us, call_equivalents, alloc_bytes_per_sample on the unix port."""
-    trace = _generated(MIXED[:4])
+    trace = generated(MIXED[:4])
     with tempfile.TemporaryDirectory(prefix="stepclip-bench-") as work:
         job = replay.prepare(trace, work)
-        return replay.run_micropython("bench_firmware.py", job, Path(work), heap="8M")
+        return unix_port.run_micropython("bench_firmware.py", job, Path(work), heap="8M")
 
 
 def realtime_factors():
     """Simulated seconds per wall second, replaying two hours of mixed activity."""
-    trace = _generated(MIXED, seed=1)
+    trace = generated(MIXED, seed=1)
     out = {}
     for runtime in replay.SIMULATED:
         t0 = time.perf_counter()
@@ -45,7 +39,9 @@ def run():
     figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
-    figures["pico"] = pico_bench.run(_generated(MIXED[:4]))
+    figures["pico"] = pico_bench.run(generated(MIXED[:4]))
+    if "missing" not in figures["pico"]:
+        figures["pico"].update(bench_sync.pico_figures())
     figures["power"] = power.all_boards(figures["call_equivalents"], figures["pico"].get("us_per_sample"))
     figures["power_assumptions"] = power.assumptions()
     return figures

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 from simulator import powercut, replay, trace as tracemod, tracegen
+from simulator.unix import runtime as unix_port
 
 COMMAND = "python -m host_tools.bench_faults"
 JSON_KEYS = ("kind", "injected", "survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct")
@@ -104,7 +105,7 @@ def soak(hours):
     with tempfile.TemporaryDirectory(prefix="stepclip-soak-") as work:
         job = replay.prepare(trace, work)
         job["faults"] = {"seed": 1, "oserror_per_k": 5}
-        return replay.run_micropython("soak_clip.py", job, Path(work))
+        return unix_port.run_micropython("soak_clip.py", job, Path(work))
 
 
 def main(argv=None):

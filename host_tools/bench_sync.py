@@ -1,5 +1,5 @@
 """Figures for the log, the sync and the report: bytes per minute, a month synced through the
-virtual clip, and the report of that month (random minutes: a posture change nearly every
+virtual clip and from the emulated Pico, and the report of that month (random minutes: a posture change nearly every
 minute and a nudge in every other one, the slowest case to draw)."""
 
 import random
@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 
 from host_tools import db, report, sync
-from simulator import project
+from simulator import firmware_build, project, replay
+from simulator.pico import emulator
+from simulator.pico.bench import DEADLINE_S
 from simulator.virtual_clip import VirtualClip
 
 DAYS = 30
@@ -63,3 +65,34 @@ def run():
     return {"log_bytes_per_minute": round(log_bytes / minutes, 2), "log_kib_30_days": round(log_bytes / 1024),
             "sync_30_days_s": round(seconds, 2), "sync_blocks": result["blocks"], "sync_minutes": stored,
             "report_30_days_s": round(report_s, 1)}
+
+
+def pico_figures(days=DAYS):
+    """A month of minute records synced from the emulated Pico with `stepclip sync`: seconds, blocks
+    (or `sync_error`, why the sync failed)."""
+    with tempfile.TemporaryDirectory(prefix="stepclip-bench-pico-sync-") as work:
+        work = Path(work)
+        logs = work / "logs"
+        logs.mkdir()
+        fill(logs, days * 1440)
+        tree = firmware_build.tree(project.DEFAULT_BOARD)
+        tree["settings.json"] = b"{}"
+        for p in logs.iterdir():
+            tree[p.name] = p.read_bytes()
+        flash = work / "sync-flash.img"
+        emulator.make_image(flash, tree)
+        job = replay.prepare(replay.tracemod.load(project.ROOT / "simulator" / "traces" / "sit_2min.csv"),
+                             work / "sit")
+        imu = emulator.imu_stream(job, replay.resolve_settings({}), work / "sit.bin")
+        try:
+            with emulator.Pico(flash, imu=imu, deadline_s=DEADLINE_S) as pico:
+                pico.wait("stream", 120)  # main.py has built the clip and started the IMU
+                con = db.connect(work / "bench.db")
+                t0 = time.perf_counter()
+                result = sync.sync_clip(con, pico.url, out=lambda line: None)
+                seconds = time.perf_counter() - t0
+                stored = con.execute("SELECT count(*) FROM minutes").fetchone()[0]
+                con.close()
+        except (emulator.PicoError, sync.SyncError) as e:
+            return {"sync_error": str(e)}
+    return {"sync_30_days_s": round(seconds, 1), "sync_blocks": result["blocks"], "sync_minutes": stored}

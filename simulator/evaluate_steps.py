@@ -23,6 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from simulator import project, replay, trace as tracemod
+from simulator.unix import runtime as unix_port
 
 BELT_WORDS = ("belt", "waist", "hip", "lower back")
 REQUIRED = ("file", "position", "activity", "true_steps")
@@ -96,7 +97,7 @@ def _count_batch(rows, job_base, work, runtime, tick):
     job = dict(job_base, streams=streams)
     if runtime == "micropython":
         job["progress"] = True
-        out = replay.run_micropython("count_steps.py", job, Path(work), progress=lambda _: tick())
+        out = unix_port.run_micropython("count_steps.py", job, Path(work), progress=lambda _: tick())
     else:
         project.use_firmware()
         import count_steps

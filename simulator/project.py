@@ -13,15 +13,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE = ROOT / "firmware"
 BOARDS = ROOT / "boards"
-DEVICE = ROOT / "simulator" / "device"
+CHIPS = ROOT / "simulator" / "chips"  # the simulated IMUs, bus, clock and motor
+UNIX = ROOT / "simulator" / "unix"  # the scripts that run the firmware on those chips
 SHIM = ROOT / "simulator" / "shim"
 DEFAULT_BOARD = "pico_mpu6050"
 DATASETS_ENV = "STEPCLIP_DATASETS"
 
 
 def use_firmware():
-    """Make the firmware and the simulated devices importable in CPython."""
-    for p in (SHIM, DEVICE, FIRMWARE):
+    """Make the firmware, the simulated chips and their scripts importable in CPython."""
+    for p in (SHIM, CHIPS, UNIX, FIRMWARE):
         if str(p) not in sys.path:
             sys.path.insert(0, str(p))
 

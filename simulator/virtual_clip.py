@@ -30,6 +30,7 @@ import zlib
 from pathlib import Path
 
 from simulator import project, replay
+from simulator.unix import runtime as unix_port
 from simulator import trace as tracemod
 
 VCLIP = project.ROOT / "simulator" / "vclip"
@@ -113,7 +114,7 @@ class VirtualClip:
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
         env = dict(os.environ, STEPCLIP_VCLIP=str(self.state / "job.json"), STEPCLIP_VCLIP_MAIN="1" if run_main else "0",
                    STEPCLIP_VCLIP_RESET=str(self.state / "hard_reset"))
-        cmd = [replay.micropython_command(), "-X", f"heapsize={_HEAP}", "-i", str(VCLIP / "boot.py")]
+        cmd = [unix_port.micropython_command(), "-X", f"heapsize={_HEAP}", "-i", str(VCLIP / "boot.py")]
         self.child = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=self.flash, env=env,
                                       start_new_session=True, preexec_fn=_take_terminal)
         os.close(slave)

@@ -8,14 +8,15 @@ import textwrap
 import pytest
 from hypothesis import settings
 
-from simulator import project, replay
+from simulator import project
+from simulator.unix import runtime as unix_port
 
 project.use_firmware()
 
 
 @pytest.fixture(scope="session")
 def micropython():
-    return replay.micropython_command()
+    return unix_port.micropython_command()
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def run_mp(micropython, tmp_path):
 
     def run(code, heap="4M"):
         script = tmp_path / "snippet.py"
-        prelude = f"import sys\nsys.path.insert(0, {str(project.DEVICE)!r})\nsys.path.insert(0, {str(project.FIRMWARE)!r})\n"
+        prelude = f"import sys\nsys.path.insert(0, {str(project.CHIPS)!r})\nsys.path.insert(0, {str(project.UNIX)!r})\nsys.path.insert(0, {str(project.FIRMWARE)!r})\n"
         script.write_text(prelude + textwrap.dedent(code))
         proc = subprocess.run([micropython, "-X", f"heapsize={heap}", str(script)], capture_output=True, text=True,
                               timeout=300)

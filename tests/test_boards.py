@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from host_tools import boards
+from simulator import boards
 from simulator import project, replay, trace as tracemod, tracegen
 
 NAMES = project.board_names()

@@ -10,14 +10,14 @@ import subprocess
 import pytest
 
 from host_tools import cli, deploy
-from simulator import project
+from simulator import firmware_build, project
 
 BOARDS = project.board_names()
 
 
 @pytest.mark.parametrize("name", BOARDS)
 def test_dry_run_prints_the_whole_plan_and_changes_nothing(name, capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr(deploy, "BUILD", tmp_path / "build")
+    monkeypatch.setattr(firmware_build, "BUILD", tmp_path / "build")
     assert cli.main(["deploy", "--board", name, "--dry-run", "--port", "/dev/ttyACM7"]) == 0
     out = capsys.readouterr().out
     arch = {"rp2040": "armv6m", "esp32": "xtensawin"}[project.board(name)["mcu"]]
@@ -45,12 +45,12 @@ def test_an_unknown_board_is_one_clear_error(capsys):
 def compiled(tmp_path_factory):
     """The firmware as deploy compiles it for a clip that runs the unix port's machine code."""
     build = tmp_path_factory.mktemp("build")
-    old, deploy.BUILD = deploy.BUILD, build
+    old, firmware_build.BUILD = firmware_build.BUILD, build
     try:
         desc, steps = deploy.plan("nano_rp2040_connect", epoch=1767571200, arch="x64")
         return deploy.compile_firmware(desc, steps)
     finally:
-        deploy.BUILD = old
+        firmware_build.BUILD = old
 
 
 def test_every_module_is_compiled_and_the_board_description_written(compiled):
@@ -66,7 +66,7 @@ def test_the_compiled_firmware_runs_and_reports_its_version(compiled, micropytho
     script = compiled / "check.py"
     script.write_text(f"""
 import sys, json
-sys.path.insert(0, {str(project.DEVICE)!r})
+sys.path.insert(0, {str(project.CHIPS)!r})
 sys.path.insert(0, {str(compiled)!r})
 import version, settings, imu.lsm6dsox, clip
 from imu_models import model_class

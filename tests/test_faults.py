@@ -7,7 +7,7 @@ import pytest
 
 from simulator import replay, trace as tracemod, tracegen
 
-# every I2C fault kind of simulator/device/faults.py, on a three-minute walk
+# every I2C fault kind of simulator/unix/faults.py, on a three-minute walk
 I2C_FAULTS = {"seed": 7, "oserror_per_k": 5, "stuck": [[40, 3]], "chip_reset": [70, 120], "garbage": [30, 90, 150],
               "late": [[100, 6000]]}
 ACCURACY = 0.05  # step count within 5% of the fault-free count, scaled to the samples that reached the clip

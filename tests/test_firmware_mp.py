@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from host_tools.boards import MCU_ARCH
+from simulator.boards import MCU_ARCH
 from simulator import project, replay, scenario, trace as tracemod, tracegen
 
 FIRMWARE_FILES = sorted(project.FIRMWARE.rglob("*.py"))

@@ -1,6 +1,6 @@
 """Every IMU driver against its chip's register model, on CPython and on the unix-port MicroPython.
 
-The scenarios live in simulator/device/imu_check.py so that both
+The scenarios live in simulator/unix/imu_check.py so that both
 interpreters run the very same code; here their answers are held to what
 the datasheets promise.
 """
@@ -65,7 +65,7 @@ def on_micropython(micropython, ramp, tmp_path_factory):
         (work / "flash").mkdir()
         script = work / "run.py"
         script.write_text(
-            f"import sys, json\nsys.path.insert(0, {str(project.DEVICE)!r})\nsys.path.insert(0, {str(project.FIRMWARE)!r})\n"
+            f"import sys, json\nsys.path.insert(0, {str(project.CHIPS)!r})\nsys.path.insert(0, {str(project.UNIX)!r})\nsys.path.insert(0, {str(project.FIRMWARE)!r})\n"
             f"import imu_check\nout = {{}}\nfor key, call in {calls!r}.items():\n"
             f"    out[key] = getattr(imu_check, call[0])(*call[1:])\nprint(json.dumps(out))\n")
         proc = subprocess.run([micropython, "-X", "heapsize=4M", str(script)], capture_output=True, text=True,

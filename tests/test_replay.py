@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from simulator import replay, trace as tracemod, tracegen
+from simulator.unix import runtime as unix_port
 
 STEPCLIP = [sys.executable, "-m", "host_tools.cli"]
 POSTURES = {"sitting", "standing", "lying", "walking", "off_body", "unknown"}
@@ -149,4 +150,4 @@ def test_micropython_env_names_the_interpreter(tmp_path, monkeypatch, mixed_csv)
     monkeypatch.setenv("MICROPYTHON", str(tmp_path / "no-such-micropython"))
     with pytest.raises(replay.SimError, match="cannot start MicroPython"):
         replay.replay(path)
-    assert replay.micropython_command() == str(tmp_path / "no-such-micropython")
+    assert unix_port.micropython_command() == str(tmp_path / "no-such-micropython")

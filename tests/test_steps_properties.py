@@ -17,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 import settings as fw_settings
 from simulator import evaluate_steps, replay, trace as tracemod, tracegen as tg
+from simulator.unix import runtime as unix_port
 from steps import StepCounter
 
 S = fw_settings.defaults()
@@ -237,7 +238,7 @@ def test_cpython_and_micropython_count_exactly_alike(seed, rate, tmp_path_factor
         streams.append(str(path))
     job = {"firmware": str(evaluate_steps.project.FIRMWARE), "rate_hz": rate, "lsb_per_g": LSB_PER_G,
            "settings": {}, "streams": streams}
-    on_mp = replay.run_micropython("count_steps.py", job, work)
+    on_mp = unix_port.run_micropython("count_steps.py", job, work)
     assert on_mp["steps"] == [counted(tr.acc, rate) for tr in traces]
     assert on_mp["samples"] == [len(tr.acc) for tr in traces]
 

@@ -1,11 +1,11 @@
 """The `pico` figures of `stepclip bench`: the firmware measured on the emulated RP2040 at 125 MHz.
 
 The per-sample pipeline is timed on the chip (`time.ticks_us`) by the same
-code that times it on the unix port (simulator/device/bench_firmware.py),
+code that times it on the unix port (simulator/unix/bench_firmware.py),
 on the firmware `stepclip deploy` builds; the harness counts how often the
 interpreter enters `gc_alloc` (its address from the image's ELF) while the
 allocation pass runs, since `gc.mem_alloc()` nets out what is freed at once.
-A month of minute records is then synced from the chip with `stepclip sync`.
+The month synced from the chip is host_tools/bench_sync.py's.
 """
 
 import json
@@ -13,8 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from host_tools import bench_sync, db, sync
-from simulator import project, replay
+from simulator import firmware_build, project, replay
 from simulator.pico import emulator
 from simulator.pico.run import execute
 
@@ -25,7 +24,7 @@ DEADLINE_S = 300  # each emulated run ends by then, finished or not
 
 def _helpers():
     """bench_firmware.py's functions, without its unix-port script entry."""
-    src = (project.DEVICE / "bench_firmware.py").read_text()
+    src = (project.UNIX / "bench_firmware.py").read_text()
     return src[:src.index('if __name__ == "__main__":')]
 
 
@@ -35,7 +34,7 @@ def pipeline_figures(trace, work):
     work = Path(work)
     job = replay.prepare(trace, work)
     s = replay.resolve_settings({})
-    tree = emulator.firmware_tree(project.DEFAULT_BOARD)
+    tree = firmware_build.tree(project.DEFAULT_BOARD)
     del tree["main.py"]
     imu = emulator.imu_stream(job, s, work / "fifo.bin")
     tree["bench.bin"] = Path(imu["fifo"]).read_bytes()[:6 * BENCH_SAMPLES]
@@ -67,32 +66,6 @@ def pipeline_figures(trace, work):
     }
 
 
-def sync_figures(work, days=bench_sync.DAYS):
-    """A month of minute records synced from the emulated Pico with `stepclip sync`: seconds, blocks."""
-    work = Path(work)
-    logs = work / "logs"
-    logs.mkdir(parents=True)
-    bench_sync.fill(logs, days * 1440)
-    tree = emulator.firmware_tree(project.DEFAULT_BOARD)
-    tree["settings.json"] = b"{}"
-    for p in logs.iterdir():
-        tree[p.name] = p.read_bytes()
-    flash = work / "sync-flash.img"
-    emulator.make_image(flash, tree)
-    trace = project.ROOT / "simulator" / "traces" / "sit_2min.csv"
-    job = replay.prepare(replay.tracemod.load(trace), work / "sit")
-    imu = emulator.imu_stream(job, replay.resolve_settings({}), work / "sit.bin")
-    with emulator.Pico(flash, imu=imu, deadline_s=DEADLINE_S) as pico:
-        pico.wait("stream", 120)  # main.py has built the clip and started the IMU
-        con = db.connect(work / "bench.db")
-        t0 = time.perf_counter()
-        result = sync.sync_clip(con, pico.url, out=lambda line: None)
-        seconds = time.perf_counter() - t0
-        stored = con.execute("SELECT count(*) FROM minutes").fetchone()[0]
-        con.close()
-    return {"sync_30_days_s": round(seconds, 1), "sync_blocks": result["blocks"], "sync_minutes": stored}
-
-
 def run(trace):
     """The `pico` object of `stepclip bench --json`, or {"missing": why} when the chip cannot run here."""
     why = emulator.missing()
@@ -100,15 +73,11 @@ def run(trace):
         return {"missing": why}
     with tempfile.TemporaryDirectory(prefix="stepclip-bench-pico-") as work:
         figures = pipeline_figures(trace, Path(work) / "pipeline")
-        try:
-            figures.update(sync_figures(Path(work) / "sync"))
-        except (emulator.PicoError, sync.SyncError) as e:
-            figures["sync_error"] = str(e)
     figures["image"] = emulator.uf2_path().name
     return figures
 
 
 if __name__ == "__main__":
-    from host_tools.bench import MIXED, _generated
+    from simulator.bench_traces import MIXED, generated
 
-    print(json.dumps(run(_generated(MIXED[:4]))))
+    print(json.dumps(run(generated(MIXED[:4]))))

@@ -1,5 +1,5 @@
 # The bench's entry on the emulated Pico, sent over the raw REPL after the
-# helpers of simulator/device/bench_firmware.py (BurstBus, measure): the
+# helpers of simulator/unix/bench_firmware.py (BurstBus, measure): the
 # clip built on the real hardware as main.py builds it (a new one for each
 # measurement), then its per-sample pipeline timed on the chip with FIFO
 # bursts read from bench.bin, on a fresh heap and on a fragmented one.

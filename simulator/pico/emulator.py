@@ -33,7 +33,7 @@ FS_BLOCK = 4096
 MOTOR_PIN = 15  # boards/pico_mpu6050.json
 MARKER_PIN = 22  # a free GPIO a bench raises around a measured window
 END_PIN = 21  # a free GPIO the harness raises when the trace has been played and drained
-_EXTRA_BITS = 4  # simulator/device/stream_sensor.py: the stream is 16 times finer than the finest LSB
+_EXTRA_BITS = 4  # simulator/chips/stream_sensor.py: the stream is 16 times finer than the finest LSB
 
 
 class PicoError(Exception):
@@ -104,18 +104,6 @@ def extract_image(path, dest):
             out.parent.mkdir(parents=True, exist_ok=True)
             with fs.open(src, "rb") as f:
                 out.write_bytes(f.read())
-
-
-def firmware_tree(board_name):
-    """What `stepclip deploy` puts on a clip: the compiled modules, main.py, board.json."""
-    from host_tools import deploy
-
-    desc, steps = deploy.plan(board_name, port="none", epoch=0)
-    out = deploy.compile_firmware(desc, steps)
-    tree = {str(m.with_suffix(".mpy")): (out / m.with_suffix(".mpy")).read_bytes() for m in deploy.modules()}
-    tree["board.json"] = (out / "board.json").read_bytes()
-    tree[deploy.ENTRY] = (project.FIRMWARE / deploy.ENTRY).read_bytes()
-    return tree
 
 
 # -- the IMU's FIFO bytes ---------------------------------------------------

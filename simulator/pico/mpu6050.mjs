@@ -1,6 +1,6 @@
 // An MPU-6050 (a GY-521 breakout) on the emulated Pico's I2C bus.
 //
-// The same chip as simulator/device/mpu6050_model.py, seen from the bus: it
+// The same chip as simulator/chips/mpu6050_model.py, seen from the bus: it
 // serves the registers a driver touches (Register Map rev. 4.2: WHO_AM_I,
 // PWR_MGMT_1 DEVICE_RESET and SLEEP, SMPLRT_DIV, CONFIG, ACCEL_CONFIG,
 // FIFO_EN, USER_CTRL FIFO_EN and FIFO_RESET, INT_STATUS FIFO_OFLOW_INT

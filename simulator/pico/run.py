@@ -14,9 +14,11 @@ from pathlib import Path
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from simulator import project, replay
+from simulator import firmware_build, job as jobmod, project
 from simulator.pico import emulator
 
+NAME = "pico"
+SIMULATED = False  # the real chip's firmware image: no injected faults
 ENTRY = Path(__file__).with_name("replay_entry.py")
 
 
@@ -26,7 +28,7 @@ def settings_file(overrides):
     import settings
     from storage import Storage
 
-    s = replay.resolve_settings(overrides)
+    s = jobmod.resolve_settings(overrides)
     with tempfile.TemporaryDirectory() as d:
         st = Storage(d)
         settings.save(st, s)
@@ -68,12 +70,22 @@ class Console:
                 self.other.append(line)
 
 
-def run(job, work):
-    """Replay `job` (as simulator.replay.prepare writes it) on an emulated Pico; the replay's result dict."""
+def run(job, work, progress=None):
+    """Replay `job` (as simulator.job.prepare writes it) on an emulated Pico; the replay's result dict.
+
+    A lost or stuck chip is a SimError. `progress` is not reported from the chip.
+    """
+    try:
+        return _run(job, work)
+    except emulator.PicoError as e:
+        raise jobmod.SimError(str(e)) from None
+
+
+def _run(job, work):
     work = Path(work)
     board = job["board"]
     settings_json, s = settings_file(job["settings"])
-    tree = emulator.firmware_tree(board["name"])
+    tree = firmware_build.tree(board["name"])
     del tree["main.py"]  # the entry comes over the raw REPL
     tree["settings.json"] = settings_json
     flash = work / "pico-flash.img"

@@ -7,7 +7,7 @@ import os
 import sys
 
 _here = sys.path[0]
-sys.path[:] = [_here, "", _here + "/../device"]
+sys.path[:] = [_here, "", _here + "/../chips", _here + "/../unix"]
 del _here
 
 if os.getenv("STEPCLIP_VCLIP_MAIN") == "1":

@@ -89,7 +89,7 @@ def clip_id():
 
 
 def watchdog_restarted():
-    """The virtual clip has no watchdog (see simulator/device/faults.py for a hang and its restart)."""
+    """The virtual clip has no watchdog (see simulator/unix/faults.py for a hang and its restart)."""
     return False
 
 

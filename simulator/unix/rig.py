@@ -61,7 +61,7 @@ def make_chip(board, clock, stream, stream_rate_hz):
 
 
 def print_progress(done):
-    """A progress report on stderr, read by the host (replay.run_micropython) while a long job runs."""
+    """A progress report on stderr, read by the host (simulator/unix/runtime.py) while a long job runs."""
     sys.stderr.write("progress %d\n" % done)
 
 

