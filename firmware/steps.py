@@ -1,84 +1,13 @@
 # Step counter: pure logic, integer math, no allocation per sample.
 #
-# Signal. Gravity is tracked by a slow low-pass filter on each axis, and
-# steps are read from the acceleration along that direction, whatever way
-# round the clip is worn. That vertical acceleration is smoothed by two
-# moving averages of `step_smooth_ms` (a triangle window: one clean swing per
-# step, the heel-strike ripple gone), then high-passed: minus its mean over
-# `step_highpass_ms`, which keeps each step's swing and damps the slower sway
-# of a stride (a pocket's pendulum, an arm's swing); while a slow walk is
-# counted the window grows to `step_highpass_pct` of its step, so that slow
-# steps are not damped (before that, see Slow steps below).
-#
-# A step is one swing above +threshold/2 and back below -threshold/2, timed
-# where it rises. A bump too early for the rhythm is a second bump of the same
-# step and is ignored. Steps are compared with the step before last, the same
-# foot's, so that an uneven gait is still regular; beyond the regularity's
-# percentage they may differ by `step_slack_ms`, a time, not a sample, so that
-# a run is as regular at 25 Hz (40 ms a sample) as at 100 Hz.
-#
-# Slow steps. Until a slow walk is counted and the window grows, a step can be
-# longer than the window: at its trough the window leaves out part of the
-# sharp peak after the heel strike, the mean it takes is too low, and the
-# broad, shallow trough may not come back below -threshold/2; a step is lost
-# and a starting run breaks. A swing that rises more than a window after the
-# last, in a rhythm that slow (or none yet), in a gait whose swings are even
-# (the trunk's: both feet swing it alike; a wrist's arm swings once a stride)
-# ends back below the mean by `step_fall_pct` of its peak instead, between a
-# quarter and half of the threshold.
-#
-# Starting a walk. As good pedometers do, counting starts only after a run of
-# `step_start_run` regular steps, and then credits the whole run, so that
-# isolated jolts, taps and bumps never count. A run whose swings do not all
-# reach `step_start_mg` (driving, desk work) must be much more regular
-# (`step_weak_regularity_pct`) to start. Each step is compared only with the
-# step before last, so swings can pass one by one while the run keeps no
-# rhythm (steering a car: 760, 920, 940, 560, 1160 ms); a starting run must
-# also keep time: none of its swings further than `step_start_phase_pct` of a
-# step from where the run's own mean rhythm, from its first swing to its last,
-# puts it. A run that does not waits for the next swing, so that a walk whose
-# first steps are slow starts a little later, and those steps are credited
-# with it as below. Credited with the run:
-# - the swings just before it that fit its rhythm (the first, hesitant steps,
-#   whose intervals are not regular yet);
-# - a gentle swing (`step_first_mg`) in the rhythm before those, when the
-#   earliest of them already reaches `step_first_pct` of the walk's swings:
-#   the first step from standing barely moves the trunk, so a swing that big
-#   was not the first.
-#
-# During a walk.
-# - A swing that comes a whole number of steps late (up to `step_gap_max`)
-#   credits the steps whose swings were too weak to see, when the walk's
-#   consecutive swings are uneven (`step_gap_uneven_pct`: a wrist's arm swings
-#   once a stride; at the waist both feet swing alike, and a late swing is a
-#   slow step, as in a turn). More than a stride's two steps are credited only
-#   once the rhythm has held for `step_gap_run` steps: longer gaps are more
-#   often arm movement that paused (housework, desk work) than a walk.
-# - Stride lock: on a wrist the counter can lock onto the arm's swing, once a
-#   stride. Counted steps at least `step_stride_ms` long between which a rise
-#   of a step's size that turns back down by the hysteresis (inside the band,
-#   so not counted) keeps showing, two in three, count as two steps each,
-#   until more than `step_stride_hold` steps in a row show none.
-# - Arm movement: a walk carries the sensor in a steady orientation, while
-#   housework, desk work and steering turn the wrist this way and that. When
-#   the gravity direction turns by more than `step_turn_deg` per step,
-#   smoothed over about 16 steps, the walk ends, or a run cannot start.
-# - Turning on the spot: the trunk sways at the walk's pace while the feet
-#   pivot slowly. In a walk whose swings have been even over about 16 swings
-#   (`step_gap_uneven_pct`: at the waist both feet swing alike), a swing
-#   sooner than `step_sway_early_pct` of a step and weaker than
-#   `step_sway_pct` of the last swings' mean is that sway, not a step.
-#
-# After a walk. Swings within `step_resume_ms` of the last step counted are
-# steps of their own: the shuffling steps after a stop, a step or two after a
-# pause, too few for a run. After a walk whose swings were even over about 16
-# steps (the trunk's: both feet swing it alike) these steps are weak at the
-# trunk, but still `step_resume_pct` of the walk's swing; the trunk stays
-# upright (gravity within `step_turn_deg` of the walk's); and each swing is
-# over within a step: the trunk's settle after the last step is as big, but
-# rises and stays up until the walker moves again. After other walks (a
-# wrist's) only clear swings (`step_start_mg`), over within half a step, count,
-# while the swings stay even.
+# Steps are read from the acceleration along gravity (tracked by a slow
+# low-pass filter, so any way round the clip is worn), smoothed and
+# high-passed into one swing per step. A step is a swing above +threshold/2
+# and back below -threshold/2, timed where it rises. Counting starts only
+# after a run of regular steps, which is then credited whole, so that jolts,
+# taps and bumps never count; the rules that follow keep a walk counted
+# through weak, slow or missed swings and keep arm movement, driving and
+# turning on the spot out. Each rule's why is beside the code that carries it.
 
 from array import array
 
@@ -294,8 +223,10 @@ def _track(st: ptr32, buf: ptr16, j: int, stop: int) -> int:
             peak = smooth
             at = since
             # a step longer than the window, in a rhythm that slow (or none yet), of a gait whose
-            # swings are even: it need come back below the mean only by `step_fall_pct` of its
-            # peak, half the hysteresis at least
+            # swings are even (the trunk's): at its trough the window leaves out part of the sharp
+            # peak after the heel strike, its mean is too low and the broad trough may not come back
+            # below -h; so it need come back below the mean only by `step_fall_pct` of its peak, half
+            # the hysteresis at least
             fall = -(h >> 1) if since > n and st[_SLOW] else -h
         elif watch:
             if smooth < low:
@@ -336,10 +267,14 @@ class StepCounter:
         k = 0
         while (1 << (k + 1)) <= rate_hz + rate_hz // 2:
             k += 1
+        # two moving averages of `step_smooth_ms`: a triangle window, one clean swing per step,
+        # the heel-strike ripple gone
         w = rate_hz * s["step_smooth_ms"] // 1000
         w = w if w > 0 else 1
-        # high-pass: the smoothed signal minus its mean over a window of `step_highpass_ms`
-        # (longer while a slow walk is counted, up to twice that); the smoothed signal enters
+        # high-pass: the smoothed signal minus its mean over a window of `step_highpass_ms`, which
+        # keeps each step's swing and damps the slower sway of a stride (a pocket's pendulum, an arm's
+        # swing); while a slow walk is counted it grows to `step_highpass_pct` of its step (up to
+        # twice the window), so that slow steps are not damped. The smoothed signal enters
         # it scaled to at most 64 units per 1/1024 g, so that the window's sums stay small
         # integers at any rate
         sh2 = 0
@@ -399,10 +334,14 @@ class StepCounter:
         self._last2 = 0
         self._per = 0
         self._reg = s["step_regularity_pct"]
+        # beyond the regularity's percentage, steps may differ by a time, not a sample, so that a run
+        # is as regular at 25 Hz (40 ms a sample) as at 100 Hz
         self._slack = rate_hz * s["step_slack_ms"] // 10  # 1/100 sample
-        self._start = s["step_start_run"]
+        self._start = s["step_start_run"]  # regular steps before a walk counts: a jolt never does
         self._phase_pct = s["step_start_phase_pct"]
-        self._gap_max = s["step_gap_max"]
+        self._gap_max = s["step_gap_max"]  # the most steps one late swing may credit
+        # more than a stride's two only once the rhythm has held this long: longer gaps are more often
+        # arm movement that paused (housework, desk work) than a walk
         self._gap_run = s["step_gap_run"]
         self._sway_early = s["step_sway_early_pct"]
         self._sway_pct = s["step_sway_pct"]
@@ -478,7 +417,7 @@ class StepCounter:
             short = self._last if self._last < ref else ref
             reg = self._reg
             if run < self._start and (self._weak or st[_PEAK] < self._start_h):
-                reg = self._weak_reg  # a run with weak swings must be much more regular to start a walk
+                reg = self._weak_reg  # weak swings (driving, desk work) must be much more regular to start a walk
             if since * 100 < short * (100 - reg) - self._slack:
                 if run >= self._start:
                     return  # too early for the rhythm of a walk: a second bump of the same step
@@ -673,7 +612,11 @@ class StepCounter:
         st[_SUM3] = total
 
     def _missed(self, since, run):
-        """Steps in `since` samples at the counted walk's pace, when more than one: the weaker swings were not seen."""
+        """Steps in `since` samples at the counted walk's pace, when more than one: the weaker swings were not seen.
+
+        Only in a walk whose consecutive swings are uneven (`step_gap_uneven_pct`: a wrist's arm swings
+        once a stride); at the waist both feet swing alike, and a late swing is a slow step, as in a turn.
+        """
         per = self._per >> 4
         if run < self._start or not per or self._uneven < self._gap_uneven:
             return 0
@@ -688,7 +631,12 @@ class StepCounter:
     @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def _in_time(self):
         """True when the starting run's swings keep time: none further than `step_start_phase_pct` of a
-        step from where the run's mean rhythm puts it."""
+        step from where the run's mean rhythm puts it.
+
+        Each step is compared only with the step before last, so swings can pass one by one while the
+        run keeps no rhythm (steering a car: 760, 920, 940, 560, 1160 ms). A run that fails waits for
+        the next swing; its first, slow steps are credited later by _backfill.
+        """
         if not self._phase_pct:
             return True
         iv = self._iv
@@ -717,7 +665,8 @@ class StepCounter:
 
     @micropython.native  # compiled: faster, and its frame on the C stack (as bytecode, one this size is allocated per call)
     def _backfill(self):
-        """Swings just before a starting run that fit its rhythm: the first steps of a walk."""
+        """Swings just before a starting run that fit its rhythm: the first, hesitant steps of a walk,
+        whose intervals are not regular yet."""
         if self._start < 2:
             return 0  # no run to take a rhythm from
         iv = self._iv
