@@ -14,6 +14,9 @@
 // clips on a clip that is ready); sample k arrives at (k + 1) / rate after it
 // and, from then on, whether or not the chip is awake to take it. Each byte
 // on the bus takes its nine clocks at the bus's speed.
+//
+// tests/test_mpu6050_models.py drives this model (through mpu6050_bus.mjs) and
+// the Python one with the same transfers and compares every answer.
 
 import fs from 'fs';
 

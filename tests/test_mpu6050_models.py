@@ -1,0 +1,120 @@
+"""The MPU-6050 is modelled twice: in Python for the unix port and CPython (simulator/chips/mpu6050_model.py)
+and in JavaScript on the emulated Pico's bus (simulator/pico/mpu6050.mjs). Both get the same register writes,
+reads and timing over the same trace, and must give the same answer to every read."""
+
+import json
+import random
+import shutil
+import subprocess
+
+import pytest
+
+from simulator import project, replay, trace as tracemod, tracegen
+from simulator.pico import emulator
+
+PWR_MGMT_1, SMPLRT_DIV, CONFIG, ACCEL_CONFIG, FIFO_EN = 0x6B, 0x19, 0x1A, 0x1C, 0x23
+INT_STATUS, USER_CTRL, FIFO_COUNTH, FIFO_R_W, WHO_AM_I = 0x3A, 0x6A, 0x72, 0x74, 0x75
+RATE_HZ, AFS_SEL = 50, 1
+
+pytestmark = pytest.mark.skipif(not shutil.which("node"), reason="no node on PATH: the emulated Pico's model needs it")
+
+
+def bring_up(t=0):
+    """What the firmware's driver writes, in order: reset, wake, 50 Hz, 4 g, the accelerometer into the FIFO."""
+    return [[t, "w", PWR_MGMT_1, 0x80], [t, "r", PWR_MGMT_1, 1], [t, "r", WHO_AM_I, 1], [t, "w", PWR_MGMT_1, 0],
+            [t, "w", SMPLRT_DIV, 1000 // RATE_HZ - 1], [t, "w", CONFIG, 1], [t, "w", ACCEL_CONFIG, AFS_SEL << 3],
+            [t, "w", FIFO_EN, 0x08], [t, "w", USER_CTRL, 0x44]]
+
+
+def random_ops(seed, seconds=60):
+    """Reads of the FIFO (more than it holds, at times), its count, INT_STATUS and the configuration; FIFO resets,
+    sleeps and long gaps that overflow it."""
+    rnd = random.Random(seed)
+    ops = bring_up()
+    t = 0
+    while t < seconds * 1_000_000:
+        t += rnd.choice((1_000, 20_000, 150_000, 400_000, 900_000, 6_000_000))
+        kind = rnd.random()
+        if kind < 0.35:
+            ops.append([t, "r", FIFO_R_W, rnd.choice((6, 60, 300, 1100))])
+        elif kind < 0.6:
+            ops.append([t, "r", FIFO_COUNTH, 2])
+        elif kind < 0.75:
+            ops.append([t, "r", INT_STATUS, 1])
+        elif kind < 0.82:
+            ops.append([t, "r", SMPLRT_DIV, 4])
+        elif kind < 0.88:
+            ops.append([t, "w", USER_CTRL, 0x44])  # FIFO_RESET, FIFO kept on
+        elif kind < 0.94:
+            ops.append([t, "w", PWR_MGMT_1, 0x40])  # asleep: the samples go by unseen
+            t += rnd.choice((50_000, 2_000_000))
+            ops.append([t, "w", PWR_MGMT_1, 0])
+        else:
+            ops.append([t, "r", PWR_MGMT_1, 1])
+    return ops
+
+
+def python_answers(stream, ops):
+    project.use_firmware()
+    from mpu6050_model import MPU6050Model
+    from vclock import VirtualClock
+
+    clock = VirtualClock()
+    chip = MPU6050Model(clock, stream, RATE_HZ)
+    out = []
+    try:
+        for t, op, reg, arg in ops:
+            clock.us = t
+            if op == "w":
+                chip.write(reg, bytes([arg]))
+            else:
+                buf = bytearray(arg)
+                chip.read(reg, buf)
+                out.append(list(buf))
+    finally:
+        chip.close()
+    return out
+
+
+def js_answers(fifo, ops, work):
+    script = work / "script.json"
+    script.write_text(json.dumps({"fifo": str(fifo), "rate_hz": RATE_HZ, "afs_sel": AFS_SEL, "ops": ops}))
+    proc = subprocess.run(["node", str(emulator.HERE / "mpu6050_bus.mjs"), str(script)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def streams(tmp_path_factory):
+    """A minute and a half of walking and sitting, as the Python model's stream and the emulator's FIFO bytes."""
+    work = tmp_path_factory.mktemp("mpu")
+    g = tracegen.generate([("walk", 45), ("sit", 45)], rate_hz=RATE_HZ, seed=3)
+    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), work)
+    assert job["stream_rate_hz"] == RATE_HZ
+    fifo = work / "fifo.bin"
+    fifo.write_bytes(emulator.fifo_bytes(job["stream"], AFS_SEL))
+    return job["stream"], fifo, work
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_both_models_answer_every_read_alike(streams, seed):
+    stream, fifo, work = streams
+    ops = random_ops(seed)
+    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
+    reads = [op for op in ops if op[1] == "r"]
+    assert len(py) == len(js) == len(reads)
+    for op, a, b in zip(reads, py, js):
+        assert a == b, f"at {op[0]} us, reading {op[3]} bytes from 0x{op[2]:02x}"
+    fifo_bytes = sum(len(a) for op, a in zip(reads, py) if op[2] == FIFO_R_W)
+    assert fifo_bytes > 1000 and any(any(a) for op, a in zip(reads, py) if op[2] == FIFO_R_W)
+
+
+def test_an_overflow_and_its_flag_are_seen_alike(streams):
+    """Five seconds unread at 300 bytes a second overflow the 1024-byte FIFO: both flag it and hold the same newest bytes."""
+    stream, fifo, work = streams
+    ops = bring_up() + [[5_000_000, "r", INT_STATUS, 1], [5_000_000, "r", FIFO_COUNTH, 2],
+                        [5_000_000, "r", FIFO_R_W, 1024], [5_000_000, "r", INT_STATUS, 1]]
+    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
+    assert py == js
+    assert py[2][0] & 0x10 and (py[3][0] << 8 | py[3][1]) == 1024 and not py[5][0] & 0x10
