@@ -6,9 +6,11 @@ stopped); 2 the command line is wrong.
 
 import argparse
 import json
+import os
 import sys
 
 from host_tools import __version__
+from host_tools.summary import plural
 from simulator.project import DEFAULT_BOARD, datasets_dir
 
 EPILOG = """examples:
@@ -40,6 +42,10 @@ class UserError(Exception):
     """A mistake in what the user asked for: one line, exit code 1."""
 
 
+class UsageError(UserError):
+    """The command line itself is wrong (an option's value, a missing argument): one line, exit code 2."""
+
+
 def _parse_set(items):
     """--set NAME=VALUE pairs, each checked against the settings schema."""
     from host_tools.config import parse_assignment
@@ -47,12 +53,56 @@ def _parse_set(items):
     return dict(parse_assignment(item) for item in items or ())
 
 
+MAX_GENERATE_S = 86400  # a synthetic trace of up to a day: a few hundred MB at 50 Hz
+
+
+def _known_board(name):
+    from simulator import project
+
+    if name not in project.board_names():
+        raise UsageError(f"unknown board '{name}' (known: {', '.join(project.board_names())})")
+
+
+def _database(path_arg, reading):
+    """The database the command works on. Only `sync` and the default database are ever created: a reading
+    command, or a --db that does not exist, is refused before anything is written."""
+    from pathlib import Path
+
+    from host_tools import db
+
+    path = Path(path_arg) if path_arg else db.default_path()
+    if not path.is_file():
+        if reading:
+            raise UserError(f"no database at {path}: nothing is synced there yet (`stepclip sync` makes it)"
+                            + ("; is --db mistyped?" if path_arg else ""))
+        if path_arg:
+            raise UserError(f"no database at {path} (is --db mistyped?): `stepclip sync --db {path}` makes it")
+    return path
+
+
+def _known_clip(path, clip, ahead=False):
+    """Refuse a --clip the database has never synced, naming those it has; `ahead`: allowed when asked
+    for with --new-clip (a goal or setting waiting for the clip's first sync)."""
+    from host_tools import db
+
+    if clip is None or ahead or not path.is_file():
+        return
+    con = db.connect(path)
+    try:
+        known = db.clip_ids(con)
+    finally:
+        con.close()
+    if clip not in known:
+        hint = "; --new-clip keeps it for a clip not synced yet" if ahead is not None else ""
+        raise UserError(f"unknown clip '{clip}' (known: {', '.join(known) or 'none synced yet'}{hint})")
+
+
 def _parse_clock(text):
     if text is None:
         return -1
     hh, sep, mm = text.partition(":")
     if not (sep and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
-        raise UserError(f"--start takes HH:MM, not {text!r}")
+        raise UsageError(f"--start takes HH:MM, not {text!r}")
     return int(hh) * 60 + int(mm)
 
 
@@ -63,6 +113,7 @@ def cmd_replay(args):
     from simulator import trace as tracemod
     from tqdm import tqdm
 
+    _known_board(args.board)
     trace = tracemod.load(args.trace)
     # a bar for long traces only, on a terminal (tqdm's disable=None), in whole trace minutes
     with tqdm(total=int(trace.seconds // 60), unit="min", desc="replay", disable=None if trace.seconds > 1800 else True,
@@ -76,7 +127,16 @@ def cmd_replay(args):
 
 
 def cmd_generate(args):
-    from simulator import tracegen
+    from simulator import trace as tracemod, tracegen
+
+    if not tracemod.MIN_RATE_HZ <= args.rate <= tracemod.MAX_RATE_HZ:
+        raise UsageError(f"--rate takes {tracemod.MIN_RATE_HZ} to {tracemod.MAX_RATE_HZ} samples a second (what "
+                         f"`sim replay` reads), not {args.rate:g}")
+    if args.kind != "day" and not 1 <= args.seconds <= MAX_GENERATE_S:
+        raise UsageError(f"--seconds takes 1 to {MAX_GENERATE_S} (a day; `sim generate day` for a working day), "
+                         f"not {args.seconds:g}")
+    if args.kind == "walk" and not 30 <= args.cadence <= 200:
+        raise UsageError(f"--cadence takes 30 to 200 steps a minute, not {args.cadence:g}")
 
     argv = [args.kind, args.out, "--seed", str(args.seed), "--rate", str(args.rate)]
     if args.kind != "day":
@@ -148,6 +208,9 @@ def cmd_virtual_clip(args):
     from simulator.replay import DAY_ZERO
 
     speed = 0.0 if args.speed == "max" else _positive_float("--speed", args.speed)
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port takes a TCP port, 1 to 65535 (0: any free one), not {args.port}")
+    _known_board(args.board)
     minute = _parse_clock(args.start)
     if args.target == "pico":
         from simulator.pico import emulator, vclip
@@ -169,35 +232,77 @@ def _positive_float(option, text):
     except ValueError:
         value = -1.0
     if not value > 0:
-        raise UserError(f"{option} takes a positive number or 'max', not {text!r}")
+        raise UsageError(f"{option} takes a positive number or 'max', not {text!r}")
     return value
 
 
 def cmd_sync(args):
-    from tqdm import tqdm
+    from pathlib import Path
 
     from host_tools import db, sync
 
     ports = sync.choose_ports(args.port, args.all)
-    path = args.db or db.default_path()
+    path = Path(args.db) if args.db else db.default_path()
+    new_folder = not path.parent.exists()
+    new_file = not path.exists()
+    failed = len(ports)  # until the syncs say otherwise
+    try:
+        with db.SyncLock(path):
+            failed = _sync_ports(path, ports)
+    finally:
+        if new_file and failed == len(ports):
+            _remove_unused_database(path, new_folder)  # nothing synced: leave no empty database behind
+    return 1 if failed else 0
+
+
+def _remove_unused_database(path, new_folder):
+    """Remove a database this sync made and stored nothing in (a mistyped --db, a clip that did not answer)."""
+    import sqlite3
+
+    if path.is_file():
+        con = sqlite3.connect(path)
+        try:
+            stored = con.execute("SELECT count(*) FROM clips").fetchone()[0]
+        except sqlite3.DatabaseError:
+            stored = 1  # not ours to judge: keep it
+        finally:
+            con.close()
+        if stored:
+            return
+    for p in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + ".lock")):
+        if p.exists():
+            p.unlink()
+    if new_folder and path.parent.exists() and not any(path.parent.iterdir()):
+        path.parent.rmdir()
+
+
+def _sync_ports(path, ports):
+    """Sync each port into the database at `path`; how many failed."""
+    from tqdm import tqdm
+
+    from host_tools import db, sync
+
     failed = 0
-    with db.SyncLock(path):
-        con = db.connect(path)
+    con = db.connect(path)
+    try:
         for port in ports:
             try:
-                r = sync.sync_clip(con, port, progress=lambda n: tqdm(total=n, unit="block", desc="sync", disable=None,
-                                                                      leave=False))
+                r = sync.sync_clip(con, port, progress=lambda n: tqdm(total=n, unit="block", desc="sync",
+                                                                      disable=None, leave=False))
             except sync.SyncError as e:
                 print(f"stepclip: error: {e}", file=sys.stderr)
                 failed += 1
                 continue
             pushed = f", settings {', '.join(r['settings'])} written" if r["settings"] else ""
-            print(f"{r['clip']}: {r['blocks']} new blocks, up to seq {r['last_seq']}, clock set{pushed} ({path})")
+            print(f"{r['clip']}: {r['blocks']} new {plural(r['blocks'], 'block')}, up to seq {r['last_seq']}, "
+                  f"clock set{pushed} ({path})")
             if r["dropped"]:
-                print(f"{r['clip']}: warning: the clip ran out of flash and freed {r['dropped']} blocks of minutes "
-                      "before they were synced; sync more often or raise log_max_kb", file=sys.stderr)
+                print(f"{r['clip']}: warning: the clip ran out of flash and freed {r['dropped']} "
+                      f"{plural(r['dropped'], 'block')} of minutes before they were synced; sync more often or "
+                      "raise log_max_kb", file=sys.stderr)
+    finally:
         con.close()
-    return 1 if failed else 0
+    return failed
 
 
 def cmd_report(args):
@@ -205,35 +310,44 @@ def cmd_report(args):
 
     from host_tools import report
 
+    from host_tools.days import parse_since
+
     if args.goal is not None and args.goal <= 0:
-        raise UserError(f"--goal takes a positive number of steps, not {args.goal}")
+        raise UsageError(f"--goal takes a positive number of steps, not {args.goal}")
     week = args.week
     if week not in (None, "last"):
         try:
             week = date.fromisoformat(week)
         except ValueError:
-            raise UserError(f"--week takes a date such as 2026-01-11, not {args.week!r}") from None
+            raise UsageError(f"--week takes a date such as 2026-01-11, not {args.week!r}") from None
     if week is not None and args.since:
-        raise UserError("--week and --since choose the days each: give one of them")
-    report.run(args.db, since=args.since, clip=args.clip, out=args.out, goal=args.goal, open_page=args.open,
+        raise UsageError("--week and --since choose the days each: give one of them")
+    parse_since(args.since)
+    path = _database(args.db, reading=True)
+    _known_clip(path, args.clip, ahead=None)
+    report.run(path, since=args.since, clip=args.clip, out=args.out, goal=args.goal, open_page=args.open,
                week=week)
 
 
 def cmd_goal(args):
     from host_tools import db, goal
 
-    con = db.connect(args.db)
+    if args.action == "set" and not args.value:
+        raise UsageError("goal set needs a number of steps, or auto")
+    if args.action != "set" and args.value:
+        raise UsageError(f"goal takes a value only after set, not {args.value!r}")
+    if args.value and args.value != "auto":
+        goal.parse_steps(args.value)  # a wrong number is the command line's fault, whatever the database
+    path = _database(args.db, reading=args.action != "set")
+    _known_clip(path, args.clip, args.new_clip)
+    con = db.connect(path)
     clip = args.clip or db.EVERY_CLIP
     try:
         if args.action == "set":
-            if not args.value:
-                raise UserError("goal set needs a number of steps, or auto")
             steps = goal.set_goal(con, clip, args.value)
             who = "every clip" if clip == db.EVERY_CLIP else clip
             print(f"goal for {who}: {f'{steps:,} steps a day' if steps else 'automatic'}"
                   f"{', written at the next sync' if steps else ', decided at each sync from the days synced'}")
-        elif args.value:
-            raise UserError(f"goal takes a value only after set, not {args.value!r}")
         if clip != db.EVERY_CLIP:
             goal.decide(con, clip)
         print("\n".join(goal.describe(con, clip)))
@@ -246,26 +360,52 @@ def cmd_goal(args):
 def cmd_export(args):
     from host_tools import export
 
-    n = export.run(args.db, fmt=args.format, since=args.since, clip=args.clip, out=args.out, daily=args.daily)
+    from host_tools.days import parse_since
+
+    parse_since(args.since)
+    path = _database(args.db, reading=True)
+    _known_clip(path, args.clip, ahead=None)
+    n = export.run(path, fmt=args.format, since=args.since, clip=args.clip, out=args.out, daily=args.daily)
     if args.out:
-        print(f"{n:,} {'days' if args.daily else 'minutes'} written to {args.out}", file=sys.stderr)
+        print(f"{n:,} {plural(n, 'day' if args.daily else 'minute')} written to {args.out}", file=sys.stderr)
 
 
 def cmd_config(args):
     from host_tools import config
 
-    return config.run(args)
+    if args.action in ("get", "set", "unset") and not args.items:
+        raise UsageError(f"config {args.action} needs at least one setting name (see: stepclip config list)")
+    if args.action == "set":
+        for item in args.items:
+            config.parse_assignment(item)  # checked before the database is looked at
+    path = _database(args.db, reading=args.action in ("list", "get"))
+    _known_clip(path, args.clip, args.new_clip)
+    return config.run(args, path)
+
+
+DEBUG = argparse.ArgumentParser(add_help=False)
+DEBUG.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+
+
+class _Subparsers:
+    """add_subparsers' action, each command taking --debug too (`stepclip report --debug`)."""
+
+    def __init__(self, action):
+        self._action = action
+
+    def add_parser(self, name, **kw):
+        return self._action.add_parser(name, parents=[DEBUG], **kw)
 
 
 def build_parser():
     p = argparse.ArgumentParser(prog="stepclip", description="Stepclip: belt-worn step and posture clip tools.",
                                 epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"stepclip {__version__}")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p.add_argument("--debug", action="store_true", help="show tracebacks (also after the command)")
+    sub = _Subparsers(p.add_subparsers(dest="command", metavar="COMMAND", required=True))
 
-    sim = sub.add_parser("sim", help="the desktop simulator").add_subparsers(dest="sim_command", metavar="SIMCOMMAND",
-                                                                            required=True)
+    sim = _Subparsers(sub.add_parser("sim", help="the desktop simulator").add_subparsers(
+        dest="sim_command", metavar="SIMCOMMAND", required=True))
     r = sim.add_parser("replay", help="replay a trace through the firmware",
                        description="Replay a recorded or generated trace (CSV: t,ax,ay,az[,gx,gy,gz]) through the "
                                    "firmware on a simulated IMU, and report steps, posture and nudges.")
@@ -291,8 +431,8 @@ def build_parser():
     g.add_argument("--cadence", type=float, default=110.0, help="steps per minute, for walk")
     g.set_defaults(func=cmd_generate)
 
-    ev = sim.add_parser("eval", help="score the firmware against labelled recordings").add_subparsers(
-        dest="eval_command", metavar="WHAT", required=True)
+    ev = _Subparsers(sim.add_parser("eval", help="score the firmware against labelled recordings").add_subparsers(
+        dest="eval_command", metavar="WHAT", required=True))
     e = ev.add_parser("posture", help="per-second posture agreement with labelled waist recordings",
                       description="Replay each labelled recording twice through the firmware and score the second "
                                   "pass, second by second: a confusion matrix and the agreement of sedentary "
@@ -363,9 +503,12 @@ def build_parser():
                               "          stepclip config set inactive_s=2400 snooze_s=600\n"
                               "          stepclip config get inactive_s --clip e6614103e7",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    c.add_argument("action", choices=("list", "get", "set", "unset"))
+    c.add_argument("action", nargs="?", choices=("list", "get", "set", "unset"), default="list",
+                   help="default: list")
     c.add_argument("items", nargs="*", metavar="NAME[=VALUE]")
     c.add_argument("--clip", help="one clip's id (default: every clip)")
+    c.add_argument("--new-clip", action="store_true", help="--clip names a clip not synced yet: keep the setting "
+                                                           "for its first sync")
     c.add_argument("--db", help="database file (default: the one sync uses)")
     c.set_defaults(func=cmd_config)
 
@@ -383,7 +526,7 @@ def build_parser():
     rp.add_argument("--since", help="7d (the last 7 days), 12h, or a date YYYY-MM-DD (default: everything)")
     rp.add_argument("--clip", help="one clip's id (default: every clip)")
     rp.add_argument("--out", default="stepclip-report", help="folder for the pictures and report.html "
-                                                             "(default ./stepclip-report)")
+                                                             "(default: stepclip-report in the current folder)")
     rp.add_argument("--goal", type=int, help="measure every day against this many steps (default: the clip's goal "
                                              "that day, else 10000)")
     rp.add_argument("--week", nargs="?", const="last", metavar="DATE",
@@ -418,7 +561,7 @@ def build_parser():
 
     gl = sub.add_parser("goal", help="see or set the daily step goal the clip buzzes for",
                         description="The goal, how it came about and what comes next. `set auto`: start from your "
-                                    "median over the last 7 days with steps and raise it about 10 %% a week while "
+                                    "median over the last 7 days with steps and raise it about 10 % a week while "
                                     "you reach it on most days (5 of 7), up to 10,000 (host settings goal_raise_pct, "
                                     "goal_most_days, goal_cap_steps). `set N`: N steps a day. The next sync writes "
                                     "it to the clip as goal_steps.",
@@ -429,6 +572,8 @@ def build_parser():
     gl.add_argument("action", nargs="?", choices=("show", "set"), default="show")
     gl.add_argument("value", nargs="?", metavar="N|auto")
     gl.add_argument("--clip", help="one clip's id (default: every clip)")
+    gl.add_argument("--new-clip", action="store_true", help="--clip names a clip not synced yet: its goal waits "
+                                                            "for its first sync")
     gl.add_argument("--db", help="database file (default: the one sync uses)")
     gl.set_defaults(func=cmd_goal)
 
@@ -447,10 +592,23 @@ def main(argv=None):
     from simulator.replay import SimError
     from simulator.trace import TraceError
 
+    from host_tools.config import ConfigError
+    from host_tools.days import SinceError
+    from host_tools.goal import GoalError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
+    except BrokenPipeError:
+        # the reader went away (`stepclip export | head`): end quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (UsageError, ConfigError, SinceError, GoalError) as e:
+        if args.debug:
+            raise
+        print(f"stepclip: error: {e}", file=sys.stderr)
+        return 2
     except (UserError, TraceError, SimError, ValueError, OSError, DatabaseError, SyncError) as e:
         if args.debug:
             raise

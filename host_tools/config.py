@@ -38,7 +38,11 @@ def parse_value(name, text):
     try:
         parts = [int(v, 0) for v in text.split(",")]
     except ValueError:
-        raise ConfigError(f"{name}: {text!r} is not a whole number (or a list of them)") from None
+        hint = ""
+        hh, sep, mm = text.partition(":")
+        if sep and hh.isdigit() and mm.isdigit() and name.endswith("_min"):
+            hint = f" (a time of day is written in minutes after midnight: {text} is {int(hh) * 60 + int(mm)})"
+        raise ConfigError(f"{name}: {text!r} is not a whole number (or a list of them){hint}") from None
     value = parts if "," in text else parts[0]
     try:
         if name in HOST_SCHEMA:
@@ -58,7 +62,7 @@ def host_settings(con, clip):
 def parse_assignment(item):
     name, sep, text = item.partition("=")
     if not sep or not name.strip():
-        raise ConfigError(f"settings are written NAME=VALUE, not {item!r}")
+        raise ConfigError(f"settings are written NAME=VALUE, not {item!r} (see: stepclip config list)")
     return name.strip(), parse_value(name.strip(), text)
 
 
@@ -66,23 +70,25 @@ def _show(value):
     return ",".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
 
 
-def run(args):
+def run(args, path):
     s = schema()
-    con = db.connect(args.db)
+    con = db.connect(path)
     clip = args.clip or db.EVERY_CLIP
     wanted = db.desired_settings(con, clip)
+    held = db.held_settings(con, clip) if clip != db.EVERY_CLIP else {}
     host = host_settings(con, clip)
     if args.action == "list":
         for name, (default, lo, hi, help_text) in s.SCHEMA.items():
-            mark = f"  -> {_show(wanted[name])} at next sync" if name in wanted else ""
+            mark = ""
+            if name in wanted:
+                mark = (f"  -> {_show(wanted[name])} (the clip has it)" if held.get(name) == wanted[name]
+                        else f"  -> {_show(wanted[name])} at next sync")
             print(f"{name:22} {_show(default):>24}  [{lo}..{hi}]  {help_text}{mark}")
         print("\nthe host's own (report and goal; never sent to a clip):")
         for name, (default, lo, hi, help_text) in HOST_SCHEMA.items():
             mark = f"  -> {host[name]}" if host[name] != default else ""
             print(f"{name:22} {default:>24}  [{lo}..{hi}]  {help_text}{mark}")
         return 0
-    if not args.items:
-        raise ConfigError(f"config {args.action} needs at least one setting name")
     if args.action == "get":
         for name in args.items:
             if name in HOST_SCHEMA:
@@ -103,6 +109,9 @@ def run(args):
             who = "every clip" if clip == db.EVERY_CLIP else clip
             print(f"{name}={_show(v)} ({'kept for ' + who if name in HOST_SCHEMA else 'written to ' + who + ' at the next sync'})")
         return 0
+    unknown = [n for n in args.items if n not in s.SCHEMA and n not in HOST_SCHEMA]
+    if unknown:
+        raise ConfigError(f"unknown setting '{unknown[0]}' (see: stepclip config list)")
     for name in args.items:  # unset: the clip keeps what it has
         with con:
             con.execute("DELETE FROM %s WHERE clip = ? AND name = ?" % _table(name), (clip, name))

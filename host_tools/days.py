@@ -7,9 +7,9 @@ the clock are counted but cannot belong to a day.
 
 What the advice for a sitting back speaks of: brisk walking is a cadence of
 at least 100 steps a minute (moderate intensity in adults, Tudor-Locke et
-al. 2018); a walk is at least 10 minutes of walking with no break of more
-than a minute, and 15 minutes or more of it on most days is the aim; a
-walk belongs, whole, to the day it began (one past midnight too).
+al. 2018); a walk is walking with no break of more than a minute, and a
+walk of 15 minutes or more (LONG_WALK_MIN) on most days is the aim; a walk
+belongs, whole, to the day it began (one past midnight too).
 """
 
 from collections import namedtuple
@@ -24,9 +24,8 @@ WALKING_MIN_S = 30  # and to a walk when at least half of it was spent walking
 WALK_RESPONSE_S = 30  # walking in the nudge's minute or the next five that counts as answering it
 RESPONSE_MINUTES = 5
 BRISK_SPM = 100
-WALK_MIN = 10  # minutes of walking that make a walk
 WALK_BREAK_S = 60  # a walk goes on through a break this long
-LONG_WALK_MIN = 15
+LONG_WALK_MIN = 15  # the walk the advice asks for on most days
 LONG_SIT_MIN = 30  # sitting bouts this long are the ones to break up
 ADVICE_STEPS = 10_000  # the advice's daily steps: the measure of a day without a goal of its own
 
@@ -152,8 +151,8 @@ class Day:
 
 
 def walks(minutes):
-    """(start epoch, minutes) of each walk in `minutes` (Minute, in time order): WALK_MIN minutes or more of
-    walking minutes, none more than WALK_BREAK_S after the one before; a gap in the log is a break too."""
+    """(start epoch, minutes) of each walk in `minutes` (Minute, in time order): walking minutes, none more
+    than WALK_BREAK_S after the one before; a gap in the log is a break too."""
     out, start, last = [], None, None
     for m in minutes:
         if m.walking_s < WALKING_MIN_S:
@@ -170,9 +169,7 @@ def walks(minutes):
 
 
 def _end_walk(out, start, last):
-    n = (last - start + 59) // 60 + 1
-    if n >= WALK_MIN:
-        out.append((start, n))
+    out.append((start, (last - start + 59) // 60 + 1))
 
 
 def load(con, since=None, clip=None, until=None):

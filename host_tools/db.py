@@ -111,6 +111,16 @@ MIGRATIONS = [
         PRIMARY KEY (clip, name)
     );
     """,
+    # 4: the settings each clip held after its last sync, so that "at the next sync" is said only while true
+    """
+    CREATE TABLE clip_settings (
+        clip TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (clip, name)
+    );
+    """,
 ]
 VERSION = len(MIGRATIONS)
 EVERY_CLIP = "*"  # desired_settings.clip for a value meant for every clip
@@ -255,6 +265,24 @@ def minutes(con, clip_id=None):
     names = [d[0] for d in cur.description]
     for row in cur:
         yield dict(zip(names, row))
+
+
+def clip_ids(con):
+    """The clips synced into this database, by id."""
+    return [r[0] for r in con.execute("SELECT id FROM clips ORDER BY id")]
+
+
+def held_settings(con, clip_id):
+    """The settings the clip held when it was last synced: {name: value}."""
+    rows = con.execute("SELECT name, value FROM clip_settings WHERE clip = ?", (clip_id,)).fetchall()
+    return {name: json.loads(value) for name, value in rows}
+
+
+def keep_held_settings(con, clip_id, held, when):
+    with con:
+        for name, value in held.items():
+            con.execute("INSERT OR REPLACE INTO clip_settings VALUES (?, ?, ?, ?)",
+                        (clip_id, name, json.dumps(value), when))
 
 
 def desired_settings(con, clip_id, table="desired_settings"):

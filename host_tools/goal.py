@@ -65,9 +65,10 @@ def propose(steps_by_day, current, last_day, cfg):
 
 
 def history(con, clip):
-    """The clip's decisions (its own and those for every clip), oldest first; the clip's own wins a tie."""
-    rows = con.execute("SELECT since, steps, auto, reason FROM goals WHERE clip IN (?, ?) ORDER BY since, clip = ?",
-                       (clip, db.EVERY_CLIP, clip)).fetchall()
+    """The clip's decisions, oldest first: its own, or until it has some, those for every clip (a goal set
+    for every clip is also written for each clip synced, set_goal)."""
+    sql = "SELECT since, steps, auto, reason FROM goals WHERE clip = ? ORDER BY since"
+    rows = con.execute(sql, (clip,)).fetchall() or con.execute(sql, (db.EVERY_CLIP,)).fetchall()
     return [Decision(date.fromisoformat(s), steps, bool(auto), reason) for s, steps, auto, reason in rows]
 
 
@@ -121,38 +122,66 @@ def _write(con, clip, since, steps, auto, reason):
                         (clip, str(steps), since.isoformat()))
 
 
-def set_goal(con, clip, value):
-    """`stepclip goal set N|auto` for `clip` (or every clip); the goal for the days ahead (0: not known yet)."""
-    last = last_day(con, clip)
-    since = last + timedelta(days=1) if last else FIRST_DAY
-    if value == "auto":
-        _write(con, clip, since, 0, True, "automatic: from your own median, raised week by week")
-        if clip == db.EVERY_CLIP:
-            return 0
-        return decide(con, clip)
+def parse_steps(value):
+    """A number of steps as the user writes it, "6000" or "6,000"; GoalError otherwise."""
+    text = value.replace(",", "").replace("_", "") if value.replace(",", "").replace("_", "").isdigit() else value
     try:
-        steps = config.parse_value("goal_steps", value)
+        steps = config.parse_value("goal_steps", text)
     except config.ConfigError:
-        raise GoalError(f"goal set takes a number of steps from 100 to 100000, or auto, not {value!r}") from None
+        steps = 0
     if steps < ROUND:
-        raise GoalError(f"goal set takes a number of steps from 100 to 100000, or auto, not {value!r}")
-    _write(con, clip, since, steps, False, "set by hand")
+        raise GoalError(f"goal set takes a number of steps from 100 to 100,000, or auto, not {value!r}")
     return steps
 
 
+def set_goal(con, clip, value):
+    """`stepclip goal set N|auto` for `clip`, or for every clip: each clip synced so far and those to come.
+
+    The goal for the days ahead (0: not known yet)."""
+    steps = None if value == "auto" else parse_steps(value)
+    targets = [clip] if clip != db.EVERY_CLIP else [db.EVERY_CLIP] + db.clip_ids(con)
+    goal = 0
+    for c in targets:
+        last = last_day(con, c)
+        since = last + timedelta(days=1) if last else FIRST_DAY
+        if steps is None:
+            _write(con, c, since, 0, True, "automatic: from your own median, raised week by week")
+            if c != db.EVERY_CLIP:
+                goal = decide(con, c)
+        else:
+            _write(con, c, since, steps, False, "set by hand")
+            goal = steps
+    return goal
+
+
+def pending(con, clip):
+    """True while the clip has not yet received its goal: the next sync writes it."""
+    wanted = db.desired_settings(con, clip).get("goal_steps")
+    return wanted is not None and (clip == db.EVERY_CLIP or db.held_settings(con, clip).get("goal_steps") != wanted)
+
+
 def describe(con, clip):
-    """Lines for `stepclip goal`: the goal, how it came about, and what comes next."""
+    """Lines for `stepclip goal`: the goal, how it came about, and what comes next. For every clip: one line
+    for each clip synced, then the rule."""
+    if clip == db.EVERY_CLIP and db.clip_ids(con):
+        lines = []
+        for c in db.clip_ids(con):
+            decide(con, c)
+            lines.append(describe(con, c)[0])
+        return lines + [_rule(con, clip)]
     decisions = history(con, clip)
     if not decisions:
         return [f"no goal set for {_who(clip)}: the clip has none (stepclip goal set auto, or a number of steps)"]
     latest = decisions[-1]
     lines = []
     if latest.steps:
+        where = ("the clip gets it at the next `stepclip sync`" if pending(con, clip) else
+                 "the clip has it" if clip != db.EVERY_CLIP else "")
         lines.append(f"goal for {_who(clip)}: {latest.steps:,} steps a day"
                      f"{'' if latest.since == FIRST_DAY else ' from ' + format(latest.since, '%a %d %b %Y')}"
-                     f" ({'automatic' if latest.auto else 'set by hand'})")
+                     f" ({'automatic' if latest.auto else 'set by hand'}{'; ' + where if where else ''})")
     else:
-        lines.append(f"goal for {_who(clip)}: automatic, not known yet")
+        lines.append(f"goal for {_who(clip)}: automatic, decided at its first sync with steps")
     lines.append(f"  why: {latest.reason}")
     last = last_day(con, clip)
     if latest.auto and latest.steps and last is not None and clip != db.EVERY_CLIP:
@@ -161,11 +190,14 @@ def describe(con, clip):
     if len(decisions) > 1:
         lines.append("  history: " + ", ".join(f"{d.steps:,} from {d.since:%d %b}" for d in decisions
                                                 if d.steps and d.since != FIRST_DAY))
-    lines.append(f"  the clip gets it at the next `stepclip sync`; rule: start at your median, +"
-                 f"{config.host_settings(con, clip)['goal_raise_pct']} % a week while reached on "
-                 f"{config.host_settings(con, clip)['goal_most_days']} of 7 days, up to "
-                 f"{config.host_settings(con, clip)['goal_cap_steps']:,}")
+    lines.append(_rule(con, clip))
     return lines
+
+
+def _rule(con, clip):
+    cfg = config.host_settings(con, clip)
+    return (f"  rule for an automatic goal: start at your median, +{cfg['goal_raise_pct']} % a week while reached "
+            f"on {cfg['goal_most_days']} of 7 days, up to {cfg['goal_cap_steps']:,}")
 
 
 def _who(clip):

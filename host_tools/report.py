@@ -16,12 +16,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from host_tools import charts, config, db, days as daysmod, goal as goalmod, week as weekmod
-from host_tools.summary import duration, minutes
+from host_tools.summary import duration, minutes, plural
 
 
 def walk_cells(d, goal):
     """The day's steps and walking as text, in the order of WALK_COLUMNS."""
-    at = d.goal_at()
+    at = d.goal_at() if goal is None else None  # the clip buzzed for its own goal, not for --goal's
     reached = daysmod.wall(at).strftime("at %H:%M") if at is not None else "yes" if d.reached(goal) else "no"
     return [f"{d.date:%a %Y-%m-%d}", f"{d.steps:,}", f"{d.target(goal):,}", f"{100 * d.steps / d.target(goal):.0f}%",
             reached, str(d.brisk_minutes()), str(len(d.long_walks())), minutes(60 * d.longest_walk())]
@@ -53,7 +53,7 @@ def _row(cells, widths):
 def text(by_clip, goal, evening, weeks):
     lines = []
     for clip, days in by_clip.items():
-        lines.append(f"clip {clip}: {days[0].date} to {days[-1].date} ({len(days)} days)")
+        lines.append(f"clip {clip}: {days[0].date} to {days[-1].date} ({len(days)} {plural(len(days), 'day')})")
         if clip in weeks:
             lines.append(f"the week to {weeks[clip]['end']:%a %d %b}: {weeks[clip]['findings']}")
         lines.append(_row(WALK_COLUMNS, WALK_WIDTHS))
@@ -67,7 +67,8 @@ def text(by_clip, goal, evening, weeks):
         if errors:
             lines.append("device counters: " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
         lines.append("")
-    lines.append("brisk: minutes of 100 steps or more; walks: 10+ minutes of walking, breaks of a minute at most; "
+    lines.append("brisk: minutes of 100 steps or more; a walk: walking with breaks of a minute at most (walks 15+: of "
+                 "15 minutes or more, the advice's); "
                  "evening: sitting after the evening begins (evening_start_min)")
     lines.append("answered: nudges followed by a walk within 5 minutes; breaks/h: sitting bouts ended per hour "
                  "sitting")
@@ -136,7 +137,7 @@ def page(by_clip, goal, made, unplaced, evening, weeks):
     for clip, days in by_clip.items():
         measure = f"daily goal {goal:,} steps" if goal else "each day against the clip's goal that day " \
                                                             f"(else {daysmod.ADVICE_STEPS:,})"
-        parts.append(f"<h2>Clip {html.escape(clip)}</h2><p>{days[0].date} to {days[-1].date}, {len(days)} days, "
+        parts.append(f"<h2>Clip {html.escape(clip)}</h2><p>{days[0].date} to {days[-1].date}, {len(days)} {plural(len(days), 'day')}, "
                      f"{measure}.</p>")
         parts.append(_table(walk_cols, [walk_cells(d, goal) for d in days]))
         parts.append(_table(sit_cols, [sit_cells(d, evening[clip]) for d in days]))
@@ -175,6 +176,13 @@ def weeks_of(con, by_clip, goal, out, end=None):
     return made
 
 
+def held_days(con, clip=None):
+    """The first and last day with synced minutes placed on the clock (of `clip`, or of any), or None."""
+    sql = "SELECT date(min(epoch), 'unixepoch'), date(max(epoch), 'unixepoch') FROM minutes_on_clock"
+    first, last = con.execute(sql + (" WHERE clip = ?" if clip else ""), (clip,) if clip else ()).fetchone()
+    return (first, last) if first else None
+
+
 def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, open_page=False, echo=print,
         week=None):
     """The whole report; the path of report.html, or None when there is nothing to report.
@@ -192,10 +200,16 @@ def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, 
     else:
         by_clip, unplaced = daysmod.load(con, daysmod.parse_since(since), clip)
     if not by_clip:
+        held = held_days(con, clip)
         con.close()
         where = f" for clip {clip}" if clip else ""
         when = f" since {since}" if since else f" in the week to {week}" if week else ""
-        echo(f"no synced minutes{where}{when} in {database or db.default_path()}: run `stepclip sync` first")
+        if held:
+            first, last = held
+            echo(f"no synced minutes{where}{when} in {database or db.default_path()}; it holds {first} to {last} "
+                 f"(try --since {first})")
+        else:
+            echo(f"no synced minutes{where} in {database or db.default_path()}: run `stepclip sync` first")
         return None
     evening = {c: config.host_settings(con, c)["evening_start_min"] for c in by_clip}
     out = Path(out)

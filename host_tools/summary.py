@@ -18,19 +18,25 @@ def bouts(result):
     return out
 
 
+def plural(n, word):
+    """`word` for one, `word`s for any other count: '1 day', '2 days'."""
+    return word if n == 1 else word + "s"
+
+
 def duration(seconds):
+    """A duration to the second under an hour ('4 min 05 s'), from an hour on to the minute, rounded as
+    minutes() rounds, so that every view of the same time reads alike."""
     seconds = int(round(seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    if h:
-        return f"{h} h {m:02d} min"
+    if seconds >= 3570:  # 59 min 30 s and more round to the hour
+        return minutes(seconds)
+    m, s = divmod(seconds, 60)
     if m:
         return f"{m} min {s:02d} s"
     return f"{s} s"
 
 
 def minutes(seconds):
-    """A duration to the minute: '45 min', '2 h 10 min'."""
+    """A duration to the minute, rounded: '45 min', '2 h 10 min'."""
     m = int(round(seconds / 60))
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
 

@@ -200,12 +200,12 @@ def _place_current_session(con, ident, era, host_epoch):
 def _push_settings(con, clip, clip_id):
     """Write the settings the user asked for that differ from the clip's; their names."""
     wanted = db.desired_settings(con, clip_id)
-    if not wanted:
-        return []
     held = clip.json("get_settings()")
     changes = {k: v for k, v in wanted.items() if held.get(k) != v}
     if changes:
         clip.json(f"set_settings({json.dumps(changes)})")
+        held.update(changes)
+    db.keep_held_settings(con, clip_id, held, datetime.now().isoformat(timespec="seconds"))
     return sorted(changes)
 
 

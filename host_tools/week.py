@@ -42,7 +42,14 @@ def findings(week, next_goal, evening_start_min, goal=None):
 
 
 def next_goal(con, clip, end, cfg):
-    """The goal the rule proposes for the days after `end` (0: none yet), from every synced day up to it."""
+    """The goal for the days after `end` (0: none set): a goal set by hand holds; an automatic one is what the
+    rule proposes from every synced day up to `end`."""
+    decisions = goalmod.history(con, clip)
+    ahead = goalmod.on(decisions, end + timedelta(days=1))
+    if ahead is None:
+        return 0  # no goal was ever set
+    if not ahead.auto or ahead.since > end:
+        return ahead.steps  # set by hand, or already decided for the days after the week
     steps_by_day = {d: s for d, s in goalmod.day_steps(con, clip).items() if d <= end}
-    steps, _ = goalmod.propose(steps_by_day, goalmod.on(goalmod.history(con, clip), end), end, cfg)
+    steps, _ = goalmod.propose(steps_by_day, goalmod.on(decisions, end), end, cfg)
     return steps

@@ -132,7 +132,7 @@ def test_cli_summary_is_readable(mixed_csv, mixed_results):
 def test_cli_bad_options_give_one_clear_line(mixed_csv, args, message):
     path, _ = mixed_csv
     proc = cli("sim", "replay", str(path), *args)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # the command line is wrong
     assert proc.stderr.count("\n") == 1 and message in proc.stderr
     assert "Traceback" not in proc.stderr
 

@@ -93,20 +93,44 @@ def test_report_draws_every_picture_and_one_page(study, tmp_path):
 def test_report_narrows_to_a_clip_and_dates(study, tmp_path):
     r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--clip", "clip-a", "--since", "2026-01-06")
     assert r.returncode == 0, r.stderr
-    assert "clip clip-a: 2026-01-06 to 2026-01-06 (1 days)" in r.stdout and "clip-b" not in r.stdout
+    assert "clip clip-a: 2026-01-06 to 2026-01-06 (1 day)" in r.stdout and "clip-b" not in r.stdout
 
 
 def test_an_empty_database_is_reported_as_such(tmp_path):
+    db.connect(tmp_path / "empty.db").close()
     r = stepclip("report", "--db", tmp_path / "empty.db", "--out", tmp_path / "r")
     assert r.returncode == 0
     assert "no synced minutes" in r.stdout and "stepclip sync" in r.stdout
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("command", [["report"], ["export"], ["goal"], ["config", "list"], ["goal", "set", "5000"],
+                                     ["config", "set", "inactive_s=2400"]])
+def test_a_mistyped_db_is_refused_and_not_created(tmp_path, command):
+    missing = tmp_path / "typo" / "stepclip.db"
+    r = stepclip(*command, "--db", missing)
+    assert r.returncode == 1 and "no database at" in r.stderr and "--db" in r.stderr
+    assert not missing.parent.exists()
+
+
+def test_a_since_that_holds_nothing_names_the_days_held(study, tmp_path):
+    r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--since", "2026-02-01")
+    assert r.returncode == 0
+    assert "it holds 2026-01-05 to 2026-01-06 (try --since 2026-01-05)" in r.stdout
+
+
+def test_an_unknown_clip_is_named_with_the_known_ones(study, tmp_path):
+    for command in (["report", "--out", tmp_path], ["export"], ["goal", "set", "5000"], ["config", "set", "snooze_s=600"]):
+        r = stepclip(*command, "--db", study["db"], "--clip", "nope")
+        assert r.returncode == 1 and "unknown clip 'nope' (known: clip-a, clip-b" in r.stderr, (command, r.stderr)
+    r = stepclip("goal", "set", "5000", "--db", study["db"], "--clip", "nope", "--new-clip")
+    assert r.returncode == 0 and "goal for nope: 5,000 steps a day" in r.stdout
+
+
 @pytest.mark.parametrize("since", ["yesterday", "7x", "2026-13-01"])
 def test_a_bad_since_is_one_clear_line(study, tmp_path, since):
     r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--since", since)
-    assert r.returncode == 1
+    assert r.returncode == 2
     assert r.stderr.strip() == f"stepclip: error: --since takes a span such as 7d or 12h, or a date such as " \
                                f"2026-01-05, not {since!r}"
 

@@ -187,16 +187,26 @@ def best_match(screen, picture):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("goal", "set", "soon"), "goal set takes a number of steps from 100 to 100000, or auto, not 'soon'"),
-    (("goal", "set", "50"), "goal set takes a number of steps from 100 to 100000, or auto, not '50'"),
+    (("goal", "set", "soon"), "goal set takes a number of steps from 100 to 100,000, or auto, not 'soon'"),
+    (("goal", "set", "50"), "goal set takes a number of steps from 100 to 100,000, or auto, not '50'"),
     (("goal", "set"), "goal set needs a number of steps, or auto"),
     (("report", "--week", "2026-13-01"), "--week takes a date such as 2026-01-11, not '2026-13-01'"),
     (("report", "--week", "--since", "7d"), "--week and --since choose the days each: give one of them"),
     (("config", "set", "goal_most_days=8"), "goal_most_days takes a whole number from 1 to 7, not 8"),
+    (("config", "set", "quiet_start_min=22:00"), "quiet_start_min: '22:00' is not a whole number (or a list of "
+                                                 "them) (a time of day is written in minutes after midnight: 22:00 "
+                                                 "is 1320)"),
+    (("config", "set", "inactive_s"), "settings are written NAME=VALUE, not 'inactive_s' (see: stepclip config "
+                                      "list)"),
+    (("config", "get"), "config get needs at least one setting name (see: stepclip config list)"),
+    (("report", "--goal", "0"), "--goal takes a positive number of steps, not 0"),
+    (("report", "--since", "yesterday"), "--since takes a span such as 7d or 12h, or a date such as 2026-01-05, not "
+                                         "'yesterday'"),
 ])
 def test_bad_goal_and_week_requests_are_one_clear_line(tmp_path, args, message):
     r = stepclip(*args, "--db", tmp_path / "g.db")
-    assert r.returncode == 1 and r.stderr.strip() == f"stepclip: error: {message}"
+    assert r.returncode == 2 and r.stderr.strip() == f"stepclip: error: {message}"
+    assert not (tmp_path / "g.db").exists()
 
 
 def test_a_goal_set_by_hand_holds_from_the_day_after_the_last_synced(week, tmp_path):
@@ -204,7 +214,7 @@ def test_a_goal_set_by_hand_holds_from_the_day_after_the_last_synced(week, tmp_p
     shutil.copy(week["db"], database)
     r = stepclip("goal", "set", "5000", "--clip", CLIP, "--db", database)
     assert r.returncode == 0, r.stderr
-    assert "goal for clip clip-w: 5,000 steps a day from Mon 12 Jan 2026 (set by hand)" in r.stdout
+    assert "goal for clip clip-w: 5,000 steps a day from Mon 12 Jan 2026 (set by hand; the clip gets it at the next `stepclip sync`)" in r.stdout
     con = db.connect(database)
     assert db.desired_settings(con, CLIP)["goal_steps"] == 5000
     assert goal.decide(con, CLIP) == 5000  # a sync leaves a goal set by hand as it is
