@@ -26,8 +26,9 @@ BARE_PATHS = {
     SIM / "chips": [SIM / "chips", SIM / "unix", ROOT / "firmware", SIM / "shim"],
     SIM / "unix": [SIM / "unix", SIM / "chips", ROOT / "firmware", SIM / "shim"],
     SIM / "vclip": [SIM / "vclip", SIM / "chips", SIM / "unix", ROOT / "firmware"],
-    SIM / "pico": [ROOT / "firmware"],  # its *_entry.py scripts run on the chip, beside the firmware
 }
+# scripts that run on the emulated chip, beside the firmware (simulator/pico: *_entry.py)
+CHIP_SCRIPT_BARE = [ROOT / "firmware"]
 CPYTHON_BARE = [SIM / "shim", SIM / "chips", SIM / "unix", ROOT / "firmware"]  # after project.use_firmware()
 
 
@@ -61,12 +62,27 @@ def _bare(name, folders):
     return None
 
 
+def _bare_folders(importer):
+    if importer.parent == SIM / "pico" and importer.stem.endswith("_entry"):
+        return CHIP_SCRIPT_BARE
+    return BARE_PATHS.get(importer.parent, CPYTHON_BARE)
+
+
 def resolve(name, importer):
     """The project file that `import name` in file `importer` loads, or None (the standard library, a package)."""
     if name.split(".")[0] in FLOORS:
         return _dotted(name)
-    folders = BARE_PATHS.get(importer.parent, CPYTHON_BARE)
-    return _bare(name, folders)
+    return _bare(name, _bare_folders(importer))
+
+
+def _absolute(node, importer):
+    """The dotted name a `from ... import` means: a relative one (`from .x import y`) from the importer's package."""
+    if node.level == 0:
+        return node.module
+    package = importer.relative_to(ROOT).parent.parts
+    if node.level > 1:
+        package = package[: len(package) - (node.level - 1)]
+    return ".".join(package + ((node.module,) if node.module else ()))
 
 
 def imports(path):
@@ -77,13 +93,14 @@ def imports(path):
         names = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, path)
             # `from pkg import mod` imports pkg.mod when that is a module, else names from pkg
-            names = [f"{node.module}.{a.name}" if resolve(f"{node.module}.{a.name}", path) else node.module
+            names = [f"{module}.{a.name}" if resolve(f"{module}.{a.name}", path) else module
                      for a in node.names]
         for name in names:
             target = resolve(name, path)
-            if target is not None and target != path:
+            if target is not None and target != path and (node.lineno, target) not in out:
                 out.append((node.lineno, target))
     return out
 
@@ -136,12 +153,22 @@ def test_every_file_is_read():
 def test_nothing_imports_a_higher_floor():
     upward = [f"{rel(src)}:{line} imports {rel(dst)}" for src, deps in graph().items() for line, dst in deps
               if floor(dst) > floor(src)]
-    assert upward == []
+    assert not upward, "imports of a higher floor:\n" + "\n".join(upward)
+
+
+def loop_edges(found):
+    """Each loop as the imports that close it: 'a.py:12 imports b.py', within one group."""
+    out = []
+    for group in cycles({src: sorted({dst for _, dst in deps}) for src, deps in found.items()}):
+        members = set(group)
+        out.append([f"{rel(src)}:{line} imports {rel(dst)}" for src in group for line, dst in found[src]
+                    if dst in members])
+    return out
 
 
 def test_no_modules_import_each_other_in_a_loop():
-    edges = {src: sorted({dst for _, dst in deps}) for src, deps in graph().items()}
-    assert [[rel(p) for p in group] for group in cycles(edges)] == []
+    loops = loop_edges(graph())
+    assert not loops, "modules importing each other in a loop:\n" + "\n\n".join("\n".join(e) for e in loops)
 
 
 # the checks themselves, on imports written for the purpose
@@ -177,3 +204,36 @@ def test_a_loop_of_three_modules_is_found(fake, tmp_path):
     d = fake("simulator/d.py", "from simulator import a\n")
     edges = {p: sorted({dst for _, dst in imports(p)}) for p in (a, b, c, d)}
     assert cycles(edges) == [sorted([a, b, c])]
+
+
+def test_a_loop_is_shown_by_its_imports(fake, tmp_path):
+    a = fake("host_tools/bench.py", "import os\nfrom simulator.pico import bench\n")
+    (tmp_path / "simulator" / "pico").mkdir()
+    b = fake("simulator/pico/bench.py", "def f():\n    from host_tools.bench import MIXED\n")
+    found = {p: imports(p) for p in (a, b)}
+    assert loop_edges(found) == [["host_tools/bench.py:2 imports simulator/pico/bench.py",
+                                  "simulator/pico/bench.py:2 imports host_tools/bench.py"]]
+
+
+def test_a_relative_import_is_resolved(fake, tmp_path):
+    (tmp_path / "simulator" / "pico").mkdir()
+    run = fake("simulator/pico/run.py", "from . import emulator\nfrom ..replay import replay\nfrom .. import job\n")
+    emulator = fake("simulator/pico/emulator.py", "")
+    replay = fake("simulator/replay.py", "")
+    job = fake("simulator/job.py", "")
+    assert imports(run) == [(1, emulator), (2, replay), (3, job)]
+
+
+def test_bare_names_resolve_by_the_importers_sys_path(fake, tmp_path, monkeypatch):
+    """The firmware's `import steps` is firmware/steps.py; a simulated chip's `import vi2c` its neighbour."""
+    monkeypatch.setattr(sys.modules[__name__], "SIM", tmp_path / "simulator")
+    monkeypatch.setattr(sys.modules[__name__], "BARE_PATHS", {
+        tmp_path / "firmware": [tmp_path / "firmware"],
+        tmp_path / "simulator" / "chips": [tmp_path / "simulator" / "chips", tmp_path / "firmware"]})
+    (tmp_path / "simulator" / "chips").mkdir()
+    steps = fake("firmware/steps.py", "")
+    clip = fake("firmware/clip.py", "import steps\nimport vi2c\n")  # vi2c is not on the firmware's path
+    vi2c = fake("simulator/chips/vi2c.py", "")
+    model = fake("simulator/chips/mpu6050_model.py", "import vi2c\nfrom steps import Counter\n")
+    assert imports(clip) == [(1, steps)]
+    assert imports(model) == [(1, vi2c), (2, steps)]
