@@ -218,12 +218,19 @@ def cmd_virtual_clip(args):
         if minute >= 0:
             raise UserError("--start: a Pico's clock starts unset at power-on; `stepclip sync` sets it")
         try:
-            return vclip.main(args.flash or "build/pico-flash", trace=args.trace, speed=speed,
+            return vclip.main(args.flash or _user_file("pico-flash"), trace=args.trace, speed=speed,
                               board_name=args.board, port=args.port)
         except emulator.PicoError as e:
             raise UserError(str(e)) from None
-    virtual_clip.main(args.flash or "build/vclip-flash", trace=args.trace, speed=speed, board_name=args.board, port=args.port,
+    virtual_clip.main(args.flash or _user_file("vclip-flash"), trace=args.trace, speed=speed, board_name=args.board, port=args.port,
                       start_epoch=DAY_ZERO + 60 * minute if minute >= 0 else -1)
+
+
+def _user_file(name):
+    """A file of ours in the user data folder, beside the default database."""
+    from host_tools import db
+
+    return str(db.default_path().parent / name)
 
 
 def _positive_float(option, text):
@@ -253,6 +260,13 @@ def cmd_sync(args):
         if new_file and failed == len(ports):
             _remove_unused_database(path, new_folder)  # nothing synced: leave no empty database behind
     return 1 if failed else 0
+
+
+def _kept(result):
+    """Why the clip's clock was not set: it keeps a timeline of its own (a virtual clip faster than real time)."""
+    from host_tools.days import wall
+
+    return f"the clip keeps its own timeline, now {wall(result['clock']):%Y-%m-%d %H:%M} (faster than real time?)"
 
 
 def _remove_unused_database(path, new_folder):
@@ -295,7 +309,7 @@ def _sync_ports(path, ports):
                 continue
             pushed = f", settings {', '.join(r['settings'])} written" if r["settings"] else ""
             print(f"{r['clip']}: {r['blocks']} new {plural(r['blocks'], 'block')}, up to seq {r['last_seq']}, "
-                  f"clock set{pushed} ({path})")
+                  f"{'clock kept: ' + _kept(r) if r['clock_kept'] else 'clock set'}{pushed} ({path})")
             if r["dropped"]:
                 print(f"{r['clip']}: warning: the clip ran out of flash and freed {r['dropped']} "
                       f"{plural(r['dropped'], 'block')} of minutes before they were synced; sync more often or "
@@ -476,11 +490,12 @@ def build_parser():
     v.add_argument("--target", choices=("unix", "pico"), default="unix",
                    help="unix: the firmware on the unix-port MicroPython (default); pico: an emulated Raspberry "
                         "Pi Pico running the official MicroPython image, blank until `stepclip deploy`")
-    v.add_argument("--flash", help="folder that is the clip's flash, kept between runs (default build/vclip-flash; "
-                                   "build/pico-flash for --target pico)")
+    v.add_argument("--flash", help="folder that is the clip's flash, kept between runs (default: vclip-flash, or "
+                                   "pico-flash for --target pico, in your user data folder beside the database)")
     v.add_argument("--board", default=DEFAULT_BOARD, help=f"board description (default: {DEFAULT_BOARD})")
-    v.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start, as if a sync had set the "
-                                                    "clock (default: clock not set)")
+    v.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start on Monday 2026-01-05, as if "
+                                                    "a sync had set the clock (default: clock not set). At any "
+                                                    "--speed but 1 the clip then keeps that timeline through syncs")
     v.set_defaults(func=cmd_virtual_clip)
 
     y = sub.add_parser("sync", help="pull a clip's new minutes into the database",

@@ -158,7 +158,7 @@ def sync_clip(con, port, progress=None, out=print):
         if restarted:
             out(f"clip {ident['id']}: its log restarted (reflashed?); new records are kept as era {era}")
         clock_was = ident["clock"]
-        clip.json(f"set_clock({host_epoch})")
+        clock_now = clip.json(f"set_clock({host_epoch})")["clock"]
         after = db.last_seq(con, ident["id"], era)
         new_blocks = 0
         total = max(ident["last_seq"] - after, 0)
@@ -183,8 +183,9 @@ def sync_clip(con, port, progress=None, out=print):
         clip.restart_logging()
     finally:
         clip.close()
-    return {"clip": ident["id"], "blocks": new_blocks, "last_seq": after, "settings": pushed,
-            "clock_was_set": clock_was >= 0, "dropped": db.dropped(con, ident["id"], era)}
+    return {"clip": ident["id"], "clock": clock_now, "blocks": new_blocks, "last_seq": after, "settings": pushed,
+            "clock_was_set": clock_was >= 0, "clock_kept": abs(clock_now - host_epoch) > 5,
+            "dropped": db.dropped(con, ident["id"], era)}
 
 
 def _place_current_session(con, ident, era, host_epoch):

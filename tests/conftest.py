@@ -57,12 +57,14 @@ if os.environ.get("CI"):
 class VirtualClipProcess:
     """`stepclip virtual-clip` running in the background; `url` is what mpremote connects to."""
 
-    def __init__(self, flash, trace=None, speed="max"):
+    def __init__(self, flash, trace=None, speed="max", start=None):
         import sys
 
         cmd = [sys.executable, "-m", "host_tools.cli", "virtual-clip", "--flash", str(flash), "--speed", speed]
         if trace:
             cmd += ["--trace", str(trace)]
+        if start:
+            cmd += ["--start", start]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      cwd=project.ROOT)
         first = self.proc.stdout.readline()
@@ -95,8 +97,8 @@ def virtual_clip():
     """Factory: start a virtual clip on a flash folder (and stop it after the test)."""
     started = []
 
-    def start(flash, trace=None, speed="max"):
-        clip = VirtualClipProcess(flash, trace, speed)
+    def start(flash, trace=None, speed="max", start=None):
+        clip = VirtualClipProcess(flash, trace, speed, start)
         started.append(clip)
         return clip
 

@@ -1,7 +1,8 @@
 """`stepclip deploy`: the plan, the compiled files, and the device-side steps on the unix port.
 
-Deploying to a real clip needs the virtual clip (the storage/sync issue); until
-then these check everything short of the USB cable.
+What reaches a clip over USB is checked end to end against the virtual clip
+(test_virtual_clip.py) and the emulated Pico (test_pico.py); these check the
+plan and the compiled files.
 """
 
 import json

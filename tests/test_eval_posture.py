@@ -111,6 +111,6 @@ def test_a_recording_without_a_walk_starts_from_the_same_wearers_walk(tmp_path):
 
 
 def test_the_targets_hold_on_the_shared_recordings(datasets):
-    """Issue 5's targets on the calibrated seconds: sedentary vs upright >= 95 %, lying >= 98 %."""
+    """The posture targets on the calibrated seconds: sedentary vs upright >= 95 %, lying >= 98 %."""
     a = eval_posture.evaluate(datasets / "posture")["agreement"]
     assert a["sedentary_vs_upright"] >= 95 and a["lying"] >= 98, a

@@ -131,8 +131,9 @@ def test_driving_makes_as_many_near_walks_at_25_50_and_100_hz(datasets):
     assert abs(runs[25] - runs[50]) <= 0.15 * runs[50] and abs(runs[100] - runs[50]) <= 0.15 * runs[50], runs
 
 
-@pytest.mark.xfail(strict=True, reason="belt-level absolute error ~2.9% and worst walking file ~22% (a 12.5 Hz wrist "
-                                       "recording) are above the issue 4 targets; see the closing note")
+@pytest.mark.xfail(strict=True, reason="targets not met yet: belt-level absolute error <= 2 % (measured 2.94 %) and "
+                                       "worst walking file within 10 % (measured -22 %, a 12.5 Hz wrist recording "
+                                       "whose missed steps leave no trace in the samples); README.md, step counter")
 def test_belt_error_and_worst_walking_file_meet_the_targets(shared):
     s = shared["summary"]
     assert s["belt"]["abs_error_pct"] <= 2

@@ -48,7 +48,7 @@ def test_i2c_faults_survived_and_counted_on_both_runtimes(walk, clean):
 
 
 def test_frequent_nacks_cost_the_reads_they_break_not_the_fifo(walk, clean):
-    """2 % of reads fail: the chip keeps its FIFO, so only what broken bursts had taken is lost (issue 19:
+    """2 % of reads fail: the chip keeps its FIFO, so only what broken bursts had taken is lost (the target:
     at most 2.5 % of the samples, steps within 1 % of the clean run's)."""
     r = replay.replay(walk, runtime="cpython", faults={"seed": 20, "oserror_per_k": 20})
     assert r["faults"]["oserror"] > 10 and r["errors"]["i2c"] == r["faults"]["oserror"]
@@ -58,7 +58,7 @@ def test_frequent_nacks_cost_the_reads_they_break_not_the_fifo(walk, clean):
 
 
 def test_a_bus_failing_one_read_in_ten_still_counts(walk, clean):
-    """10 % of reads fail: each broken burst costs what it had taken (issue 19: at most 12 % of the samples)."""
+    """10 % of reads fail: each broken burst costs what it had taken (the target: at most 12 % of the samples)."""
     r = replay.replay(walk, runtime="cpython", faults={"seed": 100, "oserror_per_k": 100})
     assert r["errors"]["i2c"] > 50
     assert 0.88 * clean["samples"] <= r["samples"] < clean["samples"]

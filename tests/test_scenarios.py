@@ -70,7 +70,7 @@ NAMED = {
     "sit 20, walk 2, sit 40": ([("sit", 20 * M), ("walk", 2 * M), ("sit", 40 * M)], [22 * M + 30 * M]),
     "an hour of walking": ([("walk", 60 * M)], []),
     "40 min lying": ([("lie", 40 * M)], []),
-    # the 35-minute case of the issue, run on until the postponed nudge
+    # sitting 35 minutes, run on until the postponed nudge
     "double tap at 25:00": ([("sit", 25 * M), ("double_tap", 0), ("sit", 25 * M)], [45 * M]),
 }
 

@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -132,8 +133,9 @@ def test_a_sync_killed_anywhere_then_rerun_loses_and_doubles_nothing(virtual_cli
 def test_settings_set_on_the_host_reach_the_clip_at_sync(virtual_clip, tmp_path):
     clip = virtual_clip(tmp_path / "flash", project.ROOT / "simulator" / "traces" / "walk_1min.csv")
     database = tmp_path / "clips.db"
+    db.connect(database).close()  # the study's database, before this clip's first sync
     r = stepclip("config", "set", "inactive_s=2400", "nudge_pattern_ms=300,200,300", "--db", database)
-    assert r.returncode == 1 and r.stderr.strip() == \
+    assert r.returncode == 2 and r.stderr.strip() == \
         "stepclip: error: nudge_pattern_ms takes 5 whole numbers"
     r = stepclip("config", "set", "inactive_s=2400", "snooze_s=600", "--db", database)
     assert r.returncode == 0, r.stderr
@@ -149,14 +151,15 @@ def test_settings_set_on_the_host_reach_the_clip_at_sync(virtual_clip, tmp_path)
 @pytest.mark.parametrize("item, message", [
     ("inactive_s=5", "inactive_s takes a whole number from 60 to 14400, not 5"),
     ("no_such=1", "unknown setting 'no_such'"),
-    ("inactive_s", "settings are written NAME=VALUE, not 'inactive_s'"),
+    ("inactive_s", "settings are written NAME=VALUE, not 'inactive_s' (see: stepclip config list)"),
     ("inactive_s=soon", "inactive_s: 'soon' is not a whole number (or a list of them)"),
 ])
 def test_config_refuses_bad_values_in_one_line(tmp_path, item, message):
     database = tmp_path / "clips.db"
+    db.connect(database).close()
     assert stepclip("config", "set", "snooze_s=600", "--db", database).returncode == 0
     r = stepclip("config", "set", item, "--db", database)
-    assert r.returncode == 1 and r.stderr.strip() == f"stepclip: error: {message}"
+    assert r.returncode == 2 and r.stderr.strip() == f"stepclip: error: {message}"
     assert stepclip("config", "get", "snooze_s", "--db", database).stdout.strip() == "snooze_s=600"
 
 
@@ -169,9 +172,10 @@ def test_a_second_sync_on_the_same_database_is_refused(tmp_path):
 
 
 def test_sync_without_a_clip_says_so(tmp_path):
-    r = stepclip("sync", "--port", "socket://127.0.0.1:9", "--db", tmp_path / "clips.db")
+    r = stepclip("sync", "--port", "socket://127.0.0.1:9", "--db", tmp_path / "new" / "clips.db")
     assert r.returncode == 1 and "cannot reach a clip on socket://127.0.0.1:9" in r.stderr
     assert "Traceback" not in r.stderr
+    assert not (tmp_path / "new").exists()  # a failed first sync leaves no empty database behind
 
 
 def test_a_file_that_is_not_a_database_is_left_alone(tmp_path):
@@ -196,10 +200,11 @@ def test_an_automatic_goal_is_decided_at_sync_and_written_to_the_clip(virtual_cl
     it; the host's own settings never go to the clip."""
     clip = virtual_clip(tmp_path / "flash", project.ROOT / "simulator" / "traces" / "walk_1min.csv")
     database = tmp_path / "clips.db"
+    db.connect(database).close()  # the study's database, before the clip's first sync
     for args in (("goal", "set", "auto"), ("config", "set", "goal_raise_pct=15")):
         r = stepclip(*args, "--db", database)
         assert r.returncode == 0, r.stderr
-    assert "goal for every clip: automatic, not known yet" in stepclip("goal", "--db", database).stdout
+    assert "goal for every clip: automatic, decided at its first sync with steps" in stepclip("goal", "--db", database).stdout
     clip.wait_finished()
     assert "settings goal_steps written" in sync(clip.url, database)
     steps = sum(r["steps"] for r in db_minutes(database))
@@ -214,3 +219,16 @@ def ident_of(url):
     out = subprocess.run([sys.executable, "-m", "mpremote", "connect", url, "resume", "exec",
                           "import clipapi; clipapi.identity()"], capture_output=True, text=True, timeout=30).stdout
     return json.loads(out.splitlines()[-1])["id"]
+
+
+def test_a_clip_faster_than_real_time_keeps_its_own_timeline_through_syncs(virtual_clip, tmp_path, two_hours):
+    clip = virtual_clip(tmp_path / "flash", two_hours, start="08:30")
+    clip.wait_finished()
+    database = tmp_path / "clips.db"
+    first = sync(clip.url, database)
+    assert "clock kept: the clip keeps its own timeline, now 2026-01-05 10:" in first, first
+    rows = db_minutes(database)
+    assert datetime.fromtimestamp(rows[0]["epoch"], timezone.utc).strftime("%Y-%m-%d %H:%M") == "2026-01-05 08:30"
+    second = sync(clip.url, database)
+    assert "clock kept" in second and "0 new blocks" in second
+    assert db_minutes(database) == rows  # no session laid over another

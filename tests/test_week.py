@@ -214,7 +214,73 @@ def test_a_goal_set_by_hand_holds_from_the_day_after_the_last_synced(week, tmp_p
     shutil.copy(week["db"], database)
     r = stepclip("goal", "set", "5000", "--clip", CLIP, "--db", database)
     assert r.returncode == 0, r.stderr
-    assert "goal for clip clip-w: 5,000 steps a day from Mon 12 Jan 2026 (set by hand; the clip gets it at the next `stepclip sync`)" in r.stdout
+    assert ("goal for clip clip-w: 5,000 steps a day from Mon 12 Jan 2026 (set by hand; the clip gets it at the "
+            "next `stepclip sync`)") in r.stdout
     con = db.connect(database)
     assert db.desired_settings(con, CLIP)["goal_steps"] == 5000
     assert goal.decide(con, CLIP) == 5000  # a sync leaves a goal set by hand as it is
+
+
+def _copy(week, tmp_path):
+    database = tmp_path / "copy.db"
+    shutil.copy(week["db"], database)
+    return database
+
+
+def test_a_goal_for_every_clip_reaches_every_clip_and_every_view(week, tmp_path):
+    database = _copy(week, tmp_path)
+    con = db.connect(database)
+    auto = goal.decide(con, CLIP)
+    con.close()
+    assert auto > 500
+    r = stepclip("goal", "set", "500", "--db", database)  # no --clip: every clip
+    assert r.returncode == 0, r.stderr
+    shown = stepclip("goal", "--clip", CLIP, "--db", database).stdout
+    listed = stepclip("config", "list", "--clip", CLIP, "--db", database).stdout
+    assert shown.startswith("goal for clip clip-w: 500 steps a day") and "set by hand" in shown
+    assert re.search(r"^goal_steps .* -> 500 at next sync$", listed, re.M), listed
+    con = db.connect(database)
+    assert db.desired_settings(con, CLIP)["goal_steps"] == 500 and goal.decide(con, CLIP) == 500
+    # a sync hands it over: from then on no view says the clip is still to get it
+    db.keep_held_settings(con, CLIP, {"goal_steps": 500}, "now")
+    con.close()
+    shown = stepclip("goal", "--clip", CLIP, "--db", database).stdout
+    assert "(set by hand; the clip has it)" in shown and "next `stepclip sync`" not in shown
+    assert re.search(r"^goal_steps .* -> 500 \(the clip has it\)$",
+                     stepclip("config", "list", "--clip", CLIP, "--db", database).stdout, re.M)
+
+
+def test_goal_without_a_clip_shows_each_clips_goal(week, tmp_path):
+    database = _copy(week, tmp_path)
+    con = db.connect(database)
+    auto = goal.decide(con, CLIP)
+    con.close()
+    r = stepclip("goal", "--db", database)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first.startswith(f"goal for clip clip-w: {auto:,} steps a day") and "(automatic" in first
+    assert "not known yet" not in r.stdout
+
+
+def test_next_weeks_goal_is_said_only_when_a_goal_is_set_and_follows_it(week, tmp_path):
+    database = _copy(week, tmp_path)
+    con = db.connect(database)
+    with con:
+        con.execute("DELETE FROM goals")
+        con.execute("DELETE FROM desired_settings")
+    con.close()
+    r = stepclip("report", "--week", "--db", database, "--out", tmp_path / "r0")
+    assert r.returncode == 0, r.stderr
+    assert "next week's goal" not in r.stdout
+    assert stepclip("goal", "set", "6,000", "--clip", CLIP, "--db", database).returncode == 0
+    r = stepclip("report", "--week", "--db", database, "--out", tmp_path / "r1")
+    assert "next week's goal: 6,000" in r.stdout
+
+
+def test_report_goal_marks_the_days_reached_by_that_goal(week, tmp_path):
+    r = stepclip("report", "--week", "--goal", "2500", "--db", week["db"], "--out", tmp_path / "r")
+    assert r.returncode == 0, r.stderr
+    table = [line for line in r.stdout.splitlines() if re.match(r"^\s*\w{3} 2026-01-\d\d", line)]
+    reached_in_table = sum(1 for line in table if " yes " in line)
+    said = int(re.search(r"goal reached on (\d+) day", r.stdout).group(1))
+    assert reached_in_table == said == sum(1 for d in days_of(week) if d.steps >= 2500) >= 1

@@ -80,6 +80,10 @@ def hold_watchdog(watchdog):
 
 
 def set_clock(local_epoch):
+    """Set the clock, once. A clip running at other than real time keeps the timeline it has: a host's
+    clock would put its minutes on top of each other (sync sees the clock kept and says so)."""
+    if _clock.rtc is not None and _JOB["speed"] != 1:
+        return
     _clock.rtc = [local_epoch, _clock.us]
     _clock.save()
 
