@@ -29,13 +29,12 @@ def _save(fig, path):
 
 def steps_per_day(days, goal, path):
     """Bars of steps per day with the goal as a line."""
-    fig, ax = plt.subplots(figsize=(max(5, 0.45 * len(days) + 3), 3.6))
+    fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(days) + 2.5), 3.8))
     x = range(len(days))
     steps = [d.steps for d in days]
     ax.bar(x, steps, width=0.7, color=["#1b9e77" if s >= goal else "#7fc9b0" for s in steps])
     ax.axhline(goal, color="#444444", linestyle="--", linewidth=1.2, label=f"goal {goal:,} steps")
-    ax.set_xticks(list(x), [f"{d.date:%a %d %b}" for d in days], rotation=45 if len(days) > 7 else 0,
-                  ha="right" if len(days) > 7 else "center")
+    ax.set_xticks(list(x), [f"{d.date:%a}\n{d.date:%d %b}" for d in days])
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_ylabel("steps per day")
     ax.set_xlabel("date")
@@ -43,7 +42,17 @@ def steps_per_day(days, goal, path):
     ax.set_ylim(0, max(max(steps), goal) * 1.15)
     ax.set_xlim(-0.75 if len(days) > 2 else -1.5, len(days) - (0.25 if len(days) > 2 else -0.5))
     ax.legend(loc="upper left", frameon=False)
+    fig.tight_layout()
+    if labels_overlap(fig, ax):  # a month: the dates turn aside rather than run into each other
+        ax.set_xticks(list(x), [f"{d.date:%a %d %b}" for d in days], rotation=60, ha="right")
     return _save(fig, path)
+
+
+def labels_overlap(fig, ax):
+    """True when two of the x axis's tick labels, as drawn, touch."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    return any(a.x1 + 2 > b.x0 for a, b in zip(boxes, boxes[1:]))
 
 
 def timeline(day, path):

@@ -36,6 +36,61 @@ def test_usage_mistakes_exit_2():
     assert cli("fly").returncode == 2
 
 
+@pytest.mark.parametrize("args, message", [
+    (("sim", "generate", "walk", "x.csv", "--rate", "0"), "--rate takes 10 to 400 samples a second"),
+    (("sim", "generate", "walk", "x.csv", "--rate", "-50"), "--rate takes 10 to 400 samples a second"),
+    (("sim", "generate", "walk", "x.csv", "--rate", "5"), "--rate takes 10 to 400 samples a second"),
+    (("sim", "generate", "walk", "x.csv", "--rate", "10000"), "--rate takes 10 to 400 samples a second"),
+    (("sim", "generate", "walk", "x.csv", "--seconds", "1e9"), "--seconds takes 1 to 86400"),
+    (("sim", "generate", "walk", "x.csv", "--seconds", "-5"), "--seconds takes 1 to 86400"),
+    (("virtual-clip", "--port", "99999"), "--port takes a TCP port, 1 to 65535"),
+    (("virtual-clip", "--board", "nosuch"), "unknown board 'nosuch' (known: esp32_devkitc_mpu6050,"),
+    (("config", "unset", "nosuch", "--db", "{db}"), "unknown setting 'nosuch' (see: stepclip config list)"),
+])
+def test_wrong_values_are_one_line_and_exit_2(tmp_path, args, message):
+    from host_tools import db
+
+    db.connect(tmp_path / "c.db").close()
+    proc = cli(*(a.format(db=tmp_path / "c.db") for a in args), cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"stepclip: error: {message}") and proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_debug_works_after_the_command_too(tmp_path):
+    proc = cli("report", "--since", "yesterday", "--debug", "--db", str(tmp_path / "none.db"))
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "SinceError" in proc.stderr
+    assert cli("--debug", "report", "--since", "yesterday").stderr == proc.stderr
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """`stepclip export | head`: the reader has gone before the first line is written."""
+    from host_tools import db
+
+    db.connect(tmp_path / "c.db").close()
+    script = ("import os, sys\nr, w = os.pipe()\nos.close(r)\nsys.stdout = os.fdopen(w, 'w', buffering=1)\n"
+              "from host_tools import cli\n"
+              f"code = cli.main(['config', 'list', '--db', {str(tmp_path / 'c.db')!r}])\n"
+              "sys.stderr.write(f'exit {code}')\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=project.ROOT,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "exit 0", proc.stderr
+
+
+def test_config_alone_lists_the_settings(tmp_path):
+    from host_tools import db
+
+    db.connect(tmp_path / "c.db").close()
+    alone = cli("config", "--db", str(tmp_path / "c.db"))
+    assert alone.returncode == 0 and "inactive_s" in alone.stdout
+    assert alone.stdout == cli("config", "list", "--db", str(tmp_path / "c.db")).stdout
+
+
+def test_help_texts_print_as_meant():
+    out = cli("goal", "--help").stdout
+    assert "10 % a week" in out and "%%" not in out
+
+
 def test_generate_writes_a_trace_the_loader_accepts(tmp_path):
     out = tmp_path / "walk.csv"
     proc = cli("sim", "generate", "walk", str(out), "--seconds", "30", "--cadence", "100", "--rate", "100")

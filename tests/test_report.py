@@ -185,3 +185,13 @@ def test_a_watchdog_restart_shows_in_the_days_errors(tmp_path):
     by_clip, unplaced = daysmod.load(con)
     (day,) = by_clip["clip-w"]
     assert day.errors.get("watchdog restarts") == 1
+
+
+def test_durations_round_one_way_everywhere():
+    """An hour or more reads the same in every view, and a part never reads longer than the whole."""
+    from host_tools.summary import duration, minutes
+
+    assert duration(7 * 3600 + 18 * 60 + 40) == minutes(7 * 3600 + 18 * 60 + 40) == "7 h 19 min"
+    for s in range(3570, 50000, 97):
+        assert duration(s) == minutes(s)
+        assert minutes(s - 40) <= minutes(s) or len(minutes(s - 40)) < len(minutes(s))

@@ -284,3 +284,26 @@ def test_report_goal_marks_the_days_reached_by_that_goal(week, tmp_path):
     reached_in_table = sum(1 for line in table if " yes " in line)
     said = int(re.search(r"goal reached on (\d+) day", r.stdout).group(1))
     assert reached_in_table == said == sum(1 for d in days_of(week) if d.steps >= 2500) >= 1
+
+
+@pytest.mark.parametrize("n", [7, 31])
+def test_the_steps_chart_dates_never_run_into_each_other(week, tmp_path, monkeypatch, n):
+    """For a week and for a month, every date label of the steps-per-day chart stands clear of the next."""
+    drawn = []
+    monkeypatch.setattr(charts, "_save", lambda fig, path: drawn.append(fig) or path)
+    one = days_of(week)[0]
+    days = [_day_on(one, k) for k in range(n)]
+    charts.steps_per_day(days, 2000, tmp_path / "steps.png")
+    fig = drawn[0]
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(fig.canvas.get_renderer()) for t in ax.get_xticklabels() if t.get_text()]
+    assert len(boxes) == n
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))
+
+
+def _day_on(day, k):
+    import copy
+
+    other = copy.copy(day)
+    other.date = date.fromordinal(day.date.toordinal() + k)
+    return other
