@@ -116,6 +116,12 @@ def test_bench_prints_the_figures():
     assert set(figures["power"]) == set(project.board_names())
     assert all(p["ma"] > 0 and p["days"] > 0 for p in figures["power"].values())
     assert any("mAh" in line for line in figures["power_assumptions"])
+    # boards/README.md's table says what the bench says (to its rounding)
+    table = dict(re.findall(r"^\| `(\w+)` \|.*\| ([\d.]+) mA, [\d.]+ days \|$",
+                            (project.BOARDS / "README.md").read_text(), re.M))
+    assert set(table) == set(figures["power"])
+    for name, p in figures["power"].items():
+        assert abs(float(table[name]) - p["ma"]) <= 0.1, (name, table[name], p["ma"])
 
 
 def test_demo_summarises_the_working_day(tmp_path):
