@@ -45,6 +45,7 @@ _READ_ONLY = (CHIP_ID, PMU_STATUS, FIFO_LENGTH, FIFO_LENGTH + 1, FIFO_DATA)
 class BMI160Model(StreamSensor):
     NAME = "BMI160"
     WHO_AM_I_VALUE = 0xD1
+    MODE_REGS = (ACC_CONF, CMD)
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
