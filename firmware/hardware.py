@@ -8,7 +8,9 @@
 # where the port has it), except while the motor runs (PWM stops in light
 # sleep) and for `usb_window_s` after a restart, so that the host can
 # still reach the REPL to deploy or sync. The IMU keeps sampling into its
-# FIFO meanwhile. The watchdog restarts a hung board; the log and the
+# FIFO meanwhile; where the board wires the IMU's interrupt line
+# (`imu_int`) and the chip has a FIFO watermark interrupt, its rising edge
+# ends the sleep and the loop's timer is only the backstop. The watchdog restarts a hung board; the log and the
 # settings live in flash and survive it.
 
 import sys
@@ -39,12 +41,16 @@ class BoardClock:
     ticks_diff = staticmethod(time.ticks_diff)
     ticks_add = staticmethod(time.ticks_add)
 
-    def __init__(self, motor, usb_window_s):
+    def __init__(self, motor, usb_window_s, imu_line=None):
         self._motor = motor
+        self._line = imu_line
         self._light_from = time.ticks_add(time.ticks_ms(), usb_window_s * 1000)
         self._light = hasattr(machine, "lightsleep")
 
     def sleep_ms(self, ms):
+        """Sleep `ms`, or until the IMU's line rises (at once while it is high: a FIFO is waiting)."""
+        if self._line and self._line.high():
+            return
         if (self._light and ms >= _LIGHTSLEEP_MIN_MS and not self._motor.on
                 and time.ticks_diff(time.ticks_ms(), self._light_from) >= 0):
             machine.lightsleep(ms)
@@ -59,6 +65,21 @@ def epoch():
     """Local wall-clock time in seconds since 1970, or -1 while the host has not set the clock."""
     t = time.time() + _EPOCH_OFFSET
     return t if t > _CLOCK_SET_AFTER else -1
+
+
+class ImuLine:
+    """The IMU's interrupt line (its FIFO watermark) on a GPIO: a rising edge ends a light sleep."""
+
+    def __init__(self, pin):
+        self._pin = Pin(pin, Pin.IN)
+        self.edges = 0
+        self._pin.irq(self._edge, Pin.IRQ_RISING)  # the interrupt itself is what wakes the MCU
+
+    def _edge(self, _pin):
+        self.edges += 1  # interrupt context: a small int, nothing allocated
+
+    def high(self):
+        return self._pin.value() == 1
 
 
 class PWMMotor:
@@ -198,4 +219,7 @@ def build(desc, s):
     button = Button(desc["button"], s["button_debounce_ms"]) if desc.get("button") else None
     battery = Battery(desc["battery_adc"]) if desc.get("battery_adc") else None
     io = BoardIO(button, battery, s["battery_every_s"])
-    return imu, BoardClock(motor, s["usb_window_s"]), motor, watchdog, io
+    line = None
+    if desc.get("imu_int") and imu.wake_on_watermark(s["imu_watermark"]):
+        line = ImuLine(desc["imu_int"]["pin"])
+    return imu, BoardClock(motor, s["usb_window_s"], line), motor, watchdog, io

@@ -6,7 +6,7 @@ from simulator import project
 
 MCU_ARCH = {"rp2040": "armv6m", "esp32": "xtensawin", "esp32s3": "xtensawin"}  # mpy-cross -march
 PULLS = ("up", "down", "none")
-KEYS = ("name", "title", "mcu", "arch", "i2c", "imu", "imu_addr", "motor", "button", "battery_adc", "led")
+KEYS = ("name", "title", "mcu", "arch", "i2c", "imu", "imu_addr", "imu_int", "motor", "button", "battery_adc", "led")
 
 
 def _pin(v):
@@ -41,6 +41,10 @@ def problems(desc, filename_stem=None):
         addr = None
     if not (isinstance(addr, int) and 0x08 <= addr <= 0x77):
         out.append(f"imu_addr {desc['imu_addr']!r} is not a 7-bit I2C address")
+    imu_int = desc["imu_int"]
+    if imu_int is not None and not (isinstance(imu_int, dict) and _pin(imu_int.get("pin"))
+                                    and isinstance(imu_int.get("line"), str)):
+        out.append("imu_int is null or takes a pin and the IMU's line (INT, INT1)")
     motor = desc["motor"]
     if not (isinstance(motor, dict) and _pin(motor.get("pin")) and isinstance(motor.get("transistor"), bool)):
         out.append("motor takes a pin and transistor (true or false)")
@@ -55,7 +59,7 @@ def problems(desc, filename_stem=None):
     if desc["led"] is not None and not _pin(desc["led"]):
         out.append("led is null or a pin")
     pins = [bus.get("sda"), bus.get("scl")] if isinstance(bus, dict) else []
-    pins += [x.get("pin") for x in (motor, button, bat) if isinstance(x, dict)]
+    pins += [x.get("pin") for x in (imu_int, motor, button, bat) if isinstance(x, dict)]
     used = [p for p in pins if p is not None]
     if len(set(used)) != len(used):
         out.append("two functions share a pin")

@@ -49,6 +49,23 @@ def test_a_full_fifo_drops_whole_frames_and_is_flushed_and_counted(rig):
     assert imu.read(buf) == 10 and buf[2::3][:10] == [8192] * 10
 
 
+def test_the_fifo_watermark_raises_int1_until_the_fifo_is_drained_and_survives_a_reset(rig):
+    clock, bus, chip = rig
+    imu = BMI160(bus, 0x68, max_batch=32)
+    assert imu.wake_ms == 0 and not chip.int1()  # no line until asked
+    assert imu.wake_on_watermark(19) == 400  # made even: 20 samples at 50 Hz
+    assert chip.regs[0x46] == 30 and chip.regs[0x53] == 0x0A  # 30 words of 4 bytes; INT1 push-pull, active high
+    clock.sleep_ms(19 * 20)
+    low = chip.int1()
+    clock.sleep_ms(20)
+    high = chip.int1()
+    buf = [0] * 96
+    n = imu.read(buf)
+    assert (low, high, n, chip.int1()) == (False, True, 20, False)
+    bus.writeto_mem(0x68, 0x7E, b"\xb6")  # the chip resets (a brown-out): its configuration is gone
+    assert imu.recover() is True and chip.regs[0x46] == 30 and chip.regs[0x56] == 0x40
+
+
 def test_reading_past_the_last_frame_gives_0x80(rig):
     clock, bus, chip = rig
     BMI160(bus, 0x68)

@@ -29,6 +29,8 @@ def test_every_board_follows_the_schema(name):
     (lambda d: d["motor"].update(pin=4), "two functions share a pin"),
     (lambda d: d.update(button={"pin": 3, "pull": "sideways"}), "button is null or takes a pin and pull"),
     (lambda d: d.update(colour="red"), "unknown key 'colour'"),
+    (lambda d: d.update(imu_int={"pin": 14, "line": "INT"}), "two functions share a pin"),
+    (lambda d: d.update(imu_int={"pin": 6}), "imu_int is null or takes a pin and the IMU's line"),
 ])
 def test_the_schema_names_what_is_wrong(change, problem):
     desc = copy.deepcopy(json.loads((project.BOARDS / "pico_mpu6050.json").read_text()))

@@ -22,6 +22,7 @@ LIGHTSLEEPS = []
 ADC_RAW = [0]
 PWMS = []
 PINS = {}
+LEVELS = {}
 
 
 class Pin:
@@ -39,6 +40,9 @@ class Pin:
         self.handler = None
         self.trigger = None
         PINS[id] = self
+
+    def value(self):
+        return LEVELS.get(self.id, 0)
 
     def irq(self, handler, trigger):
         self.handler = handler
@@ -198,6 +202,49 @@ def test_build_wires_the_board_description_up(hw, tmp_path):
                           io._battery is not None]))
     """)
     assert out == ["MPU6050", 50, False, 8000, True, True]
+
+
+def test_an_imu_line_that_is_high_skips_the_sleep_and_its_edge_is_what_wakes(hw):
+    out = hw("""
+        import json, machine
+        from hardware import BoardClock, ImuLine, PWMMotor
+
+        line = ImuLine(6)
+        clock = BoardClock(PWMMotor(15, 60), 0, line)
+        pin = machine.PINS[6]
+        clock.sleep_ms(1500)               # line low: light sleep, the backstop's length
+        machine.LEVELS[6] = 1
+        pin.handler(pin)                   # the watermark's rising edge
+        clock.sleep_ms(1500)               # a FIFO is waiting: no sleep
+        print(json.dumps([machine.LIGHTSLEEPS, pin.trigger == machine.Pin.IRQ_RISING, pin.mode, line.edges]))
+    """)
+    assert out == [[1500], True, 0, 1]
+
+
+@pytest.mark.parametrize("board, model, wired", [("pico_bmi160", "BMI160Model", True),
+                                                 ("pico_mpu6050", "MPU6050Model", False)])
+def test_build_lets_the_imu_line_wake_the_loop_where_the_chip_has_a_watermark(hw, tmp_path, board, model, wired):
+    g = tracegen.generate([("stand", 5)], rate_hz=50, seed=1)
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(tracemod.resample(tracemod.Trace("<g>", g.t, g.acc, g.gyro), 50), stream)
+    (tmp_path / "flash").mkdir()
+    out = hw(f"""
+        import json, machine, settings
+        from board import normalise
+        from clip import Clip
+        from hardware import build
+        from storage import Storage
+        from {model.replace("Model", "").lower()}_model import {model}
+        from vclock import VirtualClock
+
+        machine.BUS.attach(0x68, {model}(VirtualClock(), {str(stream)!r}, 50))
+        desc = normalise(json.load(open({str(project.BOARDS / board)!r} + ".json")))
+        s = settings.defaults()
+        imu, clock, motor, wdt, io = build(desc, s)
+        c = Clip(imu, clock, motor, Storage({str(tmp_path / "flash")!r}), s)
+        print(json.dumps([6 in machine.PINS, imu.wake_ms, c._poll_ms]))
+    """)
+    assert out == ([True, 640, 1700] if wired else [False, 0, 200])
 
 
 def test_build_waits_for_an_imu_that_is_not_there_yet_saying_why(hw, tmp_path):

@@ -67,6 +67,8 @@ def python_answers(stream, ops):
             clock.us = t
             if op == "w":
                 chip.write(reg, bytes([arg]))
+            elif op == "p":
+                out.append([int(chip.int_pin())])
             else:
                 buf = bytearray(arg)
                 chip.read(reg, buf)
@@ -108,6 +110,23 @@ def test_both_models_answer_every_read_alike(streams, seed):
         assert a == b, f"at {op[0]} us, reading {op[3]} bytes from 0x{op[2]:02x}"
     fifo_bytes = sum(len(a) for op, a in zip(reads, py) if op[2] == FIFO_R_W)
     assert fifo_bytes > 1000 and any(any(a) for op, a in zip(reads, py) if op[2] == FIFO_R_W)
+
+
+def test_the_low_power_cycle_and_the_motion_interrupt_are_seen_alike(streams):
+    """The driver's low_power(): a 5 Hz cycle with the FIFO off and the motion interrupt on INT, through the
+    walk and into the sitting; INT_STATUS, the data registers and the INT pin read alike, and motion is seen."""
+    stream, fifo, work = streams
+    ops = bring_up() + [[2_000_000, "w", 0x1F, 32], [2_000_000, "w", 0x20, 1], [2_000_000, "w", 0x37, 0x20],
+                        [2_000_000, "w", USER_CTRL, 0], [2_000_000, "r", INT_STATUS, 1],
+                        [2_000_000, "w", 0x38, 0x40], [2_000_000, "w", 0x6C, 0x47], [2_000_000, "w", PWR_MGMT_1, 0x28]]
+    t = 2_000_000
+    while t < 85_000_000:
+        t += 370_000
+        ops += [[t, "p", 0, 0], [t, "r", 0x3B, 6], [t, "r", INT_STATUS, 1], [t, "p", 0, 0]]
+    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
+    assert py == js
+    pins = [a[0] for op, a in zip([op for op in ops if op[1] != "w"], py) if op[1] == "p"]
+    assert 1 in pins[:200] and 0 in pins  # the walk raises INT; reading INT_STATUS lowers it
 
 
 def test_an_overflow_and_its_flag_are_seen_alike(streams):

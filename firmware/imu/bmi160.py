@@ -22,6 +22,10 @@ _FIFO_DATA = const(0x24)  # FIFO_DATA
 _ACC_CONF = const(0x40)  # ACC_CONF: acc_us bit 7, acc_bwp[6:4], acc_odr[3:0]
 _ACC_RANGE = const(0x41)  # ACC_RANGE: acc_range[3:0]
 _FIFO_CONFIG_1 = const(0x47)  # FIFO_CONFIG[1]: fifo_gyr_en 7, fifo_acc_en 6, fifo_mag_en 5, fifo_header_en 4
+_FIFO_CONFIG_0 = const(0x46)  # FIFO_CONFIG[0]: fifo_water_mark, in 4-byte units
+_INT_EN_1 = const(0x51)  # INT_EN[1]: int_fwm_en bit 6
+_INT_OUT_CTRL = const(0x53)  # INT_OUT_CTRL: int1_output_en bit 3, int1_od bit 2, int1_lvl bit 1
+_INT_MAP_1 = const(0x56)  # INT_MAP[1]: int1_fwm bit 6
 _CMD = const(0x7E)  # CMD
 
 _SOFTRESET = const(0xB6)  # CMD softreset
@@ -30,6 +34,8 @@ _ACC_NORMAL = const(0x11)  # CMD acc_set_pmu_mode: normal
 _ACC_PMU_NORMAL = const(0x10)  # PMU_STATUS: accelerometer normal, gyroscope and magnetometer suspended
 _FIFO_ACC_EN = const(0x40)  # FIFO_CONFIG[1].fifo_acc_en, fifo_header_en 0: headerless
 _ACC_BWP_NORMAL = const(0x20)  # ACC_CONF.acc_bwp 010: normal filter, acc_us 0
+_FWM = const(0x40)  # int_fwm_en in INT_EN[1], int1_fwm in INT_MAP[1]
+_INT1_PUSH_PULL_HIGH = const(0x0A)  # INT_OUT_CTRL: INT1 output enabled, push-pull, active high
 
 _RANGE = {2: 0x03, 4: 0x05, 8: 0x08, 16: 0x0C}  # acc_range for each range in g
 
@@ -44,6 +50,7 @@ class BMI160(FifoDriver):
 
     def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)
+        self._watermark = 0  # FIFO_CONFIG[0] while the watermark drives INT1
         i = at_or_above(self.RATES, rate_hz)
         self.rate_hz = self.RATES[i]
         self._odr = 6 + i
@@ -60,6 +67,19 @@ class BMI160(FifoDriver):
         self._write_reg(_CMD, _ACC_NORMAL)
         self._wait(_PMU_STATUS, 0xFF, _ACC_PMU_NORMAL, "start its accelerometer")
         self._config.append((_PMU_STATUS, _ACC_PMU_NORMAL))  # a reset puts it back in suspend
+        if self._watermark:
+            self._set(_FIFO_CONFIG_0, self._watermark)
+            self._set(_INT_OUT_CTRL, _INT1_PUSH_PULL_HIGH)
+            self._set(_INT_EN_1, _FWM)
+            self._set(_INT_MAP_1, _FWM)
+
+    def wake_on_watermark(self, samples):
+        """INT1 high while the FIFO holds `samples` (made even: the watermark counts 4-byte words) or more."""
+        samples += samples & 1
+        self._watermark = samples * 6 // 4
+        self.init()
+        self.wake_ms = samples * 1000 // self.rate_hz
+        return self.wake_ms
 
     def reset_fifo(self):
         self._write_reg(_CMD, _FIFO_FLUSH)

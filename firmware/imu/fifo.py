@@ -60,6 +60,7 @@ class FifoDriver:
         self.addr = addr
         self.max_batch = max_batch
         self.overflows = 0
+        self.wake_ms = 0  # ms between the FIFO watermark interrupts that wake the MCU (0: none, the loop polls)
         self.resyncs = 0  # times the FIFO was put back on a frame boundary after a broken burst
         self._config = []  # (register, value) as init left them: what recover reads back
         self._b1 = bytearray(1)
@@ -70,6 +71,13 @@ class FifoDriver:
         mv = memoryview(self._fifo)
         # One view per burst length, made once: a read allocates nothing.
         self._views = [mv[: self.FRAME * k] for k in range(1, max_batch + 1)]
+
+    def wake_on_watermark(self, samples):
+        """Raise the chip's interrupt line while its FIFO holds `samples` or more; ms between wakes.
+
+        0 where the chip has no FIFO watermark interrupt (the MPU-6050 and
+        MPU-6500 have data-ready, FIFO overflow and motion only): the loop polls."""
+        return 0
 
     def fifo_ms(self):
         """How long the FIFO takes to fill at the output data rate, ms."""

@@ -15,7 +15,11 @@ from imu.fifo import FifoDriver, IMUError
 _SMPLRT_DIV = const(0x19)  # SMPLRT_DIV: sample rate = gyroscope output rate / (1 + SMPLRT_DIV)
 _CONFIG = const(0x1A)  # CONFIG: DLPF_CFG[2:0]
 _ACCEL_CONFIG = const(0x1C)  # ACCEL_CONFIG: AFS_SEL[4:3]
+_MOT_THR = const(0x1F)  # MOT_THR: motion threshold, 2 mg per LSB
+_MOT_DUR = const(0x20)  # MOT_DUR: motion duration, 1 ms per LSB
 _FIFO_EN = const(0x23)  # FIFO_EN
+_INT_PIN_CFG = const(0x37)  # INT_PIN_CFG: INT_LEVEL 7, INT_OPEN 6, LATCH_INT_EN 5, INT_RD_CLEAR 4
+_INT_ENABLE = const(0x38)  # INT_ENABLE: MOT_EN 6, FIFO_OFLOW_EN 4, DATA_RDY_EN 0
 _INT_STATUS = const(0x3A)  # INT_STATUS, cleared when read
 _USER_CTRL = const(0x6A)  # USER_CTRL
 _PWR_MGMT_1 = const(0x6B)  # PWR_MGMT_1: DEVICE_RESET, SLEEP, CLKSEL[2:0]
@@ -30,6 +34,10 @@ _FIFO_RESET = const(0x04)  # USER_CTRL.FIFO_RESET, given while USER_CTRL.FIFO_EN
 _DEVICE_RESET = const(0x80)  # PWR_MGMT_1.DEVICE_RESET, clears itself
 _STBY_XYZG = const(0x07)  # PWR_MGMT_2.STBY_XG | STBY_YG | STBY_ZG
 _FIFO_OFLOW_INT = const(0x10)  # INT_STATUS.FIFO_OFLOW_INT
+_MOT = const(0x40)  # INT_ENABLE.MOT_EN, INT_STATUS.MOT_INT
+_LATCH_INT_EN = const(0x20)  # INT_PIN_CFG: INT held high until INT_STATUS is read
+_CYCLE_ACCEL_ONLY = const(0x28)  # PWR_MGMT_1: CYCLE, TEMP_DIS, SLEEP 0
+LP_WAKE_HZ = (1, 5, 20, 40)  # PWR_MGMT_2.LP_WAKE_CTRL 0..3 (the first is 1.25 Hz)
 
 _GYRO_RATE = const(1000)  # gyroscope output rate with the DLPF on (DLPF_CFG 1..6), Hz
 
@@ -84,6 +92,35 @@ class MPU6050(FifoDriver):
         self._set(_ACCEL_CONFIG, self._afs << 3)
         self._set(_FIFO_EN, _ACCEL_FIFO_EN)
         self._set(_USER_CTRL, _USER_FIFO_EN)
+
+    def low_power(self, wake_hz, motion_mg, motion_ms):
+        """While the wearer is still: the low-power accelerometer cycle (product specification 4.6) at the
+        LP_WAKE_CTRL rate at or above `wake_hz`, with the motion interrupt (over `motion_mg` for `motion_ms`)
+        held on INT until INT_STATUS is read. The FIFO stops; full_rate() starts it again, empty. Hz set."""
+        code = 0
+        while code < 3 and LP_WAKE_HZ[code] < wake_hz:
+            code += 1
+        thr = motion_mg // 2
+        self._write_reg(_MOT_THR, 1 if thr < 1 else (255 if thr > 255 else thr))
+        self._write_reg(_MOT_DUR, motion_ms)
+        self._write_reg(_INT_PIN_CFG, _LATCH_INT_EN)
+        self._write_reg(_USER_CTRL, 0)
+        self._read_reg(_INT_STATUS)  # an old motion flag must not wake it at once
+        self._write_reg(_INT_ENABLE, _MOT)
+        self._write_reg(_PWR_MGMT_2, (code << 6) | _STBY_XYZG)
+        self._write_reg(_PWR_MGMT_1, _CYCLE_ACCEL_ONLY)
+        return LP_WAKE_HZ[code]
+
+    def moved(self):
+        """Whether the motion interrupt fired since the last look (reading INT_STATUS clears it and INT)."""
+        return bool(self._read_reg(_INT_STATUS) & _MOT)
+
+    def full_rate(self):
+        """Back from low_power(): sampling at the output data rate into an emptied FIFO, the interrupt off."""
+        self._write_reg(_INT_ENABLE, 0)
+        self._write_reg(_PWR_MGMT_1, 0)
+        self._write_reg(_PWR_MGMT_2, _STBY_XYZG)
+        self.reset_fifo()
 
     def reset_fifo(self):
         self._write_reg(_USER_CTRL, _FIFO_RESET)

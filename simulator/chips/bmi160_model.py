@@ -8,7 +8,9 @@
 # in a 1024-byte FIFO that, once full, drops its oldest frames. A frame
 # leaves the FIFO once its last byte is read, so a burst that breaks off
 # mid-frame gets the frame again next time; reading past the last frame
-# gives 0x80. After a reset the accelerometer is suspended until CMD sets
+# gives 0x80. The FIFO watermark interrupt on INT1 (INT_EN[1].int_fwm_en,
+# INT_MAP[1].int1_fwm, INT_OUT_CTRL.int1_output_en and int1_lvl) is high
+# while the FIFO holds at least fifo_water_mark x 4 bytes. After a reset the accelerometer is suspended until CMD sets
 # it to normal mode.
 
 from array import array
@@ -22,7 +24,11 @@ FIFO_LENGTH = 0x22
 FIFO_DATA = 0x24
 ACC_CONF = 0x40
 ACC_RANGE = 0x41
+FIFO_CONFIG_0 = 0x46
 FIFO_CONFIG_1 = 0x47
+INT_EN_1 = 0x51
+INT_OUT_CTRL = 0x53
+INT_MAP_1 = 0x56
 CMD = 0x7E
 
 _RATES = {6: 25, 7: 50, 8: 100, 9: 200, 10: 400, 11: 800, 12: 1600}  # acc_odr -> Hz (12.5 Hz and below cut)
@@ -39,6 +45,7 @@ _READ_ONLY = (CHIP_ID, PMU_STATUS, FIFO_LENGTH, FIFO_LENGTH + 1, FIFO_DATA)
 class BMI160Model(StreamSensor):
     NAME = "BMI160"
     WHO_AM_I_VALUE = 0xD1
+    MODE_REGS = (ACC_CONF, CMD)
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
@@ -58,6 +65,15 @@ class BMI160Model(StreamSensor):
 
     def fifo_count(self):
         return self.fifo.count
+
+    def int1(self):
+        """INT1's level now (True: high): the FIFO watermark, where it is enabled, mapped and output."""
+        self._advance()
+        regs = self.regs
+        if not (regs[INT_EN_1] & 0x40 and regs[INT_MAP_1] & 0x40 and regs[INT_OUT_CTRL] & 0x08):
+            return False
+        active_high = bool(regs[INT_OUT_CTRL] & 0x02)
+        return (self.fifo.count >= regs[FIFO_CONFIG_0] * 4) == active_high
 
     def awake(self):
         return self.regs[PMU_STATUS] & 0x30 == _ACC_NORMAL and (self.regs[ACC_CONF] & 0x0F) in _RATES

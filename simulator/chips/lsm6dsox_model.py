@@ -77,6 +77,8 @@ class _LSM6Model(StreamSensor):
     def _odr(self):
         return self.regs[CTRL1_XL] >> 4
 
+    MODE_REGS = (CTRL1_XL, CTRL2_G, CTRL3_C)
+
     def awake(self):
         return 0 < self._odr() <= len(RATES)
 

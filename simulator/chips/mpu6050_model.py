@@ -9,6 +9,19 @@
 # drops its oldest bytes, losing frame alignment as the chip does; each
 # byte read from FIFO_R_W leaves it, and an empty FIFO repeats the last
 # byte read (register 116). Sampling the stream is stream_sensor.py's.
+#
+# Low-power accelerometer mode (PWR_MGMT_1 CYCLE with SLEEP 0, product
+# specification PS-MPU-6000A 4.6 and register map 4.28-4.29): the chip
+# wakes at LP_WAKE_CTRL's rate (1.25, 5, 20, 40 Hz) for a single sample,
+# which goes to the data registers and, as any sample, to the FIFO.
+# Motion detection (register map 4.5-4.6, 4.15-4.16): a sample whose
+# high-passed value exceeds MOT_THR (2 mg per LSB) on any axis for MOT_DUR
+# ms sets INT_STATUS.MOT_INT. The model's high-pass filter is the
+# difference from the previous sample (the chip's DHPF, ACCEL_HPF, is a
+# first-order filter or a hold: the model is the hold renewed each sample).
+# The INT pin (int_pin()) is the OR of INT_STATUS and INT_ENABLE, as with
+# LATCH_INT_EN set (held until INT_STATUS is read); INT_PIN_CFG.INT_LEVEL
+# makes it active low. `motion_edges` counts its rising edges.
 
 from array import array
 
@@ -18,7 +31,11 @@ SMPLRT_DIV = 0x19
 CONFIG = 0x1A
 GYRO_CONFIG = 0x1B
 ACCEL_CONFIG = 0x1C
+MOT_THR = 0x1F
+MOT_DUR = 0x20
 FIFO_EN = 0x23
+INT_PIN_CFG = 0x37
+INT_ENABLE = 0x38
 INT_STATUS = 0x3A
 ACCEL_XOUT_H = 0x3B
 USER_CTRL = 0x6A
@@ -31,6 +48,10 @@ WHO_AM_I = 0x75
 
 _FIFO_OFLOW_INT = 0x10
 _DATA_RDY_INT = 0x01
+_MOT_INT = 0x40
+_INT_SOURCES = 0x51  # MOT_INT, FIFO_OFLOW_INT, DATA_RDY_INT in INT_STATUS and INT_ENABLE
+_CYCLE = 0x20  # PWR_MGMT_1.CYCLE
+_LP_WAKE_MHZ = (1250, 5000, 20000, 40000)  # PWR_MGMT_2.LP_WAKE_CTRL[7:6]
 _READ_ONLY = (WHO_AM_I, INT_STATUS, FIFO_COUNTH, FIFO_COUNTL, FIFO_R_W)
 
 
@@ -40,10 +61,13 @@ class MPU6050Model(StreamSensor):
     FIFO_SIZE = 1024
     TEMP_25C = -3920  # TEMP_OUT at 25 degC: (25 - 36.53) * 340
     TEMP_IN_ACCEL_FRAME = False  # MPU-6886: TEMP_OUT follows the accelerometer in the FIFO
+    MODE_REGS = (SMPLRT_DIV, CONFIG, PWR_MGMT_1, PWR_MGMT_2)
+    LP_WAKE_CTRL = True  # the MPU-6500 family sets its low-power rate elsewhere (LP_ACCEL_ODR), not modelled
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         super().__init__(clock, stream_path, stream_rate_hz)
         self._last = array("h", bytes(14))  # data registers, as counts
+        self._prev = array("h", bytes(6))  # the sample before, for motion detection
         self.fifo = ByteFifo(self.FIFO_SIZE)
         self._reset()
 
@@ -53,12 +77,58 @@ class MPU6050Model(StreamSensor):
         regs[WHO_AM_I] = self.WHO_AM_I_VALUE
         self.fifo.clear()
         self._last_read = 0
+        self._over_ms = 0  # how long the motion has been over MOT_THR
+        self._has_prev = False
+        self.motion_edges = getattr(self, "motion_edges", 0)
 
     def fifo_count(self):
         return self.fifo.count
 
     def awake(self):
         return not self.regs[PWR_MGMT_1] & 0x40
+
+    def cycle_mhz(self):
+        regs = self.regs
+        if regs[PWR_MGMT_1] & (_CYCLE | 0x40) != _CYCLE:
+            return 0
+        if not self.LP_WAKE_CTRL:
+            raise ValueError("the %s model has no low-power cycle" % self.NAME)
+        return _LP_WAKE_MHZ[regs[PWR_MGMT_2] >> 6]
+
+    def mode(self):
+        if not self.awake():
+            return "sleep"
+        cycle = self.cycle_mhz()
+        if cycle:
+            return "low power %g Hz" % (cycle / 1000)
+        gyro = "gyro on" if self.regs[PWR_MGMT_2] & 0x07 != 0x07 else "gyro off"
+        return "normal %d Hz, %s" % (self.output_rate(), gyro)
+
+    def int_pin(self):
+        """The INT pin's level now (True: high)."""
+        self._advance()
+        regs = self.regs
+        active = bool(regs[INT_STATUS] & regs[INT_ENABLE] & _INT_SOURCES)
+        return active != bool(regs[INT_PIN_CFG] & 0x80)
+
+    def _motion(self, last, afs):
+        """Motion detection on the sample just taken (last[0..2] and the one before)."""
+        regs = self.regs
+        prev = self._prev
+        thr = regs[MOT_THR] * 2 * (16384 >> afs) // 1000  # 2 mg per LSB, in counts
+        over = False
+        for k in range(3):
+            if self._has_prev and abs(last[k] - prev[k]) > thr:
+                over = True
+            prev[k] = last[k]
+        self._has_prev = True
+        cycle = self.cycle_mhz()
+        period_ms = 1000000 // cycle if cycle else 1000 // self.output_rate()
+        self._over_ms = self._over_ms + period_ms if over else 0
+        if over and self._over_ms >= regs[MOT_DUR]:
+            if not regs[INT_STATUS] & _MOT_INT:
+                self.motion_edges += 1
+            regs[INT_STATUS] |= _MOT_INT
 
     def output_rate(self):
         dlpf = self.regs[CONFIG] & 7
@@ -80,6 +150,8 @@ class MPU6050Model(StreamSensor):
         last[5] = 0 if stby & 0x02 else counts(chunk[f + 4], fs)
         last[6] = 0 if stby & 0x01 else counts(chunk[f + 5], fs)
         regs[INT_STATUS] |= _DATA_RDY_INT
+        if regs[INT_ENABLE] & _MOT_INT:  # MOT_INT is set only by a motion interrupt generated (MOT_EN)
+            self._motion(last, afs)
         fifo_en = regs[FIFO_EN] if regs[USER_CTRL] & 0x40 else 0
         if fifo_en & 0x08:
             self._push(last[0])

@@ -68,6 +68,8 @@ class QMI8658Model(StreamSensor):
     def _capacity(self):
         return (16 << ((self.regs[FIFO_CTRL] >> 2) & 3)) * _SAMPLE
 
+    MODE_REGS = (CTRL2, CTRL7, RESET)
+
     def awake(self):
         return bool(self.regs[CTRL7] & 0x01) and (self.regs[CTRL2] & 0x0F) in _RATES
 

@@ -81,6 +81,7 @@ class ByteFifo:
 
 class StreamSensor:
     NAME = "?"
+    MODE_REGS = ()  # the registers whose writes may change the power mode or rate (the ledger looks then)
 
     def __init__(self, clock, stream_path, stream_rate_hz):
         self._clock = clock
@@ -92,6 +93,9 @@ class StreamSensor:
         self.exhausted = False  # every frame of the stream has been sampled
         self.produced = 0  # samples the sensor has taken since power-on
         self.regs = bytearray(128)  # the register file, by address
+        self.ledger = {}  # the chip's mode (see mode()) -> microseconds spent in it
+        self._ledger_mode = None  # the mode now, named again after every register write
+        self._since_us = 0
 
     def _clear_regs(self):
         """Every register to 0, as a reset begins (the model then sets those reset to other values)."""
@@ -117,6 +121,28 @@ class StreamSensor:
     def fifo_count(self):
         raise NotImplementedError
 
+    def mode(self):
+        """The power mode and output rate, as the ledger names it."""
+        return "normal %d Hz" % self.output_rate() if self.awake() else "sleep"
+
+    def cycle_mhz(self):
+        """Where the chip wakes on its own to take single samples (a low-power cycle): that rate, mHz; else 0."""
+        return 0
+
+    def _account(self, now_us):
+        """Charge the time since the last mode change to the mode the chip was in (only on a register write
+        and when asked: a read allocates nothing, on MicroPython too)."""
+        if self._ledger_mode is None:
+            self._ledger_mode = self.mode()
+            self._since_us = now_us
+        self.ledger[self._ledger_mode] = self.ledger.get(self._ledger_mode, 0) + now_us - self._since_us
+        self._since_us = now_us
+
+    def ledger_s(self):
+        """Seconds in each mode so far."""
+        self._account(self._clock.ticks_us())
+        return {k: v / 1e6 for k, v in self.ledger.items()}
+
     def _write_reg(self, reg, value):
         """What writing `value` to register `reg` does."""
         raise NotImplementedError
@@ -127,6 +153,10 @@ class StreamSensor:
         while i < len(buf):
             self._write_reg(reg + i, buf[i])
             i += 1
+        if reg in self.MODE_REGS or self._ledger_mode is None:
+            self._advance()
+            self._account(self._clock.ticks_us())
+            self._ledger_mode = self.mode()
 
     def _next_frame(self):
         """Index of the next stream frame in the chunk, or -1 at the end."""
@@ -147,16 +177,20 @@ class StreamSensor:
         if due <= self.produced or self.exhausted:
             return
         awake = self.awake()
-        if awake and self.output_rate() != self.stream_rate_hz:
+        cycle = self.cycle_mhz() if awake else 0
+        if awake and not cycle and self.output_rate() != self.stream_rate_hz:
             raise ValueError("trace prepared at %d Hz, %s set to %d Hz"
                              % (self.stream_rate_hz, self.NAME, self.output_rate()))
+        per = self.stream_rate_hz * 1000
         chunk = self._chunk
         while self.produced < due:
             f = self._next_frame()
             if f < 0:
                 return
-            self.produced += 1
-            if awake:
+            p = self.produced
+            self.produced = p + 1
+            # in a low-power cycle the chip wakes for one sample at its own rate: the frame nearest each wake
+            if awake and (not cycle or (p + 1) * cycle // per > p * cycle // per):
                 self._sample(chunk, f)
 
     def finished(self):

@@ -160,7 +160,8 @@ class Pico:
         imu = None
         if self.imu:
             b = self.board
-            imu = dict(self.imu, bus=b["i2c"]["id"], addr=b["imu_addr"])
+            line = b.get("imu_int")
+            imu = dict(self.imu, bus=b["i2c"]["id"], addr=b["imu_addr"], int_pin=line["pin"] if line else -1)
         return {
             "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,

@@ -15,6 +15,15 @@
 // and, from then on, whether or not the chip is awake to take it. Each byte
 // on the bus takes its nine clocks at the bus's speed.
 //
+// Low-power accelerometer cycle and motion detection as in the Python model
+// (PWR_MGMT_1 CYCLE, PWR_MGMT_2 LP_WAKE_CTRL, MOT_THR, MOT_DUR, INT_ENABLE,
+// INT_PIN_CFG): in a cycle the chip takes one sample at LP_WAKE_CTRL's rate
+// (the trace's frame nearest each wake); motion sets MOT_INT. The INT pin
+// (`onInt(level)`, the board wires it to a GPIO) is INT_STATUS & INT_ENABLE,
+// held until INT_STATUS is read; while an interrupt is enabled the chip
+// samples on its own timer, so motion raises the pin whether or not the MCU
+// is awake to ask. `ledger` holds the emulated ns spent in each mode.
+//
 // tests/test_mpu6050_models.py drives this model (through mpu6050_bus.mjs) and
 // the Python one with the same transfers and compares every answer.
 
@@ -28,6 +37,12 @@ const INT_STATUS = 0x3a;
 const ACCEL_XOUT_H = 0x3b;
 const USER_CTRL = 0x6a;
 const PWR_MGMT_1 = 0x6b;
+const PWR_MGMT_2 = 0x6c;
+const MOT_THR = 0x1f;
+const MOT_DUR = 0x20;
+const INT_PIN_CFG = 0x37;
+const INT_ENABLE = 0x38;
+const MODE_REGS = new Set([SMPLRT_DIV, CONFIG, PWR_MGMT_1, PWR_MGMT_2]);
 const FIFO_COUNTH = 0x72;
 const FIFO_COUNTL = 0x73;
 const FIFO_R_W = 0x74;
@@ -41,6 +56,10 @@ const FIFO_RESET = 0x04;
 const ACCEL_FIFO_EN = 0x08;
 const FIFO_OFLOW_INT = 0x10;
 const DATA_RDY_INT = 0x01;
+const MOT_INT = 0x40;
+const INT_SOURCES = 0x51; // MOT_INT, FIFO_OFLOW_INT, DATA_RDY_INT
+const CYCLE = 0x20;
+const LP_WAKE_MHZ = [1250, 5000, 20000, 40000];
 const FIFO_SIZE = 1024;
 const FRAME = 6;
 
@@ -59,6 +78,14 @@ export class MPU6050 {
     this.regs = new Uint8Array(128);
     this.fifo = new Uint8Array(FIFO_SIZE);
     this.finishedSaid = false;
+    this.prev = [0, 0, 0]; // the sample before, for motion detection
+    this.ledger = {}; // mode -> emulated ns in it
+    this.ledgerMode = null;
+    this.ledgerSince = 0;
+    this.motionEdges = 0;
+    this.pin = false;
+    this.onInt = null;
+    this.intAlarm = null;
     this.reset();
   }
 
@@ -68,6 +95,79 @@ export class MPU6050 {
     this.regs[WHO_AM_I] = 0x68;
     this.clearFifo();
     this.lastRead = 0;
+    this.overMs = 0;
+    this.hasPrev = false;
+  }
+
+  cycleMhz() {
+    return (this.regs[PWR_MGMT_1] & (CYCLE | SLEEP)) === CYCLE ? LP_WAKE_MHZ[this.regs[PWR_MGMT_2] >> 6] : 0;
+  }
+
+  mode() {
+    if (!this.awake()) return 'sleep';
+    const cycle = this.cycleMhz();
+    if (cycle) return `low power ${cycle / 1000} Hz`;
+    return `normal ${this.outputRate()} Hz, gyro ${(this.regs[PWR_MGMT_2] & 7) === 7 ? 'off' : 'on'}`;
+  }
+
+  account() {
+    const now = this.clock.nanos;
+    if (this.ledgerMode !== null) this.ledger[this.ledgerMode] = (this.ledger[this.ledgerMode] || 0) + now - this.ledgerSince;
+    this.ledgerMode = this.mode();
+    this.ledgerSince = now;
+  }
+
+  ledgerS() {
+    this.account();
+    const out = {};
+    for (const [k, ns] of Object.entries(this.ledger)) out[k] = ns / 1e9;
+    return out;
+  }
+
+  intLevel() {
+    const regs = this.regs;
+    return !!(regs[INT_STATUS] & regs[INT_ENABLE] & INT_SOURCES) !== !!(regs[INT_PIN_CFG] & 0x80);
+  }
+
+  updatePin() {
+    const level = this.intLevel();
+    if (level !== this.pin) {
+      this.pin = level;
+      if (this.onInt) this.onInt(level);
+    }
+    // an enabled interrupt keeps the chip sampling on its own clock, MCU awake or not
+    if (!this.intAlarm && this.clock.createAlarm && this.regs[INT_ENABLE] & INT_SOURCES && this.awake() && this.t0 >= 0) {
+      const cycle = this.cycleMhz();
+      const ns = cycle ? 1e12 / cycle : 1e9 / this.outputRate();
+      this.intAlarm = this.clock.createAlarm(() => {
+        this.intAlarm = null;
+        this.advance();
+        this.updatePin();
+      });
+      this.intAlarm.schedule(ns);
+    }
+  }
+
+  motion(s) {
+    // |sample - previous| over MOT_THR (2 mg per LSB) on any axis, for MOT_DUR ms, sets MOT_INT
+    const regs = this.regs;
+    const afs = (regs[ACCEL_CONFIG] >> 3) & 3;
+    const thr = Math.floor((regs[MOT_THR] * 2 * (16384 >> afs)) / 1000);
+    let over = false;
+    for (let a = 0; a < 3; a++) {
+      let v = (s[2 * a] << 8) | s[2 * a + 1];
+      if (v & 0x8000) v -= 0x10000;
+      if (this.hasPrev && Math.abs(v - this.prev[a]) > thr) over = true;
+      this.prev[a] = v;
+    }
+    this.hasPrev = true;
+    const cycle = this.cycleMhz();
+    const periodMs = cycle ? Math.floor(1e6 / cycle) : Math.floor(1000 / this.outputRate());
+    this.overMs = over ? this.overMs + periodMs : 0;
+    if (over && this.overMs >= regs[MOT_DUR]) {
+      if (!(regs[INT_STATUS] & MOT_INT)) this.motionEdges += 1;
+      regs[INT_STATUS] |= MOT_INT;
+    }
   }
 
   clearFifo() {
@@ -100,17 +200,22 @@ export class MPU6050 {
     const due = Math.min(this.samples, Math.floor((this.timeUs() * this.cfg.rate_hz) / 1e6));
     if (due <= this.produced) return;
     const regs = this.regs;
-    const taking = this.awake() && regs[USER_CTRL] & USER_FIFO_EN && regs[FIFO_EN] & ACCEL_FIFO_EN;
-    if (taking) this.check();
+    const awake = this.awake();
+    const cycle = awake ? this.cycleMhz() : 0;
+    const fifoOn = regs[USER_CTRL] & USER_FIFO_EN && regs[FIFO_EN] & ACCEL_FIFO_EN;
+    if (awake && !cycle && (fifoOn || regs[INT_ENABLE] & MOT_INT)) this.check();
+    const per = this.cfg.rate_hz * 1000;
     while (this.produced < due) {
       const k = this.produced++;
-      if (!taking) {
-        this.lost += 1;
-        continue;
-      }
+      // in a low-power cycle the chip wakes for one sample at its own rate
+      const sampled = awake && (!cycle || Math.floor(((k + 1) * cycle) / per) > Math.floor((k * cycle) / per));
+      if (!sampled || !fifoOn) this.lost += 1;
+      if (!sampled) continue;
       const s = this.stream.subarray(k * FRAME, (k + 1) * FRAME);
       regs.set(s, ACCEL_XOUT_H);
       regs[INT_STATUS] |= DATA_RDY_INT;
+      if (regs[INT_ENABLE] & MOT_INT) this.motion(s);
+      if (!fifoOn) continue;
       for (let w = 0; w < FRAME; w += 2) this.push(s[w], s[w + 1]);
       this.taken += 1;
     }
@@ -173,7 +278,10 @@ export class MPU6050 {
     }
     if (reg === FIFO_COUNTL) return (this.latched === undefined ? this.count : this.latched) & 0xff;
     const v = this.regs[reg & 0x7f];
-    if (reg === INT_STATUS) this.regs[INT_STATUS] = 0;
+    if (reg === INT_STATUS) {
+      this.regs[INT_STATUS] = 0;
+      this.updatePin();
+    }
     return v;
   }
 
@@ -181,6 +289,8 @@ export class MPU6050 {
     this.advance();
     if (reg === PWR_MGMT_1 && value & DEVICE_RESET) {
       this.reset(); // all registers to defaults; the bit clears itself
+      this.account();
+      this.updatePin();
       return;
     }
     if (reg === USER_CTRL && value & FIFO_RESET) {
@@ -189,6 +299,8 @@ export class MPU6050 {
     }
     if (READ_ONLY.has(reg)) return;
     this.regs[reg] = value;
+    if (MODE_REGS.has(reg) || this.ledgerMode === null) this.account();
+    if (reg === INT_ENABLE || reg === INT_PIN_CFG || MODE_REGS.has(reg)) this.updatePin();
     if (reg === USER_CTRL && value & USER_FIFO_EN && this.t0 < 0) {
       this.t0 = this.clock.nanos;
       this.emit({ ev: 'stream', state: 'started', samples: this.samples });

@@ -4,7 +4,7 @@
 // reads and timing and compare every answer.
 //
 //   node mpu6050_bus.mjs SCRIPT.json
-// SCRIPT: {"fifo": path, "rate_hz", "afs_sel", "ops": [[t_us, "w", reg, value] | [t_us, "r", reg, n]]}
+// SCRIPT: {"fifo": path, "rate_hz", "afs_sel", "ops": [[t_us, "w", reg, value] | [t_us, "r", reg, n] | [t_us, "p", 0, 0]]}
 // prints one JSON list: the bytes of each read, in order.
 
 import fs from 'fs';
@@ -20,6 +20,9 @@ for (const [t, op, reg, arg] of script.ops) {
   clock.nanos = t * 1000;
   if (op === 'w') {
     chip.writeReg(reg, arg);
+  } else if (op === 'p') {
+    chip.advance();
+    answers.push([chip.intLevel() ? 1 : 0]); // the INT pin
   } else {
     const got = [];
     let r = reg;

@@ -130,6 +130,8 @@ function boot(cause, reason = 0) {
   };
   if (imu) {
     imu.attach(mcu.i2c[cfg.imu.bus]);
+    // the IMU's INT line on the board's imu_int GPIO (mcu is the chip of the moment, after a reboot too)
+    if (cfg.imu.int_pin >= 0) imu.onInt = (level) => mcu.gpio[cfg.imu.int_pin].setInputValue(level);
     if (cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(imu.finishedSaid);
   }
   watchPWM();
