@@ -89,6 +89,7 @@ class Clip:
         self.minute = 0
         self._minute_end = clock.ticks_add(clock.ticks_ms(), 60000)
         self._posture_s = array("B", bytes(len(NAMES)))
+        self._swing_mark = 0
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
@@ -158,7 +159,11 @@ class Clip:
         self._posture_s[state] += 1
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
-        unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
+        # a swing this second may be a walk's first step: a nudge due now waits a second to see
+        mark = steps.swing_mark()
+        swung = mark != self._swing_mark
+        self._swing_mark = mark
+        unsettled = swung or steps.stepping() or self.posture.changing() or self.taps.pending()
         minute = self._wall_minute()
         if self.coach.second(state, minute, unsettled):
             self.vibrator.start(self._nudge_pattern)
