@@ -219,8 +219,10 @@ class MinuteLog:
             last = max(last, min(_first_seq(name), last + 1))
         return last
 
-    def add(self, minute, steps, secs, nudges, snoozes, header, goal=False):
+    def add(self, minute, steps, secs, nudges, snoozes, header, goal=False, defer=False):
         """Append a minute record; `header` is called for the block's other fields when it is written.
+
+        `defer`: the caller calls save() later (the flash is written then).
 
         `goal`: the day's step goal was reached in this minute. A block marks
         one such minute; a second one (only in a block waiting across
@@ -244,9 +246,14 @@ class MinuteLog:
         self._n += 1
         if goal:
             self._goal = self._n
+        if not defer:
+            self.save(header)
+
+    def save(self, header):
+        """Write a full block, or copy the waiting records to UNSAVED."""
         if self._n >= self._per_block:
             self.flush(header)
-        else:
+        elif self._n:
             self._keep(header)
 
     def _keep(self, header):
