@@ -181,3 +181,19 @@ def test_a_hung_loop_is_restarted_by_the_watchdog_with_the_log_intact(deployed, 
     assert con.execute("SELECT count(*) FROM minutes").fetchone()[0] > kept
     flagged = con.execute("SELECT DISTINCT session FROM blocks WHERE flags != 0").fetchall()
     assert len(flagged) == 1  # the session after the hang, and only it
+
+
+def test_each_flash_image_answers_its_own_unique_id(tmp_path):
+    """The emulated flash answers command 0x4B: machine.unique_id() is the image's, kept across power-ons,
+    and another image's differs (two emulated Picos synced into one database are two clips)."""
+    from simulator.pico import run
+
+    def read_id(image):
+        with emulator.Pico(tmp_path / image) as pico:
+            console = run.execute(pico, "import machine, binascii\\n"
+                                        "print('ID', binascii.hexlify(machine.unique_id()).decode())")
+        return [line.split()[1] for line in console.other if line.startswith("ID ")]
+
+    a, b, again = read_id("a.img"), read_id("b.img"), read_id("a.img")
+    assert a == again == [emulator.unique_id(tmp_path / "a.img")] and a != ["0" * 16]
+    assert b == [emulator.unique_id(tmp_path / "b.img")] and b != a

@@ -35,7 +35,7 @@ import readline from 'readline';
 import { RP2040, USBCDC } from 'rp2040js';
 
 import { MPU6050 } from './mpu6050.mjs';
-import { FlashTally } from './flash.mjs';
+import { FlashTally, answerUniqueId } from './flash.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
@@ -119,6 +119,7 @@ function boot(cause, reason = 0) {
   mcu.loadBootrom(bootrom);
   mcu.flash.set(flash);
   mcu.logger = { debug() {}, info() {}, warn() {}, error(name, msg) { emit({ ev: 'log', name, msg }); } };
+  if (cfg.unique_id) answerUniqueId(mcu, cfg.unique_id);
   romErase = romFunction(mcu, 'RE');
   romProgram = romFunction(mcu, 'RP');
   const watchdog = mcu.peripherals[0x40058];
