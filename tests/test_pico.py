@@ -190,7 +190,7 @@ def test_each_flash_image_answers_its_own_unique_id(tmp_path):
 
     def read_id(image):
         with emulator.Pico(tmp_path / image) as pico:
-            console = run.execute(pico, "import machine, binascii\\n"
+            console = run.execute(pico, "import machine, binascii\n"
                                         "print('ID', binascii.hexlify(machine.unique_id()).decode())")
         return [line.split()[1] for line in console.other if line.startswith("ID ")]
 
