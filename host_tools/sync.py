@@ -22,6 +22,8 @@ from simulator import project
 
 CHUNK_BYTES = 32 * 1024  # log bytes asked for per call: bounds the clip's output buffer and a retry
 _EXEC_TIMEOUT_S = 30
+CHECK_BLOCKS = 4  # blocks compared with the database before a sync of a known clip
+CHECK_BYTES = 1024
 
 
 class SyncError(Exception):
@@ -150,6 +152,7 @@ def sync_clip(con, port, progress=None, out=print):
     clip = Clip(port)
     try:
         ident = clip.json("identity()")
+        _check_history(con, clip, ident)
         now_iso = datetime.now().isoformat(timespec="seconds")
         host_epoch = local_epoch()
         with con:
@@ -185,6 +188,23 @@ def sync_clip(con, port, progress=None, out=print):
         clip.close()
     return {"clip": ident["id"], "blocks": new_blocks, "last_seq": after, "settings": pushed,
             "clock_was_set": clock_was >= 0, "dropped": db.dropped(con, ident["id"], era)}
+
+
+def _check_history(con, clip, ident):
+    """Refuse, before anything is written, a clip whose ID the database knows but whose log says otherwise:
+    the last blocks synced from that ID (up to CHECK_BLOCKS), still on the clip, hold other minutes or counts
+    (another clip answering to the same ID, e.g. boards whose flash gives no unique ID)."""
+    era = db.current_era(con, ident["id"])
+    if era is None:
+        return
+    seq = db.last_seq(con, ident["id"], era)
+    if not seq or ident["last_seq"] < seq:
+        return  # nothing synced yet, or a log that restarted (a new era)
+    for block in clip.blocks(max(seq - CHECK_BLOCKS, 0), CHECK_BYTES):
+        stored = db.block_raw(con, ident["id"], era, block.seq) if block.seq <= seq else None
+        if stored is not None and stored != bytes(block.raw):
+            raise SyncError(f"clip {ident['id']}: its log block {block.seq} is not the one synced from this ID "
+                            "before (other minutes or counts): another clip with the same ID? nothing was stored")
 
 
 def _place_current_session(con, ident, era, host_epoch):

@@ -214,3 +214,25 @@ def ident_of(url):
     out = subprocess.run([sys.executable, "-m", "mpremote", "connect", url, "resume", "exec",
                           "import clipapi; clipapi.identity()"], capture_output=True, text=True, timeout=30).stdout
     return json.loads(out.splitlines()[-1])["id"]
+
+
+def test_a_clip_whose_history_contradicts_the_database_is_refused(virtual_clip, tmp_path):
+    """Two clips answering to one ID (as emulated Picos did, all reading a zero unique ID; a virtual clip's
+    ID comes from its flash folder): the second holds the same minutes with other counts; its sync is
+    refused in one line and stores nothing."""
+    import shutil
+
+    database = tmp_path / "clips.db"
+    flash = tmp_path / "flash"
+    fill_log(flash, 120, seed=1)
+    first = virtual_clip(flash, speed="1")
+    sync(first.url, database)
+    first.stop()
+    before = stored_records(database)
+    shutil.rmtree(flash)
+    fill_log(flash, 120, seed=2)
+    other = virtual_clip(flash, speed="1")
+    r = stepclip("sync", "--port", other.url, "--db", database)
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, (r.stdout, r.stderr)
+    assert "not the one synced from this ID" in r.stderr and "nothing was stored" in r.stderr
+    assert stored_records(database) == before
