@@ -26,7 +26,7 @@ import micropython
 import settings
 from coach import Coach
 from goal import DAY_S, Goal
-from minutelog import FLAG_WATCHDOG, MinuteLog
+from minutelog import FLAG_DEFAULTS, FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
 from posture import LYING, NAMES, OFF_BODY, Posture
 from sitstand import SitStand
@@ -68,6 +68,8 @@ class Clip:
         except OSError:
             self.flash_errors += 1  # a full flash must not stop the clip from starting
         self.watchdog_restarts = 0
+        if settings.damaged(storage):
+            self.log.flags |= FLAG_DEFAULTS  # logged with every block of the session; the sync says so
         if watchdog_restart:
             self._note_watchdog_restart()
         self.buf = array("h", bytes(6 * imu.max_batch))

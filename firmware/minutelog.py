@@ -14,7 +14,8 @@
 #           (u32 seconds since 1970, 0 while the clock is not set), battery mV
 #           (u16, 0 unknown), I2C errors (u16), flash errors (u8), FIFO
 #           overflows (u8), blocks dropped for space (u16), flags (u8, from
-#           version 2: 1 = the session began with a watchdog restart),
+#           version 2: 1 = the session began with a watchdog restart, 2 = it
+#           ran on the defaults, its settings file damaged),
 #           goal (u8, from version 3: 1 + the index of the record in whose
 #           minute the day's step goal was reached, 0 none)
 #   records
@@ -39,6 +40,7 @@ _HEAD = _HEADS[VERSION]
 _HEAD_SIZES = tuple(struct.calcsize(h) if h else 0 for h in _HEADS)
 HEAD_SIZE = _HEAD_SIZES[VERSION]
 FLAG_WATCHDOG = 1  # the block's session began with a watchdog restart (a hung loop)
+FLAG_DEFAULTS = 2  # the session ran on the default settings: its settings file was damaged
 RECORD_SIZE = 6
 CRC_SIZE = 4
 STATE = "logstate.json"

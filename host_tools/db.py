@@ -202,6 +202,15 @@ def current_era(con, clip_id):
     return None if row is None else row[0]
 
 
+def sessions_on_defaults(con, clip_id, era, synced_at):
+    """Sessions of the blocks stored by the sync at `synced_at` that ran on the default settings."""
+    from minutelog import FLAG_DEFAULTS
+
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT session FROM blocks WHERE clip = ? AND era = ? AND synced_at = ? AND flags & ? "
+        "ORDER BY session", (clip_id, era, synced_at, FLAG_DEFAULTS))]
+
+
 def block_raw(con, clip_id, era, seq):
     row = con.execute("SELECT raw FROM blocks WHERE clip = ? AND era = ? AND seq = ?", (clip_id, era, seq)).fetchone()
     return None if row is None else bytes(row[0])

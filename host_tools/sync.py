@@ -177,6 +177,10 @@ def sync_clip(con, port, progress=None, out=print):
                 bar.update(len(blocks))
         if bar:
             bar.close()
+        on_defaults = db.sessions_on_defaults(con, ident["id"], era, now_iso)
+        if on_defaults:
+            out(f"clip {ident['id']}: its settings file was damaged (cut short or not JSON); session"
+                f"{'s' if len(on_defaults) > 1 else ''} {', '.join(map(str, on_defaults))} ran on the defaults")
         if clock_was < 0:
             _place_current_session(con, ident, era, host_epoch)
         goal.decide(con, ident["id"])  # an automatic goal moves with the days just synced
@@ -186,7 +190,7 @@ def sync_clip(con, port, progress=None, out=print):
         clip.restart_logging()
     finally:
         clip.close()
-    return {"clip": ident["id"], "blocks": new_blocks, "last_seq": after, "settings": pushed,
+    return {"clip": ident["id"], "blocks": new_blocks, "sessions_on_defaults": on_defaults, "last_seq": after, "settings": pushed,
             "clock_was_set": clock_was >= 0, "dropped": db.dropped(con, ident["id"], era)}
 
 
