@@ -26,7 +26,7 @@ import micropython
 import settings
 from coach import Coach
 from goal import DAY_S, Goal
-from minutelog import FLAG_WATCHDOG, MinuteLog
+from minutelog import FLAG_DEFAULTS, FLAG_WATCHDOG, MinuteLog
 from motor import Vibrator
 from posture import LYING, NAMES, OFF_BODY, Posture
 from sitstand import SitStand
@@ -68,6 +68,8 @@ class Clip:
         except OSError:
             self.flash_errors += 1  # a full flash must not stop the clip from starting
         self.watchdog_restarts = 0
+        if settings.damaged(storage):
+            self.log.flags |= FLAG_DEFAULTS  # logged with every block of the session; the sync says so
         if watchdog_restart:
             self._note_watchdog_restart()
         self.buf = array("h", bytes(6 * imu.max_batch))
@@ -90,6 +92,9 @@ class Clip:
         self.minute = 0
         self._minute_end = clock.ticks_add(clock.ticks_ms(), 60000)
         self._posture_s = array("B", bytes(len(NAMES)))
+        self._write_due = False  # a closed minute's writes wait while a pattern plays (_write_minute)
+        self._today_due = False
+        self._swing_mark = 0
         self._minute_steps0 = 0
         self._minute_nudges = 0
         self._minute_snoozes = 0
@@ -159,7 +164,11 @@ class Clip:
         self._posture_s[state] += 1
         if state != before and self.events:
             self.events.posture(self.seconds, NAMES[state])
-        unsettled = steps.stepping() or self.posture.changing() or self.taps.pending()
+        # a swing this second may be a walk's first step: a nudge due now waits a second to see
+        mark = steps.swing_mark()
+        swung = mark != self._swing_mark
+        self._swing_mark = mark
+        unsettled = swung or steps.stepping() or self.posture.changing() or self.taps.pending()
         minute = self._wall_minute()
         if self.coach.second(state, minute, unsettled):
             self.vibrator.start(self._nudge_pattern)
@@ -212,15 +221,17 @@ class Clip:
         self._minute_snoozes += 1
 
     def _close_minute(self):
-        """Append the minute's record; flash is written when a block fills."""
+        """Append the minute's record; what goes to flash is written by _write_minute."""
         total = self.steps.total
         try:
             self.log.add(self.minute, total - self._minute_steps0, self._posture_s, self._minute_nudges,
-                         self._minute_snoozes, self._block_header, self._minute_goal)
+                         self._minute_snoozes, self._block_header, self._minute_goal, defer=True)
         except OSError:
             self.flash_errors += 1
-        if self._minute_goal or (self.goal.steps and self.minute % self._block_min == 0):
-            self._save_today()  # the announcement at once; the count as often as log blocks
+        self._write_due = True
+        # the announcement at once; the count as often as log blocks
+        self._today_due = self._today_due or self._minute_goal or (
+            self.goal.steps and self.minute % self._block_min == 0)
         self._minute_steps0 = total
         self._minute_nudges = 0
         self._minute_snoozes = 0
@@ -231,6 +242,23 @@ class Clip:
             ps[i] = 0
             i += 1
         self.minute += 1
+
+    def _write_minute(self, stop=False):
+        """Write what the minutes closed since the last call leave for flash (the log, the day's goal, a
+        refined upright). Called while no pattern plays: on an RP2040 nothing runs while the flash
+        erases or programs (the code runs from it), and a buzz would stretch by the write.
+        `stop`: the loop stops; every waiting record goes to the log."""
+        self._write_due = False
+        try:
+            if stop:
+                self.log.flush(self._block_header)
+            else:
+                self.log.save(self._block_header)
+        except OSError:
+            self.flash_errors += 1
+        if self._today_due or stop:
+            self._today_due = False
+            self._save_today()
         if self.posture.dirty:
             self.settings["upright_mg"] = self.posture.upright_mg()
             try:
@@ -286,6 +314,8 @@ class Clip:
             self._close_minute()
             self._minute_end = clock.ticks_add(self._minute_end, 60000)
         wait = self.vibrator.update()
+        if wait < 0 and self._write_due:
+            self._write_minute()
         return self._poll_ms if wait < 0 or wait > self._poll_ms else wait
 
     def _restore_imu(self):
@@ -310,11 +340,7 @@ class Clip:
             self._second()  # the samples of a second just begun count too
         if self.samples and (sum(self._posture_s) or self.steps.total != self._minute_steps0):
             self._close_minute()
-        self._save_today()
-        try:
-            self.log.flush(self._block_header)
-        except OSError:
-            self.flash_errors += 1
+        self._write_minute(stop=True)
 
     def run(self, until=None):
         clock = self.clock

@@ -14,13 +14,18 @@
 #           (u32 seconds since 1970, 0 while the clock is not set), battery mV
 #           (u16, 0 unknown), I2C errors (u16), flash errors (u8), FIFO
 #           overflows (u8), blocks dropped for space (u16), flags (u8, from
-#           version 2: 1 = the session began with a watchdog restart),
+#           version 2: 1 = the session began with a watchdog restart, 2 = it
+#           ran on the defaults, its settings file damaged),
 #           goal (u8, from version 3: 1 + the index of the record in whose
 #           minute the day's step goal was reached, 0 none)
 #   records
 #   CRC-32 of header and records (u32)
 # A block is written in one append: a power cut or a failed write leaves at
 # most one torn block, which readers detect by its CRC and skip.
+# The records still waiting in RAM are copied after every finished minute
+# into UNSAVED, a block of its own with the seq it will have: a watchdog
+# reset (or a crash) then loses only the minute in progress, and the next
+# boot writes that block to the log unless the log already has its seq.
 # Sequence numbers only grow, across reboots too; the host acknowledges up
 # to a seq, and only acknowledged blocks are freed first when space runs
 # low (then the oldest unacknowledged, counted as dropped).
@@ -35,9 +40,11 @@ _HEAD = _HEADS[VERSION]
 _HEAD_SIZES = tuple(struct.calcsize(h) if h else 0 for h in _HEADS)
 HEAD_SIZE = _HEAD_SIZES[VERSION]
 FLAG_WATCHDOG = 1  # the block's session began with a watchdog restart (a hung loop)
+FLAG_DEFAULTS = 2  # the session ran on the default settings: its settings file was damaged
 RECORD_SIZE = 6
 CRC_SIZE = 4
 STATE = "logstate.json"
+UNSAVED = "unsaved.blk"
 _PREFIX = "log_"
 _SUFFIX = ".blk"
 
@@ -162,9 +169,24 @@ class MinuteLog:
         self._file = None  # each session starts a file of its own
 
     def start_session(self):
-        """Number a new run of the loop (a boot or a soft reset); the number is kept on flash."""
+        """Number a new run of the loop (a boot or a soft reset); the number is kept on flash.
+
+        First the minutes the last run kept in UNSAVED go to the log, if they are not there yet."""
+        self._recover()
         self.session = (self.session + 1) & 0xFFFF
         self._save_state()
+
+    def _recover(self):
+        data = self._storage.read(UNSAVED)
+        if data is None:
+            return
+        for start, end in _spans(data):
+            if struct.unpack_from("<I", data, start + 3)[0] == self.next_seq:
+                self._make_room(end - start)
+                self._storage.append(file_name(self.next_seq), memoryview(data)[start:end])
+                self.next_seq += 1
+            break
+        self._storage.remove(UNSAVED)
 
     def _save_state(self):
         self._state["acked"] = self.acked
@@ -199,8 +221,10 @@ class MinuteLog:
             last = max(last, min(_first_seq(name), last + 1))
         return last
 
-    def add(self, minute, steps, secs, nudges, snoozes, header, goal=False):
+    def add(self, minute, steps, secs, nudges, snoozes, header, goal=False, defer=False):
         """Append a minute record; `header` is called for the block's other fields when it is written.
+
+        `defer`: the caller calls save() later (the flash is written then).
 
         `goal`: the day's step goal was reached in this minute. A block marks
         one such minute; a second one (only in a block waiting across
@@ -224,8 +248,20 @@ class MinuteLog:
         self._n += 1
         if goal:
             self._goal = self._n
+        if not defer:
+            self.save(header)
+
+    def save(self, header):
+        """Write a full block, or copy the waiting records to UNSAVED."""
         if self._n >= self._per_block:
             self.flush(header)
+        elif self._n:
+            self._keep(header)
+
+    def _keep(self, header):
+        """Copy the waiting records to UNSAVED (on a write error they are still waiting in RAM)."""
+        size = self._pack(header)
+        self._storage.write(UNSAVED, memoryview(self._buf)[:size])
 
     def _forget(self, k):
         """Drop the oldest `k` waiting records."""
@@ -241,16 +277,9 @@ class MinuteLog:
 
         On a write error (a full flash) the records stay gathered, for the next try.
         """
-        n = self._n
-        if not n:
+        if not self._n:
             return
-        epoch, battery_mv, i2c, flash, overflows = header()
-        struct.pack_into(_HEAD, self._buf, 0, MAGIC, VERSION, n, self.next_seq, self.session, self._minute, epoch,
-                         battery_mv, min(i2c, 0xFFFF), min(flash, 0xFF), min(overflows, 0xFF),
-                         min(self.dropped, 0xFFFF), self.flags, self._goal)
-        size = block_size(n)
-        body = memoryview(self._buf)[:size - CRC_SIZE]
-        struct.pack_into("<I", self._buf, size - CRC_SIZE, crc32(body))
+        size = self._pack(header)
         if self._file is None or self._storage.size(self._file) >= self._file_bytes:
             self._file = file_name(self.next_seq)
         self._make_room(size)
@@ -265,6 +294,18 @@ class MinuteLog:
         self._n = 0
         self._goal = 0
         self.next_seq += 1
+
+    def _pack(self, header):
+        """Make the waiting records a block, with the next seq, in the buffer; its size."""
+        n = self._n
+        epoch, battery_mv, i2c, flash, overflows = header()
+        struct.pack_into(_HEAD, self._buf, 0, MAGIC, VERSION, n, self.next_seq, self.session, self._minute, epoch,
+                         battery_mv, min(i2c, 0xFFFF), min(flash, 0xFF), min(overflows, 0xFF),
+                         min(self.dropped, 0xFFFF), self.flags, self._goal)
+        size = block_size(n)
+        body = memoryview(self._buf)[:size - CRC_SIZE]
+        struct.pack_into("<I", self._buf, size - CRC_SIZE, crc32(body))
+        return size
 
     def _free_acked(self):
         """Remove the oldest log file the host has acknowledged entirely; False if there is none."""

@@ -142,6 +142,13 @@ def load(storage):
     return s
 
 
+def damaged(storage):
+    """True when the settings file is there but cut short or not JSON: load() gave the defaults."""
+    if storage.read(FILENAME) is None:
+        return False
+    return not isinstance(storage.read_json(FILENAME), dict)
+
+
 def save(storage, s):
     out = {}
     for k in SCHEMA:

@@ -727,6 +727,11 @@ class StepCounter:
         """True while a counted walk is going on."""
         return self.run >= self._start and self._s[_SINCE] <= self._max_n
 
+    def swing_mark(self):
+        """Moves on with every swing seen (it is where the swing's interval went in the ring): a second in
+        which it moved had a swing, perhaps the first step of a walk that `stepping` cannot tell yet."""
+        return self._ivp
+
     def stepping(self):
         """True while swings follow each other at a step's pace (the last two a step apart, the
         last just now): perhaps a walk not counted yet. One swing alone is any jolt or knock."""

@@ -41,6 +41,11 @@ class Storage:
         with open(self.path(name), "ab") as f:
             f.write(data)
 
+    def write(self, name, data):
+        """Replace the file's contents (on LittleFS the old ones stay until the new are committed)."""
+        with open(self.path(name), "wb") as f:
+            f.write(data)
+
     def write_atomic(self, name, data):
         tmp = self.path(name + ".tmp")
         with open(tmp, "wb") as f:

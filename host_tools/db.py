@@ -206,6 +206,26 @@ def clip_era(con, clip_id, device_last_seq, board, firmware, now):
     return era, restarted
 
 
+def current_era(con, clip_id):
+    """The era the clip's blocks go into, or None for a clip never synced."""
+    row = con.execute("SELECT era FROM clips WHERE id = ?", (clip_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def sessions_on_defaults(con, clip_id, era, synced_at):
+    """Sessions of the blocks stored by the sync at `synced_at` that ran on the default settings."""
+    from minutelog import FLAG_DEFAULTS
+
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT session FROM blocks WHERE clip = ? AND era = ? AND synced_at = ? AND flags & ? "
+        "ORDER BY session", (clip_id, era, synced_at, FLAG_DEFAULTS))]
+
+
+def block_raw(con, clip_id, era, seq):
+    row = con.execute("SELECT raw FROM blocks WHERE clip = ? AND era = ? AND seq = ?", (clip_id, era, seq)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
 def last_seq(con, clip_id, era):
     return con.execute("SELECT coalesce(max(seq), 0) FROM blocks WHERE clip = ? AND era = ?",
                        (clip_id, era)).fetchone()[0]

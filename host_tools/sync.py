@@ -22,6 +22,8 @@ from simulator import project
 
 CHUNK_BYTES = 32 * 1024  # log bytes asked for per call: bounds the clip's output buffer and a retry
 _EXEC_TIMEOUT_S = 30
+CHECK_BLOCKS = 4  # blocks compared with the database before a sync of a known clip
+CHECK_BYTES = 1024
 
 
 class SyncError(Exception):
@@ -150,6 +152,7 @@ def sync_clip(con, port, progress=None, out=print):
     clip = Clip(port)
     try:
         ident = clip.json("identity()")
+        _check_history(con, clip, ident)
         now_iso = datetime.now().isoformat(timespec="seconds")
         host_epoch = local_epoch()
         with con:
@@ -174,6 +177,10 @@ def sync_clip(con, port, progress=None, out=print):
                 bar.update(len(blocks))
         if bar:
             bar.close()
+        on_defaults = db.sessions_on_defaults(con, ident["id"], era, now_iso)
+        if on_defaults:
+            out(f"clip {ident['id']}: its settings file was damaged (cut short or not JSON); session"
+                f"{'s' if len(on_defaults) > 1 else ''} {', '.join(map(str, on_defaults))} ran on the defaults")
         if clock_was < 0:
             _place_current_session(con, ident, era, host_epoch)
         goal.decide(con, ident["id"])  # an automatic goal moves with the days just synced
@@ -183,9 +190,26 @@ def sync_clip(con, port, progress=None, out=print):
         clip.restart_logging()
     finally:
         clip.close()
-    return {"clip": ident["id"], "clock": clock_now, "blocks": new_blocks, "last_seq": after, "settings": pushed,
-            "clock_was_set": clock_was >= 0, "clock_kept": abs(clock_now - host_epoch) > 5,
-            "dropped": db.dropped(con, ident["id"], era)}
+    return {"clip": ident["id"], "clock": clock_now, "blocks": new_blocks, "sessions_on_defaults": on_defaults,
+            "last_seq": after, "settings": pushed, "clock_was_set": clock_was >= 0,
+            "clock_kept": abs(clock_now - host_epoch) > 5, "dropped": db.dropped(con, ident["id"], era)}
+
+
+def _check_history(con, clip, ident):
+    """Refuse, before anything is written, a clip whose ID the database knows but whose log says otherwise:
+    the last blocks synced from that ID (up to CHECK_BLOCKS), still on the clip, hold other minutes or counts
+    (another clip answering to the same ID, e.g. boards whose flash gives no unique ID)."""
+    era = db.current_era(con, ident["id"])
+    if era is None:
+        return
+    seq = db.last_seq(con, ident["id"], era)
+    if not seq or ident["last_seq"] < seq:
+        return  # nothing synced yet, or a log that restarted (a new era)
+    for block in clip.blocks(max(seq - CHECK_BLOCKS, 0), CHECK_BYTES):
+        stored = db.block_raw(con, ident["id"], era, block.seq) if block.seq <= seq else None
+        if stored is not None and stored != bytes(block.raw):
+            raise SyncError(f"clip {ident['id']}: its log block {block.seq} is not the one synced from this ID "
+                            "before (other minutes or counts): another clip with the same ID? nothing was stored")
 
 
 def _place_current_session(con, ident, era, host_epoch):

@@ -121,3 +121,14 @@ def test_the_fault_bench_prints_its_table_as_json_for_scripts(capsys):
     assert nacks["nack_0.5pct"]["injected"] < nacks["nack_2pct"]["injected"] < nacks["nack_10pct"]["injected"]
     assert all(isinstance(r["samples_lost_pct"], float) for r in rows[:9])
     assert rows[9]["samples_lost_pct"] is None and rows[10]["steps_vs_clean_pct"] is None
+
+
+@pytest.mark.parametrize("runtime", replay.SIMULATED)
+def test_a_watchdog_reset_loses_only_the_minute_in_progress(walk, runtime):
+    """A hang at 2:30, in the first 16-minute block: the watchdog restarts the MCU with two finished
+    minutes and half a minute in RAM; the finished ones were copied to flash and reach the log."""
+    r = replay.replay(walk, runtime=runtime, faults={"hang": [150.0]})
+    assert r["watchdog_restarts"] == 1
+    measured_s = r["samples"] / r["rate_hz"]
+    assert 0 <= measured_s - r["logged_s"] < 60, (measured_s, r["logged_s"])
+    assert [m["t"] for m in r["minutes"]][:2] == [0, 60]

@@ -264,3 +264,42 @@ def test_a_goal_mark_waits_in_ram_with_its_minute(tmp_path):
     store.full = False
     log.flush(header())
     assert goal_minutes(log) == [(5, 5)] and log.dropped == 1
+
+
+def minute(log, m):
+    secs = bytearray(6)
+    secs[m % 6] = 60
+    log.add(m, m + 1, secs, 0, 0, header())
+
+
+def test_a_reset_mid_block_loses_no_finished_minute(tmp_path):
+    """The records waiting in RAM are on flash after each minute: the next boot writes them to the log,
+    once, and a later block follows with the next seq."""
+    store = Storage(str(tmp_path))
+    log = MinuteLog(store, S)  # 16-minute blocks
+    log.start_session()
+    for m in range(5):
+        minute(log, m)
+    assert log.blocks_after(0) == []  # nothing in the log itself yet
+    # the watchdog resets the MCU: RAM is gone
+    for boot in range(2):
+        again = MinuteLog(store, S)
+        again.start_session()
+        blocks = again.blocks_after(0)
+        assert [(b.seq, b.minute, [r[0] for r in b.records]) for b in blocks] == [(1, 0, [1, 2, 3, 4, 5])]
+    minute(again, 0)
+    again.flush(header())
+    assert [b.seq for b in MinuteLog(store, S).blocks_after(0)] == [1, 2]
+
+
+def test_a_block_written_is_not_written_again_from_its_copy(tmp_path):
+    store = Storage(str(tmp_path))
+    log = MinuteLog(store, dict(S, log_block_min=4))
+    log.start_session()
+    for m in range(6):  # one block written at minute 3, two minutes waiting after it
+        minute(log, m)
+    log.flush(header())  # as a sync does; the copy still holds the two minutes
+    again = MinuteLog(store, dict(S, log_block_min=4))
+    again.start_session()
+    assert [(b.seq, len(b.records)) for b in again.blocks_after(0)] == [(1, 4), (2, 2)]
+    assert store.read(minutelog.UNSAVED) is None

@@ -154,3 +154,14 @@ def test_a_double_tap_begun_just_before_a_nudge_is_due_postpones_it():
     sc, result, due = play(schedule, overrides=SCALED)
     assert due == [360 + 180, 360 + 180 + 360]
     check_nudges(sc, result, due)
+
+
+@pytest.mark.parametrize("runtime", ["cpython", "micropython"])
+def test_a_renudge_due_as_a_walk_starts_waits_for_the_walk(runtime):
+    """Hypothesis found it (seed 0): the re-nudge falls due at 12:00, one second into a walk, when the
+    step counter has seen one swing and cannot yet tell a step; that swing holds the nudge, and the walk
+    that follows is a break."""
+    schedule = [("sit", 299), ("stand", 420), ("walk", 100)]
+    sc, result, due = play(schedule, seed=0, overrides=SCALED, runtime=runtime)
+    assert due == [360]
+    check_nudges(sc, result, due)

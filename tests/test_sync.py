@@ -232,3 +232,45 @@ def test_a_clip_faster_than_real_time_keeps_its_own_timeline_through_syncs(virtu
     second = sync(clip.url, database)
     assert "clock kept" in second and "0 new blocks" in second
     assert db_minutes(database) == rows  # no session laid over another
+
+
+def test_a_clip_whose_history_contradicts_the_database_is_refused(virtual_clip, tmp_path):
+    """Two clips answering to one ID (as emulated Picos did, all reading a zero unique ID; a virtual clip's
+    ID comes from its flash folder): the second holds the same minutes with other counts; its sync is
+    refused in one line and stores nothing."""
+    import shutil
+
+    database = tmp_path / "clips.db"
+    flash = tmp_path / "flash"
+    fill_log(flash, 120, seed=1)
+    first = virtual_clip(flash, speed="1")
+    sync(first.url, database)
+    first.stop()
+    before = stored_records(database)
+    shutil.rmtree(flash)
+    fill_log(flash, 120, seed=2)
+    other = virtual_clip(flash, speed="1")
+    r = stepclip("sync", "--port", other.url, "--db", database)
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, (r.stdout, r.stderr)
+    assert "not the one synced from this ID" in r.stderr and "nothing was stored" in r.stderr
+    assert stored_records(database) == before
+
+
+@pytest.mark.parametrize("damaged", [b'{"inactive_s": 2400, "renudge_s', b"\xff\xfe not json"])
+def test_a_damaged_settings_file_on_the_clip_runs_the_defaults_and_the_sync_says_so(virtual_clip, tmp_path,
+                                                                                    damaged):
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    (flash / settings.FILENAME).write_bytes(damaged)
+    store = Storage(str(flash))
+    assert settings.damaged(store) and settings.load(store) == settings.defaults()
+    clip = virtual_clip(flash, project.ROOT / "simulator" / "traces" / "walk_1min.csv")
+    clip.wait_finished()
+    out = sync(clip.url, tmp_path / "clips.db")
+    assert "settings file was damaged (cut short or not JSON); session 1 ran on the defaults" in out, out
+    # logged with the session's blocks
+    con = db.connect(tmp_path / "clips.db")
+    assert [r[0] for r in con.execute("SELECT DISTINCT flags FROM blocks")] == [2]
+    con.close()
+    # a later session on a sound file is not reported again
+    assert "settings file was damaged" not in sync(clip.url, tmp_path / "clips.db")

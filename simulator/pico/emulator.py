@@ -67,6 +67,24 @@ def missing():
 
 # -- the flash file system --------------------------------------------------
 
+def unique_id(flash):
+    """The 64-bit ID (16 hex digits) the flash chip of image `flash` answers to command 0x4B: drawn at
+    random the first time and kept beside the image (NAME.uid), as a chip's is burnt in at the factory."""
+    path = Path(flash).with_suffix(".uid")
+    try:
+        text = path.read_text().strip()
+        bytes.fromhex(text)
+        if len(text) == 16:
+            return text
+    except (OSError, ValueError):
+        pass
+    text = os.urandom(8).hex()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
+    return text
+
+
+
 def _lfs(data=None):
     fs = littlefs.LittleFS(block_size=FS_BLOCK, block_count=FS_BLOCKS, mount=data is not None)
     if data is not None:
@@ -167,6 +185,7 @@ class Pico:
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
             "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed,
+            "unique_id": unique_id(self.flash),
         }
 
     def start(self, timeout=30):

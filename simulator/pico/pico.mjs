@@ -35,6 +35,7 @@ import readline from 'readline';
 import { RP2040, USBCDC } from 'rp2040js';
 
 import { MPU6050 } from './mpu6050.mjs';
+import { FlashTally, answerUniqueId } from './flash.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
@@ -45,6 +46,7 @@ const SECTOR = 4096;
 const PAGE = 256;
 const ERASE_NS_PER_SECTOR = 45e6;
 const PROGRAM_NS_PER_PAGE = 0.4e6;
+const flashTally = new FlashTally(SECTOR, PAGE);
 const WATCHDOG_REASON_TIMER = 1;
 const WALL_SLICE_MS = 10; // wall time between looks at the socket and stdin
 const IDLE_MS = 20; // a chip waiting with nothing scheduled wakes for input, or after this
@@ -117,6 +119,7 @@ function boot(cause, reason = 0) {
   mcu.loadBootrom(bootrom);
   mcu.flash.set(flash);
   mcu.logger = { debug() {}, info() {}, warn() {}, error(name, msg) { emit({ ev: 'log', name, msg }); } };
+  if (cfg.unique_id) answerUniqueId(mcu, cfg.unique_id);
   romErase = romFunction(mcu, 'RE');
   romProgram = romFunction(mcu, 'RP');
   const watchdog = mcu.peripherals[0x40058];
@@ -152,6 +155,7 @@ function flashOp() {
     const count = r[1] >>> 0;
     flash.fill(0xff, start, start + count);
     mcu.flash.fill(0xff, start, start + count);
+    flashTally.erased(count);
     clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
   } else if (pc === romProgram) {
     const start = r[0] >>> 0;
@@ -162,6 +166,7 @@ function flashOp() {
       flash[start + i] = b;
       mcu.flash[start + i] = b;
     }
+    flashTally.programmed(count);
     clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
   } else {
     return false;
@@ -384,6 +389,7 @@ function stats() {
     lightsleep_us: Math.floor(lightsleepNs / 1000),
     idle_waits: idleWaits,
     gc_allocs: gcAllocs,
+    flash: flashTally.stats(),
     stream: imu ? imu.stats() : null,
   };
 }

@@ -117,7 +117,7 @@ def _run(job, work):
         "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
                  "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
-                 "samples_lost": stats["stream"]["lost"]},
+                 "samples_lost": stats["stream"]["lost"], "flash": stats["flash"]},
     }
 
 

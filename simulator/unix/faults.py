@@ -146,16 +146,21 @@ class FaultyChip:
 
 def faulty_storage(storage, faults):
     """`storage` with its writes going through the flash faults."""
-    append, write_atomic = storage.append, storage.write_atomic
+    append, write, write_atomic = storage.append, storage.write, storage.write_atomic
 
     def faulty_append(name, data):
         faults.before_flash_write()
         append(name, data)
+
+    def faulty_write(name, data):
+        faults.before_flash_write()
+        write(name, data)
 
     def faulty_write_atomic(name, data):
         faults.before_flash_write()
         write_atomic(name, data)
 
     storage.append = faulty_append
+    storage.write = faulty_write
     storage.write_atomic = faulty_write_atomic
     return storage
