@@ -392,6 +392,8 @@ def cmd_config(args):
     if args.action == "set":
         for item in args.items:
             config.parse_assignment(item)  # checked before the database is looked at
+    elif args.items:
+        config.check_names(args.items)
     path = _database(args.db, reading=args.action in ("list", "get"))
     _known_clip(path, args.clip, args.new_clip)
     return config.run(args, path)
