@@ -158,6 +158,7 @@ def cmd_eval_posture(args):
 def cmd_eval_steps(args):
     from simulator import evaluate_steps
 
+    _known_board(args.board)
     result = evaluate_steps.evaluate(args.dir, runtime=args.runtime, board_name=args.board,
                                      overrides=_parse_set(args.set))
     print(json.dumps(result) if args.json else evaluate_steps.text(result))
@@ -188,6 +189,7 @@ def cmd_bench(args):
 def cmd_deploy(args):
     from host_tools import deploy
 
+    _known_board(args.board)
     try:
         return deploy.run(args.board, args.port, args.dry_run)
     except deploy.DeployError as e:
@@ -382,6 +384,24 @@ def cmd_export(args):
     n = export.run(path, fmt=args.format, since=args.since, clip=args.clip, out=args.out, daily=args.daily)
     if args.out:
         print(f"{n:,} {plural(n, 'day' if args.daily else 'minute')} written to {args.out}", file=sys.stderr)
+    if not n:
+        print(f"stepclip: {_nothing_held(path, args.clip, args.since)}", file=sys.stderr)
+
+
+def _nothing_held(path, clip, since):
+    """Why an export is empty: the days the database does hold, or that it holds none."""
+    from host_tools import db
+    from host_tools.days import held_days
+
+    con = db.connect(path)
+    try:
+        held = held_days(con, clip)
+    finally:
+        con.close()
+    where = f" for clip {clip}" if clip else ""
+    if not held:
+        return f"no synced minutes{where} in {path}: run `stepclip sync` first"
+    return f"no synced minutes{where} since {since} in {path}; it holds {held[0]} to {held[1]} (try --since {held[0]})"
 
 
 def cmd_config(args):

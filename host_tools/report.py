@@ -176,13 +176,6 @@ def weeks_of(con, by_clip, goal, out, end=None):
     return made
 
 
-def held_days(con, clip=None):
-    """The first and last day with synced minutes placed on the clock (of `clip`, or of any), or None."""
-    sql = "SELECT date(min(epoch), 'unixepoch'), date(max(epoch), 'unixepoch') FROM minutes_on_clock"
-    first, last = con.execute(sql + (" WHERE clip = ?" if clip else ""), (clip,) if clip else ()).fetchone()
-    return (first, last) if first else None
-
-
 def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, open_page=False, echo=print,
         week=None):
     """The whole report; the path of report.html, or None when there is nothing to report.
@@ -200,7 +193,7 @@ def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, 
     else:
         by_clip, unplaced = daysmod.load(con, daysmod.parse_since(since), clip)
     if not by_clip:
-        held = held_days(con, clip)
+        held = daysmod.held_days(con, clip)
         con.close()
         where = f" for clip {clip}" if clip else ""
         when = f" since {since}" if since else f" in the week to {week}" if week else ""

@@ -119,6 +119,17 @@ def test_a_since_that_holds_nothing_names_the_days_held(study, tmp_path):
     assert "it holds 2026-01-05 to 2026-01-06 (try --since 2026-01-05)" in r.stdout
 
 
+def test_an_empty_export_names_the_days_held(study, tmp_path):
+    r = stepclip("export", "--db", study["db"], "--since", "2026-02-01", "--clip", "clip-b", "--out", tmp_path / "e.csv")
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == [
+        "0 minutes written to " + str(tmp_path / "e.csv"),
+        f"stepclip: no synced minutes for clip clip-b since 2026-02-01 in {study['db']}; it holds 2026-01-05 to "
+        "2026-01-05 (try --since 2026-01-05)"]
+    full = stepclip("export", "--db", study["db"], "--since", "2026-01-06")
+    assert full.returncode == 0 and full.stderr == ""
+
+
 def test_an_unknown_clip_is_named_with_the_known_ones(study, tmp_path):
     for command in (["report", "--out", tmp_path], ["export"], ["goal", "set", "5000"], ["config", "set", "snooze_s=600"]):
         r = stepclip(*command, "--db", study["db"], "--clip", "nope")
