@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -213,6 +214,15 @@ def test_an_automatic_goal_is_decided_at_sync_and_written_to_the_clip(virtual_cl
     shown = stepclip("goal", "--clip", ident_of(clip.url), "--db", database).stdout
     assert f"{stored['goal_steps']:,} steps a day" in shown and "+15 % a week" in shown
     assert "written" not in sync(clip.url, database)  # decided the same again: nothing to write
+    # a goal set by hand for every clip replaces the automatic one the clip holds, and every view agrees
+    r = stepclip("goal", "set", "500", "--db", database)
+    assert r.returncode == 0 and "the clip gets it at the next `stepclip sync`" in r.stdout, r.stdout
+    assert "settings goal_steps written" in sync(clip.url, database)
+    assert json.loads((tmp_path / "flash" / "settings.json").read_text())["goal_steps"] == 500
+    shown = stepclip("goal", "--db", database).stdout
+    assert "500 steps a day" in shown and "(set by hand; the clip has it)" in shown and "next `stepclip" not in shown
+    listed = stepclip("config", "list", "--clip", ident_of(clip.url), "--db", database).stdout
+    assert re.search(r"^goal_steps .* -> 500 \(the clip has it\)$", listed, re.M), listed
 
 
 def ident_of(url):
