@@ -233,6 +233,8 @@ def ident_of(url):
 
 def test_a_clip_faster_than_real_time_keeps_its_own_timeline_through_syncs(virtual_clip, tmp_path, two_hours):
     clip = virtual_clip(tmp_path / "flash", two_hours, start="08:30")
+    assert clip.banner.rstrip().endswith(", clock at Mon 2026-01-05 08:30 when the trace starts; not at real time, "
+                                         "so syncs keep this timeline"), clip.banner
     clip.wait_finished()
     database = tmp_path / "clips.db"
     first = sync(clip.url, database)
