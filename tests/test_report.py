@@ -205,3 +205,17 @@ def test_durations_round_one_way_everywhere():
     assert duration(7 * 3600 + 18 * 60 + 40) == minutes(7 * 3600 + 18 * 60 + 40) == "7 h 19 min"
     for s in range(3570, 50000, 97):
         assert duration(s) == minutes(s)
+
+
+def test_counts_of_one_read_in_the_singular():
+    """The demo's day summary: one sitting bout is 'in 1 bout', two are 'in 2 bouts'."""
+    from host_tools import summary
+
+    def minute(state):
+        row = {s + "_s": 0 for s in ("unknown", "sitting", "standing", "lying", "walking", "off_body")}
+        return {**row, state + "_s": 60, "steps": 0, "nudges": 0, "epoch": 8 * 3600}
+
+    one = summary.day_text(*summary.from_minutes([minute("standing")] + [minute("sitting")] * 40))
+    two = summary.day_text(*summary.from_minutes(([minute("sitting")] * 40 + [minute("walking")]) * 2))
+    assert "time sitting:        40 min 00 s in 1 bout\n" in one
+    assert "time sitting:        1 h 20 min in 2 bouts\n" in two
