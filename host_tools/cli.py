@@ -615,7 +615,8 @@ def build_parser():
     gl.set_defaults(func=cmd_goal)
 
     d = sub.add_parser("demo", help="a working day (or week) on the virtual clip, synced, summarised and reported")
-    d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default: build/demo in the current folder)")
+    d.add_argument("--workdir", default="build/demo",
+                   help="where the demo writes its files (default: build/demo in the current folder)")
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--week", action="store_true", help="a generated week of seven different days instead, with "
                                                        "a growing goal; takes a few minutes")

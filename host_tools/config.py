@@ -76,8 +76,8 @@ def check_names(names):
     for name in names:
         if name not in known:
             near = get_close_matches(name, known, n=4, cutoff=0.6)
-            raise ConfigError(f"unknown setting '{name}' ({'known ones like it: ' + ', '.join(near) + '; ' if near else ''}"
-                              f"all {len(known)}: stepclip config list)")
+            like = f"known ones like it: {', '.join(near)}; " if near else ""
+            raise ConfigError(f"unknown setting '{name}' ({like}all {len(known)}: stepclip config list)")
 
 
 def _show(value):
@@ -126,7 +126,8 @@ def run(args, path):
         with con:
             gone = con.execute("DELETE FROM %s WHERE clip = ? AND name = ?" % _table(name), (clip, name)).rowcount
         if name in HOST_SCHEMA:
-            print(f"{name}: back to {HOST_SCHEMA[name][0]} for {who}" if gone else f"{name}: nothing was set for {who}")
+            print(f"{name}: back to {HOST_SCHEMA[name][0]} for {who}" if gone
+                  else f"{name}: nothing was set for {who}")
         else:
             print(f"{name}: no longer written to {who} at a sync; the clip keeps what it has" if gone
                   else f"{name}: nothing was waiting for {who}")

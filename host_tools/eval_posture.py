@@ -237,7 +237,8 @@ def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
 
 
 def text(report):
-    lines = [f"{report['recordings']} {plural(report['recordings'], 'recording')} in {report['folder']}, {report['scored_seconds']} seconds scored "
+    n = report["recordings"]
+    lines = [f"{n} {plural(n, 'recording')} in {report['folder']}, {report['scored_seconds']} seconds scored "
              f"(second pass, {report['runtime']})", "",
              "label \\ clip   " + "".join(f"{s:>10}" for s in STATES)]
     for lab, row in report["matrix"].items():

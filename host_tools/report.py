@@ -128,8 +128,9 @@ def page(by_clip, goal, made, unplaced, evening, weeks):
         parts.append(_img(w["picture"], f"the week to {w['end']:%A %d %B %Y}, clip {clip}"))
         parts.append(f"<p class='findings'>{html.escape(w['findings'])}</p></section>")
     if unplaced:
-        parts.append(f"<p>{unplaced} {plural(unplaced, 'minute')} {'was' if unplaced == 1 else 'were'} logged before the clip's clock was ever set and are not "
-                     f"shown.</p>")
+        were, are = ("was", "is") if unplaced == 1 else ("were", "are")
+        parts.append(f"<p>{unplaced} {plural(unplaced, 'minute')} {were} logged before the clip's clock was ever set "
+                     f"and {are} not shown.</p>")
     walk_cols = ["day", "steps", "goal", "of goal", "goal reached", "brisk minutes (100+ steps)",
                  "walks of 15+ min", "longest walk"]  # WALK_COLUMNS, spelled out
     sit_cols = ["day", "sitting", "in bouts of 30+ min", f"evening (after {_hhmm(min(evening.values()))})",

@@ -120,7 +120,8 @@ def test_a_since_that_holds_nothing_names_the_days_held(study, tmp_path):
 
 
 def test_an_empty_export_names_the_days_held(study, tmp_path):
-    r = stepclip("export", "--db", study["db"], "--since", "2026-02-01", "--clip", "clip-b", "--out", tmp_path / "e.csv")
+    r = stepclip("export", "--db", study["db"], "--since", "2026-02-01", "--clip", "clip-b",
+                 "--out", tmp_path / "e.csv")
     assert r.returncode == 0
     assert r.stderr.splitlines() == [
         "0 minutes written to " + str(tmp_path / "e.csv"),
