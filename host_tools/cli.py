@@ -135,6 +135,8 @@ def cmd_generate(args):
     if args.kind != "day" and not 1 <= args.seconds <= MAX_GENERATE_S:
         raise UsageError(f"--seconds takes 1 to {MAX_GENERATE_S} (a day; `sim generate day` for a working day), "
                          f"not {args.seconds:g}")
+    if args.seed < 0:
+        raise UsageError(f"--seed takes a whole number, 0 or more, not {args.seed}")
     if args.kind == "walk" and not 30 <= args.cadence <= 200:
         raise UsageError(f"--cadence takes 30 to 200 steps a minute, not {args.cadence:g}")
 

@@ -200,8 +200,9 @@ def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, 
         when = f" since {since}" if since else f" in the week to {week}" if week else ""
         if held:
             first, last = held
+            hint = f"--week {last}" if week else f"--since {first}"
             echo(f"no synced minutes{where}{when} in {database or db.default_path()}; it holds {first} to {last} "
-                 f"(try --since {first})")
+                 f"(try {hint})")
         else:
             echo(f"no synced minutes{where} in {database or db.default_path()}: run `stepclip sync` first")
         return None

@@ -42,6 +42,7 @@ def test_usage_mistakes_exit_2():
     (("sim", "generate", "walk", "x.csv", "--rate", "-50"), "--rate takes 10 to 400 samples a second"),
     (("sim", "generate", "walk", "x.csv", "--rate", "5"), "--rate takes 10 to 400 samples a second"),
     (("sim", "generate", "walk", "x.csv", "--rate", "10000"), "--rate takes 10 to 400 samples a second"),
+    (("sim", "generate", "walk", "x.csv", "--seed", "-1"), "--seed takes a whole number, 0 or more, not -1"),
     (("sim", "generate", "walk", "x.csv", "--seconds", "1e9"), "--seconds takes 1 to 86400"),
     (("sim", "generate", "walk", "x.csv", "--seconds", "-5"), "--seconds takes 1 to 86400"),
     (("report", "--since", "0d"), "--since takes 1 to 36,500 days back (a hundred years), not '0d'"),

@@ -117,6 +117,10 @@ def test_a_since_that_holds_nothing_names_the_days_held(study, tmp_path):
     r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--since", "2026-02-01")
     assert r.returncode == 0
     assert "it holds 2026-01-05 to 2026-01-06 (try --since 2026-01-05)" in r.stdout
+    r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--week", "2027-01-01")
+    assert r.returncode == 0
+    assert "in the week to 2027-01-01" in r.stdout and "it holds 2026-01-05 to 2026-01-06 (try --week 2026-01-06)" \
+        in r.stdout
 
 
 def test_an_empty_export_names_the_days_held(study, tmp_path):
