@@ -387,23 +387,18 @@ def cmd_export(args):
     if args.out:
         print(f"{n:,} {plural(n, 'day' if args.daily else 'minute')} written to {args.out}", file=sys.stderr)
     if not n:
-        print(f"stepclip: {_nothing_held(path, args.clip, args.since)}", file=sys.stderr)
+        _say_nothing_synced(path, args.clip, args.since)
 
 
-def _nothing_held(path, clip, since):
-    """Why an export is empty: the days the database does hold, or that it holds none."""
+def _say_nothing_synced(path, clip, since):
     from host_tools import db
-    from host_tools.days import held_days
+    from host_tools.days import nothing_synced
 
     con = db.connect(path)
     try:
-        held = held_days(con, clip)
+        print(f"stepclip: {nothing_synced(con, path, clip, since)}", file=sys.stderr)
     finally:
         con.close()
-    where = f" for clip {clip}" if clip else ""
-    if not held:
-        return f"no synced minutes{where} in {path}: run `stepclip sync` first"
-    return f"no synced minutes{where} since {since} in {path}; it holds {held[0]} to {held[1]} (try --since {held[0]})"
 
 
 def cmd_config(args):

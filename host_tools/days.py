@@ -68,6 +68,18 @@ def held_days(con, clip=None):
     return (first, last) if first else None
 
 
+def nothing_synced(con, database, clip=None, since=None, week=None):
+    """Why a report or an export of `database` holds nothing: the days it does hold, or that it holds none."""
+    where = f" for clip {clip}" if clip else ""
+    held = held_days(con, clip)
+    if not held:
+        return f"no synced minutes{where} in {database}: run `stepclip sync` first"
+    first, last = held
+    when = f" since {since}" if since else f" in the week to {week}" if week else ""
+    hint = f"--week {last}" if week else f"--since {first}"
+    return f"no synced minutes{where}{when} in {database}; it holds {first} to {last} (try {hint})"
+
+
 def to_epoch(dt):
     return int(dt.replace(tzinfo=timezone.utc).timestamp())
 

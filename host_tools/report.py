@@ -194,17 +194,8 @@ def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, 
     else:
         by_clip, unplaced = daysmod.load(con, daysmod.parse_since(since), clip)
     if not by_clip:
-        held = daysmod.held_days(con, clip)
+        echo(daysmod.nothing_synced(con, database or db.default_path(), clip, since, week))
         con.close()
-        where = f" for clip {clip}" if clip else ""
-        when = f" since {since}" if since else f" in the week to {week}" if week else ""
-        if held:
-            first, last = held
-            hint = f"--week {last}" if week else f"--since {first}"
-            echo(f"no synced minutes{where}{when} in {database or db.default_path()}; it holds {first} to {last} "
-                 f"(try {hint})")
-        else:
-            echo(f"no synced minutes{where} in {database or db.default_path()}: run `stepclip sync` first")
         return None
     evening = {c: config.host_settings(con, c)["evening_start_min"] for c in by_clip}
     out = Path(out)

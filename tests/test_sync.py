@@ -151,7 +151,8 @@ def test_settings_set_on_the_host_reach_the_clip_at_sync(virtual_clip, tmp_path)
 
 @pytest.mark.parametrize("item, message", [
     ("inactive_s=5", "inactive_s takes a whole number from 60 to 14400, not 5"),
-    ("no_such=1", "unknown setting 'no_such'"),
+    ("no_such=1", "unknown setting 'no_such' (all 75: stepclip config list)"),
+    ("snooze=60", "unknown setting 'snooze' (known ones like it: snooze_s; all 75: stepclip config list)"),
     ("inactive_s", "settings are written NAME=VALUE, not 'inactive_s' (see: stepclip config list)"),
     ("inactive_s=soon", "inactive_s: 'soon' is not a whole number (or a list of them)"),
 ])
