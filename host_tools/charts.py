@@ -13,6 +13,7 @@ import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from host_tools.days import wall  # noqa: E402
+from host_tools.summary import plural  # noqa: E402
 
 COLOURS = {"sitting": "#d95f02", "standing": "#7570b3", "walking": "#1b9e77", "lying": "#66a61e",
            "off_body": "#bdbdbd", "unknown": "#eeeeee"}
@@ -104,7 +105,7 @@ def sitting_bouts(days, path):
     ax.set_xlabel("sitting bout length (minutes)")
     ax.set_ylabel("bouts")
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.set_title(f"Sitting bouts — clip {days[0].clip}, {len(lengths)} bouts")
+    ax.set_title(f"Sitting bouts — clip {days[0].clip}, {len(lengths)} {plural(len(lengths), 'bout')}")
     ax.legend(frameon=False)
     return _save(fig, path)
 

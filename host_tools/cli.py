@@ -135,6 +135,8 @@ def cmd_generate(args):
     if args.kind != "day" and not 1 <= args.seconds <= MAX_GENERATE_S:
         raise UsageError(f"--seconds takes 1 to {MAX_GENERATE_S} (a day; `sim generate day` for a working day), "
                          f"not {args.seconds:g}")
+    if args.seed < 0:
+        raise UsageError(f"--seed takes a whole number, 0 or more, not {args.seed}")
     if args.kind == "walk" and not 30 <= args.cadence <= 200:
         raise UsageError(f"--cadence takes 30 to 200 steps a minute, not {args.cadence:g}")
 
@@ -158,6 +160,7 @@ def cmd_eval_posture(args):
 def cmd_eval_steps(args):
     from simulator import evaluate_steps
 
+    _known_board(args.board)
     result = evaluate_steps.evaluate(args.dir, runtime=args.runtime, board_name=args.board,
                                      overrides=_parse_set(args.set))
     print(json.dumps(result) if args.json else evaluate_steps.text(result))
@@ -188,6 +191,7 @@ def cmd_bench(args):
 def cmd_deploy(args):
     from host_tools import deploy
 
+    _known_board(args.board)
     try:
         return deploy.run(args.board, args.port, args.dry_run)
     except deploy.DeployError as e:
@@ -382,6 +386,19 @@ def cmd_export(args):
     n = export.run(path, fmt=args.format, since=args.since, clip=args.clip, out=args.out, daily=args.daily)
     if args.out:
         print(f"{n:,} {plural(n, 'day' if args.daily else 'minute')} written to {args.out}", file=sys.stderr)
+    if not n:
+        _say_nothing_synced(path, args.clip, args.since)
+
+
+def _say_nothing_synced(path, clip, since):
+    from host_tools import db
+    from host_tools.days import nothing_synced
+
+    con = db.connect(path)
+    try:
+        print(f"stepclip: {nothing_synced(con, path, clip, since)}", file=sys.stderr)
+    finally:
+        con.close()
 
 
 def cmd_config(args):
@@ -392,6 +409,8 @@ def cmd_config(args):
     if args.action == "set":
         for item in args.items:
             config.parse_assignment(item)  # checked before the database is looked at
+    elif args.items:
+        config.check_names(args.items)
     path = _database(args.db, reading=args.action in ("list", "get"))
     _known_clip(path, args.clip, args.new_clip)
     return config.run(args, path)
@@ -593,7 +612,8 @@ def build_parser():
     gl.set_defaults(func=cmd_goal)
 
     d = sub.add_parser("demo", help="a working day (or week) on the virtual clip, synced, summarised and reported")
-    d.add_argument("--workdir", default="build/demo", help="where the demo writes its files (default build/demo)")
+    d.add_argument("--workdir", default="build/demo",
+                   help="where the demo writes its files (default: build/demo in the current folder)")
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--week", action="store_true", help="a generated week of seven different days instead, with "
                                                        "a growing goal; takes a few minutes")

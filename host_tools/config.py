@@ -63,7 +63,21 @@ def parse_assignment(item):
     name, sep, text = item.partition("=")
     if not sep or not name.strip():
         raise ConfigError(f"settings are written NAME=VALUE, not {item!r} (see: stepclip config list)")
+    check_names([name.strip()])
     return name.strip(), parse_value(name.strip(), text)
+
+
+def check_names(names):
+    """Refuse a setting name that neither the clip's schema nor the host's knows, naming the known ones
+    nearest to it (all of them would be some eighty)."""
+    from difflib import get_close_matches
+
+    known = list(schema().SCHEMA) + list(HOST_SCHEMA)
+    for name in names:
+        if name not in known:
+            near = get_close_matches(name, known, n=4, cutoff=0.6)
+            like = f"known ones like it: {', '.join(near)}; " if near else ""
+            raise ConfigError(f"unknown setting '{name}' ({like}all {len(known)}: stepclip config list)")
 
 
 def _show(value):
@@ -94,8 +108,6 @@ def run(args, path):
             if name in HOST_SCHEMA:
                 print(f"{name}={host[name]}")
                 continue
-            if name not in s.SCHEMA:
-                raise ConfigError(f"unknown setting '{name}' (see: stepclip config list)")
             print(f"{name}={_show(wanted.get(name, s.SCHEMA[name][0]))}")
         return 0
     now = datetime.now().isoformat(timespec="seconds")
@@ -109,12 +121,16 @@ def run(args, path):
             who = "every clip" if clip == db.EVERY_CLIP else clip
             print(f"{name}={_show(v)} ({'kept for ' + who if name in HOST_SCHEMA else 'written to ' + who + ' at the next sync'})")
         return 0
-    unknown = [n for n in args.items if n not in s.SCHEMA and n not in HOST_SCHEMA]
-    if unknown:
-        raise ConfigError(f"unknown setting '{unknown[0]}' (see: stepclip config list)")
+    who = "every clip" if clip == db.EVERY_CLIP else clip
     for name in args.items:  # unset: the clip keeps what it has
         with con:
-            con.execute("DELETE FROM %s WHERE clip = ? AND name = ?" % _table(name), (clip, name))
+            gone = con.execute("DELETE FROM %s WHERE clip = ? AND name = ?" % _table(name), (clip, name)).rowcount
+        if name in HOST_SCHEMA:
+            print(f"{name}: back to {HOST_SCHEMA[name][0]} for {who}" if gone
+                  else f"{name}: nothing was set for {who}")
+        else:
+            print(f"{name}: no longer written to {who} at a sync; the clip keeps what it has" if gone
+                  else f"{name}: nothing was waiting for {who}")
     return 0
 
 

@@ -32,6 +32,9 @@ ADVICE_STEPS = 10_000  # the advice's daily steps: the measure of a day without 
 Minute = namedtuple("Minute", "epoch steps posture nudges walking_s sitting_s goal")
 
 
+SINCE_MAX_DAYS = 36500  # the longest span --since takes: a hundred years
+
+
 class SinceError(ValueError):
     """A --since value that is neither a span (7d, 12h) nor a date."""
 
@@ -44,6 +47,10 @@ def parse_since(text, now=None):
     text = text.strip()
     if text[:-1].isdigit() and text[-1:] in ("d", "h"):
         n = int(text[:-1])
+        most = SINCE_MAX_DAYS * (1 if text[-1] == "d" else 24)
+        if not 1 <= n <= most:
+            raise SinceError(f"--since takes 1 to {most:,} {'days' if text[-1] == 'd' else 'hours'} back "
+                             f"(a hundred years), not {text!r}")
         start = (datetime.combine(now.date(), datetime.min.time()) - timedelta(days=n - 1)) if text[-1] == "d" \
             else now - timedelta(hours=n)
         return to_epoch(start)
@@ -52,6 +59,25 @@ def parse_since(text, now=None):
     except ValueError:
         raise SinceError(f"--since takes a span such as 7d or 12h, or a date such as 2026-01-05, not {text!r}") \
             from None
+
+
+def held_days(con, clip=None):
+    """The first and last day with synced minutes placed on the clock (of `clip`, or of any), or None."""
+    sql = "SELECT date(min(epoch), 'unixepoch'), date(max(epoch), 'unixepoch') FROM minutes_on_clock"
+    first, last = con.execute(sql + (" WHERE clip = ?" if clip else ""), (clip,) if clip else ()).fetchone()
+    return (first, last) if first else None
+
+
+def nothing_synced(con, database, clip=None, since=None, week=None):
+    """Why a report or an export of `database` holds nothing: the days it does hold, or that it holds none."""
+    where = f" for clip {clip}" if clip else ""
+    held = held_days(con, clip)
+    if not held:
+        return f"no synced minutes{where} in {database}: run `stepclip sync` first"
+    first, last = held
+    when = f" since {since}" if since else f" in the week to {week}" if week else ""
+    hint = f"--week {last}" if week else f"--since {first}"
+    return f"no synced minutes{where}{when} in {database}; it holds {first} to {last} (try {hint})"
 
 
 def to_epoch(dt):

@@ -59,7 +59,8 @@ def run(workdir, seed=1):
           f"speed")
     rows = list(db.minutes(con, result["clip"]))
     con.close()
-    print(f"synced {len(rows):,} minutes in {result['blocks']} blocks with mpremote into {database}\n")
+    print(f"synced {len(rows):,} {summary.plural(len(rows), 'minute')} in {result['blocks']} "
+          f"{summary.plural(result['blocks'], 'block')} with mpremote into {database}\n")
     day_result, start = summary.from_minutes(rows)
     print(summary.day_text(day_result, start))
     print(f"\n(the generated day holds {day.true_steps:,} true steps)\n")

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from host_tools.summary import plural
 from simulator import replay, trace as tracemod
 
 STATES = ("sitting", "standing", "walking", "lying", "off_body", "unknown")
@@ -236,7 +237,8 @@ def evaluate(folder, runtime="micropython", overrides=None, workers=WORKERS):
 
 
 def text(report):
-    lines = [f"{report['recordings']} recordings in {report['folder']}, {report['scored_seconds']} seconds scored "
+    n = report["recordings"]
+    lines = [f"{n} {plural(n, 'recording')} in {report['folder']}, {report['scored_seconds']} seconds scored "
              f"(second pass, {report['runtime']})", "",
              "label \\ clip   " + "".join(f"{s:>10}" for s in STATES)]
     for lab, row in report["matrix"].items():

@@ -128,8 +128,9 @@ def page(by_clip, goal, made, unplaced, evening, weeks):
         parts.append(_img(w["picture"], f"the week to {w['end']:%A %d %B %Y}, clip {clip}"))
         parts.append(f"<p class='findings'>{html.escape(w['findings'])}</p></section>")
     if unplaced:
-        parts.append(f"<p>{unplaced} minutes were logged before the clip's clock was ever set and are not "
-                     f"shown.</p>")
+        were, are = ("was", "is") if unplaced == 1 else ("were", "are")
+        parts.append(f"<p>{unplaced} {plural(unplaced, 'minute')} {were} logged before the clip's clock was ever set "
+                     f"and {are} not shown.</p>")
     walk_cols = ["day", "steps", "goal", "of goal", "goal reached", "brisk minutes (100+ steps)",
                  "walks of 15+ min", "longest walk"]  # WALK_COLUMNS, spelled out
     sit_cols = ["day", "sitting", "in bouts of 30+ min", f"evening (after {_hhmm(min(evening.values()))})",
@@ -176,13 +177,6 @@ def weeks_of(con, by_clip, goal, out, end=None):
     return made
 
 
-def held_days(con, clip=None):
-    """The first and last day with synced minutes placed on the clock (of `clip`, or of any), or None."""
-    sql = "SELECT date(min(epoch), 'unixepoch'), date(max(epoch), 'unixepoch') FROM minutes_on_clock"
-    first, last = con.execute(sql + (" WHERE clip = ?" if clip else ""), (clip,) if clip else ()).fetchone()
-    return (first, last) if first else None
-
-
 def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, open_page=False, echo=print,
         week=None):
     """The whole report; the path of report.html, or None when there is nothing to report.
@@ -200,16 +194,8 @@ def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, 
     else:
         by_clip, unplaced = daysmod.load(con, daysmod.parse_since(since), clip)
     if not by_clip:
-        held = held_days(con, clip)
+        echo(daysmod.nothing_synced(con, database or db.default_path(), clip, since, week))
         con.close()
-        where = f" for clip {clip}" if clip else ""
-        when = f" since {since}" if since else f" in the week to {week}" if week else ""
-        if held:
-            first, last = held
-            echo(f"no synced minutes{where}{when} in {database or db.default_path()}; it holds {first} to {last} "
-                 f"(try --since {first})")
-        else:
-            echo(f"no synced minutes{where} in {database or db.default_path()}: run `stepclip sync` first")
         return None
     evening = {c: config.host_settings(con, c)["evening_start_min"] for c in by_clip}
     out = Path(out)

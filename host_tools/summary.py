@@ -81,7 +81,7 @@ def day_text(result, start_minute):
     lines = [
         f"Your day from {clock(start_minute, 0)} to {clock(start_minute, result['seconds'])}",
         f"  steps:               {result['steps']:,}",
-        f"  time sitting:        {duration(total_sit)} in {len(sitting)} bouts",
+        f"  time sitting:        {duration(total_sit)} in {len(sitting)} {plural(len(sitting), 'bout')}",
     ]
     if sitting:
         a, b = max(sitting, key=lambda ab: ab[1] - ab[0])

@@ -67,7 +67,7 @@ def check(schedule):
 def due_nudges(schedule, s, start_minute=-1):
     """Seconds from the start at which the coach's rules (settings `s`) call for a nudge.
 
-    The rules, as the issue states them: inactive time (sitting or standing)
+    The rules, as the README states them: inactive time (sitting or standing)
     accumulates; a walk of `break_s` restarts it (shorter walks count as
     inactive); lying pauses it and a rest of `rest_reset_s` restarts it; a
     nudge is due after `inactive_s`, then every `renudge_s`; a double tap

@@ -52,6 +52,7 @@ class VirtualClip:
         self.port = port
         self.clip_id = clip_id or "vclip-%08x" % zlib.crc32(str(self.flash).encode())
         self.out = out
+        self.start_epoch = start_epoch
         self.state = Path(tempfile.mkdtemp(prefix="stepclip-vclip-"))
         if start_epoch >= 0:  # as if a sync had set the clock just before the trace begins
             (self.state / "clock.json").write_text(json.dumps({"us": 0, "rtc": [start_epoch, 0]}))
@@ -202,7 +203,7 @@ class VirtualClip:
         os.set_blocking(self._pty_master, False)
         self._spawn(run_main=True)
         self.out(f"virtual clip {self.clip_id} on socket://127.0.0.1:{self.port} and {os.ttyname(pty_slave)}, "
-                 f"flash {self.flash}")
+                 f"flash {self.flash}{self._timeline()}")
         try:
             while not self._stopping:
                 fds = [listener, self._child_fd, self._pty_master] + ([self.client] if self.client else [])
@@ -245,6 +246,14 @@ class VirtualClip:
             shutil.rmtree(self.state, ignore_errors=True)
             listener.close()
 
+
+    def _timeline(self):
+        """Which day and time --start put the clock at, and whether syncs will keep it."""
+        if self.start_epoch < 0:
+            return ""
+        at = time.strftime("%a %Y-%m-%d %H:%M", time.gmtime(self.start_epoch))
+        kept = "; not at real time, so syncs keep this timeline" if self.speed != 1 else ""
+        return f", clock at {at} when the trace starts{kept}"
 
     def stop(self):
         """Ask serve() (in another thread) to power the clip off."""

@@ -69,6 +69,7 @@ class VirtualClipProcess:
                                      cwd=project.ROOT)
         first = self.proc.stdout.readline()
         assert " on socket://" in first, first + self.proc.stdout.read()
+        self.banner = first
         self.url = first.split(" on ")[1].split()[0]
         self.pty = first.split(" and ")[1].split(",")[0]
 

@@ -1,6 +1,7 @@
 """The `stepclip` command as a user meets it: help, version, generate, bench and the demo."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -41,11 +42,20 @@ def test_usage_mistakes_exit_2():
     (("sim", "generate", "walk", "x.csv", "--rate", "-50"), "--rate takes 10 to 400 samples a second"),
     (("sim", "generate", "walk", "x.csv", "--rate", "5"), "--rate takes 10 to 400 samples a second"),
     (("sim", "generate", "walk", "x.csv", "--rate", "10000"), "--rate takes 10 to 400 samples a second"),
+    (("sim", "generate", "walk", "x.csv", "--seed", "-1"), "--seed takes a whole number, 0 or more, not -1"),
     (("sim", "generate", "walk", "x.csv", "--seconds", "1e9"), "--seconds takes 1 to 86400"),
     (("sim", "generate", "walk", "x.csv", "--seconds", "-5"), "--seconds takes 1 to 86400"),
+    (("report", "--since", "0d"), "--since takes 1 to 36,500 days back (a hundred years), not '0d'"),
+    (("export", "--since", "99999999999d"), "--since takes 1 to 36,500 days back"),
+    (("report", "--since", "876001h"), "--since takes 1 to 876,000 hours back"),
+    (("deploy", "--board", "nosuch", "--dry-run"), "unknown board 'nosuch' (known: esp32_devkitc_mpu6050,"),
+    (("sim", "eval", "steps", "--board", "nosuch"), "unknown board 'nosuch' (known: esp32_devkitc_mpu6050,"),
     (("virtual-clip", "--port", "99999"), "--port takes a TCP port, 1 to 65535"),
     (("virtual-clip", "--board", "nosuch"), "unknown board 'nosuch' (known: esp32_devkitc_mpu6050,"),
-    (("config", "unset", "nosuch", "--db", "{db}"), "unknown setting 'nosuch' (see: stepclip config list)"),
+    (("config", "unset", "nosuch", "--db", "{db}"), "unknown setting 'nosuch' (all 75: stepclip config list)"),
+    (("config", "get", "quiet_start", "--db", "{db}"),
+     "unknown setting 'quiet_start' (known ones like it: quiet_start_min"),
+    (("config", "set", "inactive=2400", "--db", "{db}"), "unknown setting 'inactive' (known ones like it: inactive_s;"),
 ])
 def test_wrong_values_are_one_line_and_exit_2(tmp_path, args, message):
     from host_tools import db
@@ -84,6 +94,29 @@ def test_config_alone_lists_the_settings(tmp_path):
     alone = cli("config", "--db", str(tmp_path / "c.db"))
     assert alone.returncode == 0 and "inactive_s" in alone.stdout
     assert alone.stdout == cli("config", "list", "--db", str(tmp_path / "c.db")).stdout
+
+
+@pytest.mark.parametrize("action", ["get", "unset"])
+def test_an_unknown_setting_leaves_no_default_database_behind(tmp_path, action):
+    missing = tmp_path / "data" / "stepclip.db"
+    proc = cli("config", action, "nosuch", cwd=tmp_path, env={**os.environ, "STEPCLIP_DB": str(missing)})
+    assert proc.returncode == 2 and "unknown setting 'nosuch'" in proc.stderr
+    assert not missing.parent.exists()
+
+
+def test_config_unset_says_what_it_undid(tmp_path):
+    from host_tools import db
+
+    path = str(tmp_path / "c.db")
+    db.connect(path).close()
+    assert cli("config", "set", "inactive_s=2400", "goal_cap_steps=8000", "--db", path).returncode == 0
+    proc = cli("config", "unset", "inactive_s", "goal_cap_steps", "snooze_s", "--db", path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "inactive_s: no longer written to every clip at a sync; the clip keeps what it has",
+        "goal_cap_steps: back to 10000 for every clip",
+        "snooze_s: nothing was waiting for every clip"]
+    assert "->" not in cli("config", "list", "--db", path).stdout
 
 
 def test_help_texts_print_as_meant():

@@ -37,7 +37,7 @@ def test_dry_run_prints_the_whole_plan_and_changes_nothing(name, capsys, monkeyp
 
 
 def test_an_unknown_board_is_one_clear_error(capsys):
-    assert cli.main(["deploy", "--board", "nope", "--dry-run"]) == 1
+    assert cli.main(["deploy", "--board", "nope", "--dry-run"]) == 2  # a wrong command line, as virtual-clip's
     err = capsys.readouterr().err
     assert err.startswith("stepclip: error: unknown board 'nope' (known: ") and "Traceback" not in err
 

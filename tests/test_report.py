@@ -117,6 +117,22 @@ def test_a_since_that_holds_nothing_names_the_days_held(study, tmp_path):
     r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--since", "2026-02-01")
     assert r.returncode == 0
     assert "it holds 2026-01-05 to 2026-01-06 (try --since 2026-01-05)" in r.stdout
+    r = stepclip("report", "--db", study["db"], "--out", tmp_path, "--week", "2027-01-01")
+    assert r.returncode == 0
+    assert "in the week to 2027-01-01" in r.stdout and "it holds 2026-01-05 to 2026-01-06 (try --week 2026-01-06)" \
+        in r.stdout
+
+
+def test_an_empty_export_names_the_days_held(study, tmp_path):
+    r = stepclip("export", "--db", study["db"], "--since", "2026-02-01", "--clip", "clip-b",
+                 "--out", tmp_path / "e.csv")
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == [
+        "0 minutes written to " + str(tmp_path / "e.csv"),
+        f"stepclip: no synced minutes for clip clip-b since 2026-02-01 in {study['db']}; it holds 2026-01-05 to "
+        "2026-01-05 (try --since 2026-01-05)"]
+    full = stepclip("export", "--db", study["db"], "--since", "2026-01-06")
+    assert full.returncode == 0 and full.stderr == ""
 
 
 def test_an_unknown_clip_is_named_with_the_known_ones(study, tmp_path):
@@ -194,3 +210,17 @@ def test_durations_round_one_way_everywhere():
     assert duration(7 * 3600 + 18 * 60 + 40) == minutes(7 * 3600 + 18 * 60 + 40) == "7 h 19 min"
     for s in range(3570, 50000, 97):
         assert duration(s) == minutes(s)
+
+
+def test_counts_of_one_read_in_the_singular():
+    """The demo's day summary: one sitting bout is 'in 1 bout', two are 'in 2 bouts'."""
+    from host_tools import summary
+
+    def minute(state):
+        row = {s + "_s": 0 for s in ("unknown", "sitting", "standing", "lying", "walking", "off_body")}
+        return {**row, state + "_s": 60, "steps": 0, "nudges": 0, "epoch": 8 * 3600}
+
+    one = summary.day_text(*summary.from_minutes([minute("standing")] + [minute("sitting")] * 40))
+    two = summary.day_text(*summary.from_minutes(([minute("sitting")] * 40 + [minute("walking")]) * 2))
+    assert "time sitting:        40 min 00 s in 1 bout\n" in one
+    assert "time sitting:        1 h 20 min in 2 bouts\n" in two

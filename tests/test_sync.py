@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -150,7 +151,8 @@ def test_settings_set_on_the_host_reach_the_clip_at_sync(virtual_clip, tmp_path)
 
 @pytest.mark.parametrize("item, message", [
     ("inactive_s=5", "inactive_s takes a whole number from 60 to 14400, not 5"),
-    ("no_such=1", "unknown setting 'no_such'"),
+    ("no_such=1", "unknown setting 'no_such' (all 75: stepclip config list)"),
+    ("snooze=60", "unknown setting 'snooze' (known ones like it: snooze_s; all 75: stepclip config list)"),
     ("inactive_s", "settings are written NAME=VALUE, not 'inactive_s' (see: stepclip config list)"),
     ("inactive_s=soon", "inactive_s: 'soon' is not a whole number (or a list of them)"),
 ])
@@ -213,6 +215,15 @@ def test_an_automatic_goal_is_decided_at_sync_and_written_to_the_clip(virtual_cl
     shown = stepclip("goal", "--clip", ident_of(clip.url), "--db", database).stdout
     assert f"{stored['goal_steps']:,} steps a day" in shown and "+15 % a week" in shown
     assert "written" not in sync(clip.url, database)  # decided the same again: nothing to write
+    # a goal set by hand for every clip replaces the automatic one the clip holds, and every view agrees
+    r = stepclip("goal", "set", "500", "--db", database)
+    assert r.returncode == 0 and "the clip gets it at the next `stepclip sync`" in r.stdout, r.stdout
+    assert "settings goal_steps written" in sync(clip.url, database)
+    assert json.loads((tmp_path / "flash" / "settings.json").read_text())["goal_steps"] == 500
+    shown = stepclip("goal", "--db", database).stdout
+    assert "500 steps a day" in shown and "(set by hand; the clip has it)" in shown and "next `stepclip" not in shown
+    listed = stepclip("config", "list", "--clip", ident_of(clip.url), "--db", database).stdout
+    assert re.search(r"^goal_steps .* -> 500 \(the clip has it\)$", listed, re.M), listed
 
 
 def ident_of(url):
@@ -223,6 +234,8 @@ def ident_of(url):
 
 def test_a_clip_faster_than_real_time_keeps_its_own_timeline_through_syncs(virtual_clip, tmp_path, two_hours):
     clip = virtual_clip(tmp_path / "flash", two_hours, start="08:30")
+    assert clip.banner.rstrip().endswith(", clock at Mon 2026-01-05 08:30 when the trace starts; not at real time, "
+                                         "so syncs keep this timeline"), clip.banner
     clip.wait_finished()
     database = tmp_path / "clips.db"
     first = sync(clip.url, database)
