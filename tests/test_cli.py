@@ -52,7 +52,7 @@ def test_usage_mistakes_exit_2():
     (("sim", "eval", "steps", "--board", "nosuch"), "unknown board 'nosuch' (known: esp32_devkitc_mpu6050,"),
     (("virtual-clip", "--port", "99999"), "--port takes a TCP port, 1 to 65535"),
     (("virtual-clip", "--board", "nosuch"), "unknown board 'nosuch' (known: esp32_devkitc_mpu6050,"),
-    (("config", "unset", "nosuch", "--db", "{db}"), "unknown setting 'nosuch' (all 75: stepclip config list)"),
+    (("config", "unset", "nosuch", "--db", "{db}"), "unknown setting 'nosuch' (all "),
     (("config", "get", "quiet_start", "--db", "{db}"),
      "unknown setting 'quiet_start' (known ones like it: quiet_start_min"),
     (("config", "set", "inactive=2400", "--db", "{db}"), "unknown setting 'inactive' (known ones like it: inactive_s;"),
