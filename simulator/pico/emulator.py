@@ -135,9 +135,12 @@ class Pico:
     `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
     `speed`: emulated seconds per wall second, 0 for as fast as it goes.
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
+    `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
+    that time went.
     """
 
-    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None):
+    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
+                 worn=False):
         why = missing()
         if why:
             raise PicoError(why)
@@ -149,6 +152,7 @@ class Pico:
         self.want_port = port
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
+        self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.port = None
         self.proc = None
         self.events = []
@@ -165,7 +169,7 @@ class Pico:
             "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
-            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed,
+            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
         }
 
     def start(self, timeout=30):

@@ -17,6 +17,8 @@
 //   end_pin             GPIO driven high once the trace has been played and the FIFO drained
 //   gc_alloc            address of gc_alloc in the image (counted, never changed)
 //   speed               emulated seconds per wall second (0: as fast as it goes)
+//   worn                unplug the USB while the trace plays (from its first sample until it is
+//                       played), plug it back in before end_pin says so; ledger.mjs counts that time
 //
 // Events go to stdout as JSON lines; commands come as JSON lines on stdin.
 //
@@ -34,6 +36,7 @@ import net from 'net';
 import readline from 'readline';
 import { RP2040, USBCDC } from 'rp2040js';
 
+import { Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -109,6 +112,7 @@ let markerValue = 0;
 let idleWaits = 0;
 let usbUp = false;
 let lightsleepNs = 0;
+const ledger = new Ledger(clock);
 
 function boot(cause, reason = 0) {
   // A clock that goes on where the last chip left it: alarms of a chip that is gone must not fire.
@@ -130,6 +134,7 @@ function boot(cause, reason = 0) {
   };
   if (imu) {
     imu.attach(mcu.i2c[cfg.imu.bus]);
+    ledger.countI2C(mcu.i2c[cfg.imu.bus]);
     if (cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(imu.finishedSaid);
   }
   watchPWM();
@@ -150,6 +155,8 @@ function flashOp() {
     const count = r[1] >>> 0;
     flash.fill(0xff, start, start + count);
     mcu.flash.fill(0xff, start, start + count);
+    ledger.flash('erase', count / SECTOR);
+    ledger.charge((count / SECTOR) * ERASE_NS_PER_SECTOR, false, mcu.clkSys);
     clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
   } else if (pc === romProgram) {
     const start = r[0] >>> 0;
@@ -160,6 +167,8 @@ function flashOp() {
       flash[start + i] = b;
       mcu.flash[start + i] = b;
     }
+    ledger.flash('program', Math.ceil(count / PAGE));
+    ledger.charge(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE, false, mcu.clkSys);
     clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
   } else {
     return false;
@@ -186,6 +195,7 @@ function watchPWM() {
       const on = !!pinLevel(cfg.motor_pin);
       if (on !== motorOn) {
         motorOn = on;
+        ledger.motor(on);
         emit({ ev: 'motor', on, t_us: streamTime() });
       }
     }
@@ -218,6 +228,23 @@ function watchClock() {
       since = 0;
     }
   });
+}
+
+function pollIMU() {
+  // The trace playing is the clip worn: with cfg.worn its USB is out meanwhile, back in for the end.
+  if (!imu) return;
+  const finished = imu.poll();
+  if (cfg.worn && !finished && !ledger.worn && usbUp && imu.stats().produced > 0) {
+    unplugUSB(mcu.usbCtrl);
+    usbUp = false;
+    pendingRead = null;
+    ledger.setWorn(true);
+  } else if (cfg.worn && finished && ledger.worn) {
+    ledger.setWorn(false);
+    connectUSB(); // a host enumerates the clip anew
+    plugUSB(mcu.usbCtrl);
+  }
+  if (finished && cfg.end_pin >= 0 && (usbUp || !cfg.worn)) mcu.gpio[cfg.end_pin].setInputValue(true);
 }
 
 function streamTime() {
@@ -332,7 +359,7 @@ function run() {
   while (clock.nanos < paceEnd) {
     if (++n === 4096) {
       n = 0;
-      if (imu && imu.poll() && cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(true);
+      pollIMU();
       if (performance.now() > wallEnd) break;
     }
     if (resetPending) {
@@ -348,6 +375,7 @@ function run() {
         idle = true; // nothing scheduled: wait for the host
         break;
       }
+      ledger.charge(dt, true, mcu.clkSys);
       clock.tick(dt);
       continue;
     }
@@ -355,9 +383,10 @@ function run() {
     if (pc === gcAlloc) gcAllocs += 1;
     if ((pc === romErase || pc === romProgram) && flashOp()) continue;
     const cycles = core.executeInstruction();
+    ledger.charge((cycles * 1e9) / mcu.clkSys, false, mcu.clkSys);
     clock.tick((cycles * 1e9) / mcu.clkSys);
   }
-  if (imu && imu.poll() && cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(true);
+  pollIMU();
   if (idle) {
     idleWaits += 1;
     timer = setTimeout(run, IDLE_MS);
@@ -383,6 +412,7 @@ function stats() {
     idle_waits: idleWaits,
     gc_allocs: gcAllocs,
     stream: imu ? imu.stats() : null,
+    ledger: ledger.report(),
   };
 }
 
