@@ -57,3 +57,38 @@ def main(argv=None):
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def day_shares(per_activity, seed=0):
+    """Each chip state's share of a worn day: the demo day's minutes of each activity (tracegen's
+    working_day), the rest of the 24 hours off the body (the night on the bedside table), each
+    weighted by its activity's ledger."""
+    _, schedule = tracegen.working_day(seed=seed)
+    weights = {}
+    for act, secs, *_ in schedule:
+        if act != "tap":
+            act = act if act in per_activity else "sit"
+            weights[act] = weights.get(act, 0.0) + secs
+    weights["off"] = weights.get("off", 0.0) + max(86400 - sum(weights.values()), 0.0)
+    shares = {}
+    for act, secs in weights.items():
+        led = per_activity[act]
+        for state, s in led["seconds"].items():
+            shares[state] = shares.get(state, 0.0) + secs / 86400 * s / led["seconds_replayed"]
+    return shares
+
+
+def measure(seconds=30):
+    """`pico.ledger` of `stepclip bench`: the activities' ledgers, their sum, and a worn day's shares."""
+    per = {}
+    for act in ACTIVITIES:
+        with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
+            per[act] = ledger(act, seconds, work)
+    total = {state: round(sum(p["seconds"][state] for p in per.values()), 3) for state in per["sit"]["seconds"]}
+    return {"seconds": total, "seconds_replayed": round(sum(p["seconds_replayed"] for p in per.values()), 3),
+            "wakeups": sum(p["wakeups"]["lightsleep"] + p["wakeups"]["wfi"] for p in per.values()),
+            "i2c_bytes": sum(p["i2c_bytes"] for p in per.values()),
+            "flash_programs": sum(p["flash_programs"] for p in per.values()),
+            "flash_erases": sum(p["flash_erases"] for p in per.values()),
+            "per_activity": {a: p["seconds"] for a, p in per.items()},
+            "day_shares": {k: round(v, 5) for k, v in day_shares(per).items()}}
