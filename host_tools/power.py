@@ -19,12 +19,12 @@ MOTOR_MA = 75  # 10 mm coin motor at 3 V
 # (simulator/pico/ledger.mjs, `pico.ledger` of `stepclip bench`); ESP32 boards stay a model.
 MCU = {
     "rp2040": {"run_ma": 24.0, "wfi_ma": 24.0, "lightsleep_ma": 1.5, "dormant_ma": 0.9, "call_us": 9.0,
-               "source": "RP2040 datasheet §5.1 (power consumption tables): ~24 mA running at 125 MHz, WFI at "
+               "source": "RP2040 datasheet ch. 5 (electrical: power consumption tables): ~24 mA running at 125 MHz, WFI at "
                          "the system clock charged as running (upper bound); MicroPython rp2 port, the commit "
                          "adding machine.lightsleep: ~1.5 mA in lightsleep, ~0.9 mA with the crystal dormant "
                          "(a Pico on USB)"},
     "esp32": {"run_ma": 40.0, "lightsleep_ma": 0.8, "call_us": 5.0,
-              "source": "ESP32 datasheet §5.4 (power consumption by power modes): 30-50 mA at 160 MHz with "
+              "source": "ESP32 datasheet (power consumption by power modes table): 30-50 mA at 160 MHz with "
                         "the radio off, 0.8 mA light-sleep"},
 }
 # IMU, accelerometer only at about 50 Hz, FIFO on, gyroscope off.
