@@ -30,3 +30,14 @@ def test_unplugged_the_worn_clip_sleeps_most_of_the_time_and_wakes_to_read_the_i
     assert sitting["wakeups"]["lightsleep"] >= 20 * 2  # at least two FIFO reads a second
     assert sitting["i2c_bytes"] >= 20 * 50 * 6  # every sample's six bytes came over the bus
     assert sitting["motor_s"] == 0
+
+
+def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):
+    from simulator.pico.run import execute
+
+    ma = {"run": 24.0, "wfi": 24.0, "lightsleep": 1.5, "dormant": 0.9, "rest": 1.3}
+    pico = emulator.Pico(tmp_path / "flash.img", battery={"mah": 500, "soc": 0.5, "ma": ma}, deadline_s=120)
+    with pico:
+        out = execute(pico, "from machine import ADC\nprint('MV', ADC(29).read_u16() * 3300 * 3 // 65535)\n", 60)
+    mv = [int(line.split()[1]) for line in out.other if line.startswith("MV ")]
+    assert mv and abs(mv[0] - 3820) < 30, out.other  # half charged: 3.82 V on the discharge curve

@@ -17,6 +17,8 @@
 //   end_pin             GPIO driven high once the trace has been played and the FIFO drained
 //   gc_alloc            address of gc_alloc in the image (counted, never changed)
 //   speed               emulated seconds per wall second (0: as fast as it goes)
+//   battery             {pin, divider, mah, soc, ma: {state: mA, rest}}: the ADC pin reads a LiPo
+//                       drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
 //
@@ -36,7 +38,7 @@ import net from 'net';
 import readline from 'readline';
 import { RP2040, USBCDC } from 'rp2040js';
 
-import { Ledger, plugUSB, unplugUSB } from './ledger.mjs';
+import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -113,6 +115,7 @@ let idleWaits = 0;
 let usbUp = false;
 let lightsleepNs = 0;
 const ledger = new Ledger(clock);
+const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
 
 function boot(cause, reason = 0) {
   // A clock that goes on where the last chip left it: alarms of a chip that is gone must not fire.
@@ -232,6 +235,7 @@ function watchClock() {
 
 function pollIMU() {
   // The trace playing is the clip worn: with cfg.worn its USB is out meanwhile, back in for the end.
+  if (battery) mcu.adc.channelValues[cfg.battery.pin - 26] = battery.adcRaw(cfg.battery.divider);
   if (!imu) return;
   const finished = imu.poll();
   if (cfg.worn && !finished && !ledger.worn && usbUp && imu.stats().produced > 0) {
