@@ -12,6 +12,8 @@ from simulator import replay
 from simulator.unix import runtime as unix_port
 from simulator.bench_traces import MIXED, generated
 
+LEDGER_S = 20  # seconds of each activity replayed worn on the emulated Pico for pico.ledger
+
 
 def firmware_figures():
     """us_per_sample, call_us, call_equivalents, alloc_bytes_per_sample on the unix port."""
@@ -40,8 +42,13 @@ def run():
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
     figures["pico"] = pico_bench.run(generated(MIXED[:4]))
+    shares = None
     if "missing" not in figures["pico"]:
         figures["pico"].update(bench_sync.pico_figures())
-    figures["power"] = power.all_boards(figures["call_equivalents"], figures["pico"].get("us_per_sample"))
+        from simulator.pico import ledger_bench
+
+        figures["pico"]["ledger"] = ledger_bench.measure(LEDGER_S)
+        shares = figures["pico"]["ledger"]["day_shares"]
+    figures["power"] = power.all_boards(figures["call_equivalents"], shares)
     figures["power_assumptions"] = power.assumptions()
     return figures

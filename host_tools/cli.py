@@ -179,10 +179,11 @@ def cmd_bench(args):
         return
     text = {k: v for k, v in figures.items() if not k.startswith("power")}
     print(json.dumps(text, indent=2))
-    print("\nestimated current and days per charge (model: host_tools/power.py)")
+    print("\ncurrent and days per charge (host_tools/power.py; RP2040 boards from the emulated chip's ledger)")
     for name, p in figures["power"].items():
-        print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  (MCU active {p['active_pct']}%, "
-              f"IMU at {p['rate_hz']} Hz, {p['sample_us']} us a sample: {p['sample_us_from']})")
+        parts = ", ".join(f"{k} {v:.3f}" for k, v in p["ma_by_part"].items())
+        print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  awake {p['awake_pct']}%  "
+              f"{'measured' if p['measured'] else 'model'}  mA: {parts}")
     print("assumptions:")
     for line in figures["power_assumptions"]:
         print(f"  - {line}")

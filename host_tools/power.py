@@ -1,12 +1,11 @@
-"""Estimated current draw and days per charge for each board: a small model with stated assumptions.
+"""Current draw and days per charge for each board, part by part.
 
-Current = MCU active share + MCU light sleep share + IMU + the rest of the
-board + the motor's daily use, averaged over a day. The MCU is active for
-the per-sample pipeline (call_equivalents, measured by `stepclip bench`,
-times the cost of one empty call on that MCU) and for each FIFO batch
-(wake-up, I2C burst at the bus speed, loop overhead); it light-sleeps the
-rest of the time. Figures are typical datasheet currents, not
-measurements: the point is to compare boards and see what dominates.
+Current = MCU running + MCU asleep + IMU + the rest of the board + the
+motor's daily use, averaged over a worn day. For RP2040 boards the time in
+each chip state is measured: the emulated Pico's ledger
+(simulator/pico/ledger.mjs). ESP32 boards stay a model (awake for the
+pipeline and the I2C bursts). Every current is a datasheet figure or a
+published measurement, named beside it and in boards/README.md.
 """
 
 from simulator import project
@@ -16,12 +15,17 @@ BATTERY_USABLE = 0.85  # down to the regulator's dropout, with ageing
 NUDGES_PER_DAY = 8
 MOTOR_MA = 75  # 10 mm coin motor at 3 V
 
-# MCU: active mA running MicroPython, light-sleep mA, us per empty Python call, ms to wake.
+# MCU currents per chip state. RP2040 boards: the time in each state is the emulated chip's ledger
+# (simulator/pico/ledger.mjs, `pico.ledger` of `stepclip bench`); ESP32 boards stay a model.
 MCU = {
-    "rp2040": {"active_ma": 24.0, "sleep_ma": 1.4, "call_us": 9.0, "wake_ms": 1.0,
-               "source": "RP2040/Pico datasheets: ~24 mA busy at 125 MHz, ~1.4 mA in light sleep (clocks gated)"},
-    "esp32": {"active_ma": 40.0, "sleep_ma": 0.8, "call_us": 5.0, "wake_ms": 0.5,
-              "source": "ESP32 datasheet: 30-50 mA at 160 MHz with radio off, 0.8 mA light-sleep"},
+    "rp2040": {"run_ma": 24.0, "wfi_ma": 24.0, "lightsleep_ma": 1.5, "dormant_ma": 0.9, "call_us": 9.0,
+               "source": "RP2040 datasheet ch. 5 (electrical: power consumption tables): ~24 mA running at 125 MHz, WFI at "
+                         "the system clock charged as running (upper bound); MicroPython rp2 port, the commit "
+                         "adding machine.lightsleep: ~1.5 mA in lightsleep, ~0.9 mA with the crystal dormant "
+                         "(a Pico on USB)"},
+    "esp32": {"run_ma": 40.0, "lightsleep_ma": 0.8, "call_us": 5.0,
+              "source": "ESP32 datasheet (power consumption by power modes table): 30-50 mA at 160 MHz with "
+                        "the radio off, 0.8 mA light-sleep"},
 }
 # IMU, accelerometer only at about 50 Hz, FIFO on, gyroscope off.
 IMU_MA = {
@@ -43,33 +47,30 @@ BOARD_MA = {
     "waveshare_rp2040_lcd128": (0.4, "ME6217 LDO quiescent, LCD in sleep and backlight off, charger"),
 }
 I2C_BITS_PER_BYTE = 9
-BATCH_OVERHEAD_MS = 0.5  # Python around each FIFO read: count, checks, the loop pass
-SECOND_OVERHEAD_MS = 1.0  # posture and coach once a second
+STATES = ("run", "wfi", "lightsleep", "dormant")
 
 
 def assumptions():
     lines = [f"battery {BATTERY_MAH} mAh LiPo, {BATTERY_USABLE:.0%} usable, through a linear regulator "
              f"(battery current = board current)",
              f"motor {MOTOR_MA} mA, {NUDGES_PER_DAY} nudges a day of the default pattern and the goal's once",
-             f"per FIFO batch: wake-up, I2C burst at the board's bus speed, {BATCH_OVERHEAD_MS} ms of Python; "
-             f"{SECOND_OVERHEAD_MS} ms a second for posture and coach",
-             "per sample, RP2040 boards: measured on the emulated RP2040 (stepclip bench, pico.us_per_sample) "
-             "when it ran, else as ESP32 boards: call_equivalents (stepclip bench) x the MCU's empty-call time "
-             "(a datasheet-based guess)",
-             "measured: per-sample cost (unix port and emulated RP2040); from datasheets: every current, "
-             "the ESP32's empty-call time, wake-up times"]
-    lines += [f"{k}: {v['source']}; empty call ~{v['call_us']} us, wake-up {v['wake_ms']} ms"
-              for k, v in MCU.items()]
+             "RP2040 boards (measured): the share of a worn day in each chip state is the emulated Pico's "
+             "ledger (pico.ledger: a short worn replay of each activity, USB out, weighted by the demo "
+             "day's minutes with the rest of the 24 h off the body)",
+             "ESP32 boards (model): awake for the per-sample pipeline (call_equivalents x the empty-call "
+             "time) and each FIFO batch's I2C burst at the bus speed, light sleep the rest",
+             "every current from a datasheet or a published measurement (boards/README.md)"]
+    lines += [f"{k}: {v['source']}; empty call ~{v['call_us']} us" for k, v in MCU.items()]
     lines += [f"{k}: {v[1]}" for k, v in IMU_MA.items()]
     lines += [f"{k}: {v[0]} mA, {v[1]}" for k, v in BOARD_MA.items()]
     return lines
 
 
-def estimate(desc, call_equivalents, s=None, pico_us=None):
-    """Average mA and days per charge for board description `desc` with settings `s` (defaults).
+def estimate(desc, call_equivalents, s=None, shares=None):
+    """Average mA, days per charge and each part's mA for board description `desc` with settings `s`.
 
-    `pico_us`: the per-sample pipeline measured on the emulated RP2040 (`stepclip bench`); it replaces
-    call_equivalents x the empty-call time for RP2040 boards.
+    `shares`: the fraction of a worn day in each chip state (STATES), from the emulated RP2040's
+    ledger; it is used for RP2040 boards (`measured`), the others are modelled.
     """
     project.use_firmware()
     import settings
@@ -77,23 +78,30 @@ def estimate(desc, call_equivalents, s=None, pico_us=None):
 
     s = s or settings.defaults()
     mcu = MCU[desc["mcu"]]
-    rate = output_rate(desc["imu"], s["rate_hz"])
-    batches = 1000 / s["poll_ms"]
-    frame = driver(desc["imu"]).FRAME
-    i2c_ms = rate / batches * frame * I2C_BITS_PER_BYTE * 1000 / desc["i2c"].get("freq", 400000)
-    measured = pico_us is not None and desc["mcu"] == "rp2040"
-    sample_us = pico_us if measured else call_equivalents * mcu["call_us"]
-    active_ms = (rate * sample_us / 1000
-                 + batches * (mcu["wake_ms"] + i2c_ms + BATCH_OVERHEAD_MS) + SECOND_OVERHEAD_MS)
-    active = min(active_ms / 1000, 1.0)
+    measured = shares is not None and desc["mcu"] == "rp2040"
+    if measured:
+        total = sum(shares[k] for k in STATES)
+        frac = {k: shares[k] / total for k in STATES}
+        mcu_run = frac["run"] * mcu["run_ma"] + frac["wfi"] * mcu["wfi_ma"]
+        mcu_sleep = frac["lightsleep"] * mcu["lightsleep_ma"] + frac["dormant"] * mcu["dormant_ma"]
+        awake = frac["run"] + frac["wfi"]
+    else:
+        rate = output_rate(desc["imu"], s["rate_hz"])
+        batches = 1000 / s["poll_ms"]
+        frame = driver(desc["imu"]).FRAME
+        i2c_ms = rate / batches * frame * I2C_BITS_PER_BYTE * 1000 / desc["i2c"].get("freq", 400000)
+        awake = min((rate * call_equivalents * mcu["call_us"] / 1000 + batches * i2c_ms) / 1000, 1.0)
+        mcu_run = awake * mcu["run_ma"]
+        mcu_sleep = (1 - awake) * mcu["lightsleep_ma"]
     motor_ms = NUDGES_PER_DAY * sum(s["nudge_pattern_ms"][0::2]) + sum(s["goal_pattern_ms"][0::2])  # goal: once
-    motor_ma = MOTOR_MA * motor_ms / 86400000
-    ma = (active * mcu["active_ma"] + (1 - active) * mcu["sleep_ma"] + IMU_MA[desc["imu"]][0]
-          + BOARD_MA.get(desc["name"], (0.0, ""))[0] + motor_ma)
-    return {"ma": round(ma, 2), "active_pct": round(100 * active, 1), "rate_hz": rate,
-            "sample_us": round(sample_us, 1), "sample_us_from": "emulated RP2040" if measured else "ratio",
-            "days": round(BATTERY_MAH * BATTERY_USABLE / ma / 24, 1)}
+    parts = {"mcu_run": mcu_run, "mcu_sleep": mcu_sleep, "imu": IMU_MA[desc["imu"]][0],
+             "board": BOARD_MA.get(desc["name"], (0.0, ""))[0], "motor": MOTOR_MA * motor_ms / 86400000}
+    ma = sum(parts.values())
+    return {"ma": round(ma, 3), "days": round(BATTERY_MAH * BATTERY_USABLE / ma / 24, 1),
+            "awake_pct": round(100 * awake, 2), "measured": measured,
+            "ma_by_part": {k: round(v, 3) for k, v in parts.items()},
+            "biggest": max(parts, key=parts.get)}
 
 
-def all_boards(call_equivalents, pico_us=None):
-    return {name: estimate(project.board(name), call_equivalents, pico_us=pico_us) for name in project.board_names()}
+def all_boards(call_equivalents, shares=None):
+    return {name: estimate(project.board(name), call_equivalents, shares=shares) for name in project.board_names()}

@@ -148,6 +148,13 @@ def test_bench_prints_the_figures():
     assert figures["sync_minutes"] >= 30 * 1440 and figures["sync_30_days_s"] > 0 and figures["report_30_days_s"] > 0
     assert set(figures["power"]) == set(project.board_names())
     assert all(p["ma"] > 0 and p["days"] > 0 for p in figures["power"].values())
+    for name, p in figures["power"].items():
+        assert sum(p["ma_by_part"].values()) == pytest.approx(p["ma"], abs=0.01)
+        assert set(p["ma_by_part"]) == {"mcu_run", "mcu_sleep", "imu", "board", "motor"}
+        assert p["measured"] == (project.board(name)["mcu"] == "rp2040" and "missing" not in figures["pico"])
+    if "missing" not in figures["pico"]:
+        led = figures["pico"]["ledger"]
+        assert sum(led["seconds"].values()) == pytest.approx(led["seconds_replayed"], rel=0.01)
     assert any("mAh" in line for line in figures["power_assumptions"])
     # boards/README.md's table says what the bench says (to its rounding)
     table = dict(re.findall(r"^\| `(\w+)` \|.*\| ([\d.]+) mA, [\d.]+ days \|$",

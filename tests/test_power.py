@@ -1,31 +1,41 @@
-"""The battery-life model behind `stepclip bench`."""
+"""The battery-life model behind `stepclip bench`: currents by part, chip-state shares from the ledger."""
 
 import pytest
 
 from host_tools import power
 from simulator import project
 
+SLEEPY = {"run": 0.02, "wfi": 0.0, "lightsleep": 0.98, "dormant": 0.0}
+
 
 @pytest.mark.parametrize("name", project.board_names())
 def test_every_board_gets_an_estimate_from_its_own_parts(name):
     desc = project.board(name)
-    e = power.estimate(desc, call_equivalents=25)
-    mcu = power.MCU[desc["mcu"]]
-    floor = mcu["sleep_ma"] + power.IMU_MA[desc["imu"]][0] + power.BOARD_MA[name][0]
-    assert floor < e["ma"] < floor + mcu["active_ma"] * e["active_pct"] / 100 + 0.1
-    assert e["days"] == pytest.approx(power.BATTERY_MAH * power.BATTERY_USABLE / e["ma"] / 24, abs=0.06)  # both rounded
+    e = power.estimate(desc, call_equivalents=25, shares=SLEEPY)
+    assert sum(e["ma_by_part"].values()) == pytest.approx(e["ma"], abs=0.005)
+    assert e["ma_by_part"]["imu"] == power.IMU_MA[desc["imu"]][0]
+    assert e["ma_by_part"]["board"] == power.BOARD_MA[name][0]
+    assert e["measured"] == (desc["mcu"] == "rp2040")
+    if e["measured"]:
+        mcu = power.MCU["rp2040"]
+        assert e["ma_by_part"]["mcu_run"] == pytest.approx(0.02 * mcu["run_ma"], abs=0.001)
+        assert e["ma_by_part"]["mcu_sleep"] == pytest.approx(0.98 * mcu["lightsleep_ma"], abs=0.001)
+        assert e["awake_pct"] == 2.0
+    assert e["days"] == pytest.approx(power.BATTERY_MAH * power.BATTERY_USABLE / e["ma"] / 24, abs=0.06)
 
 
-def test_a_costlier_pipeline_a_faster_imu_and_more_nudges_cost_current():
-    desc = project.board("pico_mpu6050")
-    base = power.estimate(desc, 25)
-    assert power.estimate(desc, 50)["ma"] > base["ma"]
-    s = __import__("settings").defaults()
-    s["rate_hz"] = 100
-    assert power.estimate(desc, 25, s)["active_pct"] > base["active_pct"]
+def test_more_time_awake_a_costlier_model_pipeline_and_more_nudges_cost_current():
+    pico = project.board("pico_mpu6050")
+    base = power.estimate(pico, 25, shares=SLEEPY)
+    awake = power.estimate(pico, 25, shares={"run": 0.1, "wfi": 0.0, "lightsleep": 0.9, "dormant": 0.0})
+    assert awake["ma"] > base["ma"]
+    deeper = power.estimate(pico, 25, shares={"run": 0.02, "wfi": 0.0, "lightsleep": 0.0, "dormant": 0.98})
+    assert deeper["ma"] < base["ma"]
+    esp = project.board("esp32_devkitc_mpu6050")
+    assert power.estimate(esp, 50)["ma"] > power.estimate(esp, 25)["ma"]
     s = __import__("settings").defaults()
     s["nudge_pattern_ms"] = (2000, 200, 2000, 200, 2000)
-    assert power.estimate(desc, 25, s)["ma"] > base["ma"]
+    assert power.estimate(pico, 25, s, shares=SLEEPY)["ma"] > base["ma"]
 
 
 def test_the_assumptions_name_every_figure_used():

@@ -153,9 +153,14 @@ class Pico:
     `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
     `speed`: emulated seconds per wall second, 0 for as fast as it goes.
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
+    `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: the board's battery ADC pin reads
+    a LiPo that the ledger's worn seconds drain.
+    `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
+    that time went.
     """
 
-    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None):
+    def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
+                 worn=False, battery=None):
         why = missing()
         if why:
             raise PicoError(why)
@@ -167,6 +172,8 @@ class Pico:
         self.want_port = port
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
+        self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
+        self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
         self.port = None
         self.proc = None
         self.events = []
@@ -184,9 +191,15 @@ class Pico:
             "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
-            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed,
-            "unique_id": unique_id(self.flash),
+            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
+            "unique_id": unique_id(self.flash), "battery": self._battery(),
         }
+
+    def _battery(self):
+        adc = self.board.get("battery_adc")
+        if not self.battery or not adc or not 26 <= adc["pin"] <= 29:
+            return None
+        return dict(self.battery, pin=adc["pin"], divider=adc.get("divider", 1))
 
     def start(self, timeout=30):
         cfg = self._work / "pico.json"

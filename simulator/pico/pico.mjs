@@ -17,6 +17,10 @@
 //   end_pin             GPIO driven high once the trace has been played and the FIFO drained
 //   gc_alloc            address of gc_alloc in the image (counted, never changed)
 //   speed               emulated seconds per wall second (0: as fast as it goes)
+//   battery             {pin, divider, mah, soc, ma: {state: mA, rest}}: the ADC pin reads a LiPo
+//                       drained by the ledger's worn seconds (ledger.mjs)
+//   worn                unplug the USB while the trace plays (from its first sample until it is
+//                       played), plug it back in before end_pin says so; ledger.mjs counts that time
 //
 // Events go to stdout as JSON lines; commands come as JSON lines on stdin.
 //
@@ -34,6 +38,7 @@ import net from 'net';
 import readline from 'readline';
 import { RP2040, USBCDC } from 'rp2040js';
 
+import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 import { FlashTally, answerUniqueId } from './flash.mjs';
 
@@ -111,6 +116,8 @@ let markerValue = 0;
 let idleWaits = 0;
 let usbUp = false;
 let lightsleepNs = 0;
+const ledger = new Ledger(clock);
+const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
 
 function boot(cause, reason = 0) {
   // A clock that goes on where the last chip left it: alarms of a chip that is gone must not fire.
@@ -135,6 +142,7 @@ function boot(cause, reason = 0) {
     imu.attach(mcu.i2c[cfg.imu.bus]);
     // the IMU's INT line on the board's imu_int GPIO (mcu is the chip of the moment, after a reboot too)
     if (cfg.imu.int_pin >= 0) imu.onInt = (level) => mcu.gpio[cfg.imu.int_pin].setInputValue(level);
+    ledger.countI2C(mcu.i2c[cfg.imu.bus]);
     if (cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(imu.finishedSaid);
   }
   watchPWM();
@@ -156,6 +164,8 @@ function flashOp() {
     flash.fill(0xff, start, start + count);
     mcu.flash.fill(0xff, start, start + count);
     flashTally.erased(count);
+    ledger.flash('erase', count / SECTOR);
+    ledger.charge((count / SECTOR) * ERASE_NS_PER_SECTOR, false, mcu.clkSys);
     clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
   } else if (pc === romProgram) {
     const start = r[0] >>> 0;
@@ -167,6 +177,8 @@ function flashOp() {
       mcu.flash[start + i] = b;
     }
     flashTally.programmed(count);
+    ledger.flash('program', Math.ceil(count / PAGE));
+    ledger.charge(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE, false, mcu.clkSys);
     clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
   } else {
     return false;
@@ -193,6 +205,7 @@ function watchPWM() {
       const on = !!pinLevel(cfg.motor_pin);
       if (on !== motorOn) {
         motorOn = on;
+        ledger.motor(on);
         emit({ ev: 'motor', on, t_us: streamTime() });
       }
     }
@@ -225,6 +238,24 @@ function watchClock() {
       since = 0;
     }
   });
+}
+
+function pollIMU() {
+  // The trace playing is the clip worn: with cfg.worn its USB is out meanwhile, back in for the end.
+  if (battery) mcu.adc.channelValues[cfg.battery.pin - 26] = battery.adcRaw(cfg.battery.divider);
+  if (!imu) return;
+  const finished = imu.poll();
+  if (cfg.worn && !finished && !ledger.worn && usbUp && imu.stats().produced > 0) {
+    unplugUSB(mcu.usbCtrl);
+    usbUp = false;
+    pendingRead = null;
+    ledger.setWorn(true);
+  } else if (cfg.worn && finished && ledger.worn) {
+    ledger.setWorn(false);
+    connectUSB(); // a host enumerates the clip anew
+    plugUSB(mcu.usbCtrl);
+  }
+  if (finished && cfg.end_pin >= 0 && (usbUp || !cfg.worn)) mcu.gpio[cfg.end_pin].setInputValue(true);
 }
 
 function streamTime() {
@@ -339,7 +370,7 @@ function run() {
   while (clock.nanos < paceEnd) {
     if (++n === 4096) {
       n = 0;
-      if (imu && imu.poll() && cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(true);
+      pollIMU();
       if (performance.now() > wallEnd) break;
     }
     if (resetPending) {
@@ -355,6 +386,7 @@ function run() {
         idle = true; // nothing scheduled: wait for the host
         break;
       }
+      ledger.charge(dt, true, mcu.clkSys);
       clock.tick(dt);
       continue;
     }
@@ -362,9 +394,10 @@ function run() {
     if (pc === gcAlloc) gcAllocs += 1;
     if ((pc === romErase || pc === romProgram) && flashOp()) continue;
     const cycles = core.executeInstruction();
+    ledger.charge((cycles * 1e9) / mcu.clkSys, false, mcu.clkSys);
     clock.tick((cycles * 1e9) / mcu.clkSys);
   }
-  if (imu && imu.poll() && cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(true);
+  pollIMU();
   if (idle) {
     idleWaits += 1;
     timer = setTimeout(run, IDLE_MS);
@@ -391,6 +424,7 @@ function stats() {
     gc_allocs: gcAllocs,
     flash: flashTally.stats(),
     stream: imu ? imu.stats() : null,
+    ledger: ledger.report(),
   };
 }
 

@@ -92,7 +92,8 @@ def _run(job, work):
     emulator.make_image(flash, tree)
     imu = emulator.imu_stream(job, s, work / "fifo.bin")
     seconds = Path(imu["fifo"]).stat().st_size / 6 / imu["rate_hz"]
-    pico = emulator.Pico(flash, imu=imu, board_name=board["name"], deadline_s=600 + 2 * seconds)
+    pico = emulator.Pico(flash, imu=imu, board_name=board["name"], deadline_s=600 + 2 * seconds,
+                         worn=job.get("worn", False))
     with pico:
         mark = len(pico.events)
         console = execute(pico, entry_script(job.get("start_epoch", -1)))
@@ -117,7 +118,7 @@ def _run(job, work):
         "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
                  "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
-                 "samples_lost": stats["stream"]["lost"], "flash": stats["flash"]},
+                 "samples_lost": stats["stream"]["lost"], "flash": stats["flash"], "ledger": stats["ledger"]},
     }
 
 

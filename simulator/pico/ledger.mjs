@@ -1,0 +1,182 @@
+// Where the emulated Pico's time goes while the clip is worn (USB unplugged).
+//
+// Every nanosecond the harness advances the clock is charged to one chip state:
+//   run         executing at the system clock (PLL, 125 MHz), flash routines included
+//   wfi         waiting for an interrupt at the system clock
+//   lightsleep  clk_sys on the 12 MHz crystal, PLL off (machine.lightsleep), running or waiting
+//   dormant     oscillators stopped (charged by whoever models dormant through dormant(ns))
+// with the wake-ups (light sleeps left, WFI waits ended), I2C bytes, flash programs and erases,
+// and the motor's on-time. Only time while `worn` is true counts: a worn clip has no USB.
+
+const XOSC_HZ = 12e6;
+
+export class Ledger {
+  constructor(clock) {
+    this.clock = clock;
+    this.worn = false;
+    this.ns = { run: 0, wfi: 0, lightsleep: 0, dormant: 0 };
+    this.replayedNs = 0;
+    this.wornSince = 0;
+    this.lightsleepWakes = 0;
+    this.wfiWakes = 0;
+    this.i2cBytes = 0;
+    this.flashPrograms = 0; // 256-byte pages
+    this.flashErases = 0; // 4 KB sectors
+    this.motorNs = 0;
+    this.motorSince = -1;
+    this.waiting = false;
+    this.onCrystal = false;
+  }
+
+  setWorn(worn) {
+    if (worn === this.worn) return;
+    const now = this.clock.nanos;
+    if (worn) {
+      this.wornSince = now;
+      if (this.motorSince >= 0) this.motorSince = now;
+    } else {
+      this.replayedNs += now - this.wornSince;
+      this.motor(false);
+    }
+    this.worn = worn;
+  }
+
+  charge(ns, waiting, clkSys) {
+    // Called for every clock advance of the run loop, before the tick.
+    const crystal = clkSys <= XOSC_HZ;
+    if (this.waiting && !waiting && this.worn) {
+      if (this.onCrystal) this.lightsleepWakes += 1;
+      else this.wfiWakes += 1;
+    }
+    this.waiting = waiting;
+    this.onCrystal = crystal;
+    if (!this.worn) return;
+    if (crystal) this.ns.lightsleep += ns;
+    else if (waiting) this.ns.wfi += ns;
+    else this.ns.run += ns;
+  }
+
+  dormant(ns) {
+    if (this.worn) this.ns.dormant += ns;
+  }
+
+  flash(kind, count) {
+    if (!this.worn) return;
+    if (kind === 'erase') this.flashErases += count;
+    else this.flashPrograms += count;
+  }
+
+  motor(on) {
+    const now = this.clock.nanos;
+    if (on && this.motorSince < 0) this.motorSince = now;
+    else if (!on && this.motorSince >= 0) {
+      if (this.worn) this.motorNs += now - this.motorSince;
+      this.motorSince = -1;
+    }
+  }
+
+  countI2C(i2c) {
+    // Wraps the byte callbacks a bus device (the IMU model) installed on `i2c`.
+    for (const name of ['onWriteByte', 'onReadByte']) {
+      const fn = i2c[name];
+      i2c[name] = (...args) => {
+        if (this.worn) this.i2cBytes += 1;
+        return fn(...args);
+      };
+    }
+  }
+
+  report() {
+    const now = this.clock.nanos;
+    const replayed = this.replayedNs + (this.worn ? now - this.wornSince : 0);
+    const motor = this.motorNs + (this.worn && this.motorSince >= 0 ? now - this.motorSince : 0);
+    const seconds = {};
+    for (const [k, v] of Object.entries(this.ns)) seconds[k] = v / 1e9;
+    return {
+      worn: this.worn,
+      seconds,
+      seconds_replayed: replayed / 1e9,
+      wakeups: { lightsleep: this.lightsleepWakes, wfi: this.wfiWakes },
+      i2c_bytes: this.i2cBytes,
+      flash_programs: this.flashPrograms,
+      flash_erases: this.flashErases,
+      motor_s: motor / 1e9,
+    };
+  }
+}
+
+// -- USB unplugged while worn ---------------------------------------------
+
+const USBCTRL_IRQ = 5;
+const SIE_STATUS = 0x50;
+const SIE_SUSPENDED = 1 << 4;
+const INTR_DEV_SUSPEND = 1 << 14;
+
+export function unplugUSB(usb) {
+  // The cable pulled: the bus goes idle and the device sees a suspend (a Pico forces VBUS detect on,
+  // so TinyUSB cannot tell an unplug from a suspend), once; from then on no USB interrupt reaches
+  // the core until plugUSB, as on a battery-powered clip with nothing on its USB port.
+  let suspendPending = true;
+  const write = usb.writeUint32;
+  usb.intRaw = INTR_DEV_SUSPEND;
+  usb.checkInterrupts = () => {
+    usb.rp2040.setInterrupt(USBCTRL_IRQ, suspendPending && !!(usb.intEnable & INTR_DEV_SUSPEND));
+  };
+  usb.writeUint32 = (offset, value) => {
+    write.call(usb, offset, value);
+    if ((offset & 0xfff) === SIE_STATUS && usb.rawWriteValue & SIE_SUSPENDED) {
+      suspendPending = false;
+      usb.intRaw = 0;
+    }
+    usb.checkInterrupts();
+  };
+  usb.checkInterrupts();
+}
+
+export function plugUSB(usb) {
+  // Back on the cable: the methods of the class again, and a bus reset from the host (enumeration).
+  delete usb.checkInterrupts;
+  delete usb.writeUint32;
+  usb.intRaw = 0;
+  usb.sieStatus = 0;
+  usb.checkInterrupts();
+  usb.resetDevice();
+}
+
+// -- the battery the ledger drains ------------------------------------------
+
+// A LiPo cell's open-circuit voltage against its state of charge (a typical 1C discharge curve of a
+// 3.7 V cell: 4.20 V full, 3.70 V at half, 3.30 V empty), linear between the points.
+const LIPO = [[1.0, 4.2], [0.9, 4.06], [0.8, 3.98], [0.7, 3.92], [0.6, 3.87], [0.5, 3.82], [0.4, 3.79],
+  [0.3, 3.77], [0.2, 3.73], [0.1, 3.68], [0.05, 3.6], [0.0, 3.3]];
+
+export function lipoVolts(soc) {
+  for (let i = 1; i < LIPO.length; i++) {
+    const [s1, v1] = LIPO[i - 1];
+    const [s0, v0] = LIPO[i];
+    if (soc >= s0) return v0 + ((v1 - v0) * (Math.min(soc, s1) - s0)) / (s1 - s0);
+  }
+  return LIPO[LIPO.length - 1][1];
+}
+
+export class Battery {
+  // cfg: {mah, soc (at power-on), ma: {run, wfi, lightsleep, dormant, rest}}: the charge spent is the
+  // ledger's worn seconds in each state times that state's current, plus `rest` (IMU, board) all along.
+  constructor(ledger, cfg) {
+    this.ledger = ledger;
+    this.cfg = cfg;
+  }
+
+  soc() {
+    const r = this.ledger.report();
+    const ma = this.cfg.ma;
+    let mas = r.seconds_replayed * ma.rest;
+    for (const [state, s] of Object.entries(r.seconds)) mas += s * ma[state];
+    return Math.max(this.cfg.soc - mas / 3600 / this.cfg.mah, 0);
+  }
+
+  adcRaw(divider) {
+    // VSYS through the board's divider into a 12-bit ADC with a 3.3 V reference.
+    return Math.min(4095, Math.round((lipoVolts(this.soc()) / divider / 3.3) * 4095));
+  }
+}

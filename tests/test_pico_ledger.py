@@ -1,0 +1,43 @@
+"""The emulated Pico's ledger of worn time (simulator/pico/ledger.mjs), with its USB out while worn.
+
+Skipped, saying why, when ../shared/rp2040 (or $STEPCLIP_PICO_UF2), node or rp2040js is missing.
+"""
+
+import pytest
+
+from simulator.pico import emulator, ledger_bench
+
+WHY = emulator.missing()
+pytestmark = pytest.mark.skipif(WHY is not None, reason=f"emulated Pico: {WHY}")
+
+
+@pytest.fixture(scope="module")
+def sitting(tmp_path_factory):
+    return ledger_bench.ledger("sit", 20, tmp_path_factory.mktemp("ledger"))
+
+
+def test_the_states_add_up_to_the_worn_time_and_that_is_the_trace(sitting):
+    s = sitting["seconds"]
+    assert set(s) == {"run", "wfi", "lightsleep", "dormant"}
+    assert sum(s.values()) == pytest.approx(sitting["seconds_replayed"], rel=0.01)
+    assert sitting["seconds_replayed"] == pytest.approx(20, abs=0.5)  # from the first sample to the last read
+    assert not sitting["worn"]  # plugged back in for the end
+
+
+def test_unplugged_the_worn_clip_sleeps_most_of_the_time_and_wakes_to_read_the_imu(sitting):
+    s = sitting["seconds"]
+    assert s["lightsleep"] > 0.9 * sitting["seconds_replayed"]  # with USB in, a sleep ends at once
+    assert sitting["wakeups"]["lightsleep"] >= 20 * 2  # at least two FIFO reads a second
+    assert sitting["i2c_bytes"] >= 20 * 50 * 6  # every sample's six bytes came over the bus
+    assert sitting["motor_s"] == 0
+
+
+def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):
+    from simulator.pico.run import execute
+
+    ma = {"run": 24.0, "wfi": 24.0, "lightsleep": 1.5, "dormant": 0.9, "rest": 1.3}
+    pico = emulator.Pico(tmp_path / "flash.img", battery={"mah": 500, "soc": 0.5, "ma": ma}, deadline_s=120)
+    with pico:
+        out = execute(pico, "from machine import ADC\nprint('MV', ADC(29).read_u16() * 3300 * 3 // 65535)\n", 60)
+    mv = [int(line.split()[1]) for line in out.other if line.startswith("MV ")]
+    assert mv and abs(mv[0] - 3820) < 30, out.other  # half charged: 3.82 V on the discharge curve
