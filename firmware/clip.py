@@ -76,10 +76,10 @@ class Clip:
         self._g = array("i", (0, 0, 0))
         self._rate = imu.rate_hz
         self._left = self._rate  # samples left in the current second
-        # drained at least twice per FIFO's worth, whatever poll_ms says
-        # (where the IMU's watermark line wakes the loop, the timer only backs it up)
+        # drained at least twice per FIFO's worth, whatever poll_ms says; where the IMU's watermark
+        # line wakes the loop, that is all the timer does (a backstop)
         fill_ms = imu.fifo_ms() if hasattr(imu, "fifo_ms") else s["poll_ms"]
-        self._poll_ms = min(fill_ms if getattr(imu, "wake_ms", 0) else s["poll_ms"], fill_ms // 2)
+        self._poll_ms = fill_ms // 2 if getattr(imu, "wake_ms", 0) else min(s["poll_ms"], fill_ms // 2)
         self.samples = 0
         self.seconds = 0
         self.i2c_errors = 0

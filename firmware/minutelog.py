@@ -180,7 +180,7 @@ class MinuteLog:
         data = self._storage.read(UNSAVED)
         if data is None:
             return
-        for start, end in _spans(data):
+        for start, end in _spans(data):  # the file holds one block: the first intact one
             if struct.unpack_from("<I", data, start + 3)[0] == self.next_seq:
                 self._make_room(end - start)
                 self._storage.append(file_name(self.next_seq), memoryview(data)[start:end])

@@ -80,12 +80,12 @@ def _database(path_arg, reading):
     return path
 
 
-def _known_clip(path, clip, ahead=False):
-    """Refuse a --clip the database has never synced, naming those it has; `ahead`: allowed when asked
-    for with --new-clip (a goal or setting waiting for the clip's first sync)."""
+def _known_clip(path, clip, new_clip=None):
+    """Refuse a --clip the database has never synced, naming those it has. `new_clip`: the command's
+    --new-clip flag (a goal or setting waiting for the clip's first sync), None where it has none."""
     from host_tools import db
 
-    if clip is None or ahead or not path.is_file():
+    if clip is None or new_clip or not path.is_file():
         return
     con = db.connect(path)
     try:
@@ -93,7 +93,7 @@ def _known_clip(path, clip, ahead=False):
     finally:
         con.close()
     if clip not in known:
-        hint = "; --new-clip keeps it for a clip not synced yet" if ahead is not None else ""
+        hint = "; --new-clip keeps it for a clip not synced yet" if new_clip is not None else ""
         raise UserError(f"unknown clip '{clip}' (known: {', '.join(known) or 'none synced yet'}{hint})")
 
 
@@ -343,7 +343,7 @@ def cmd_report(args):
         raise UsageError("--week and --since choose the days each: give one of them")
     parse_since(args.since)
     path = _database(args.db, reading=True)
-    _known_clip(path, args.clip, ahead=None)
+    _known_clip(path, args.clip)
     report.run(path, since=args.since, clip=args.clip, out=args.out, goal=args.goal, open_page=args.open,
                week=week)
 
@@ -383,7 +383,7 @@ def cmd_export(args):
 
     parse_since(args.since)
     path = _database(args.db, reading=True)
-    _known_clip(path, args.clip, ahead=None)
+    _known_clip(path, args.clip)
     n = export.run(path, fmt=args.format, since=args.since, clip=args.clip, out=args.out, daily=args.daily)
     if args.out:
         print(f"{n:,} {plural(n, 'day' if args.daily else 'minute')} written to {args.out}", file=sys.stderr)
