@@ -99,7 +99,8 @@ class Clip:
         self._rest_args = (s["still_wake_hz"], s["motion_mg"], s["motion_ms"])
         self.resting = False
         self.rests = 0  # times the IMU went to its low-power cycle
-        self._rest_mark = 0  # ticks_ms up to which the rest's seconds are counted
+        self._rest_at = 0  # ticks_ms up to which the rest's samples are counted...
+        self._rest_frac = 0  # ...and the part of a sample over, times 1000
         self._woke_at = -_REST_AGAIN_S  # self.seconds when the last rest ended
         # the minute being summed: seconds per posture state, steps, nudges, snoozes
         self.minute = 0
@@ -216,16 +217,25 @@ class Clip:
             return
         self.resting = True
         self.rests += 1
-        self._rest_mark = self.clock.ticks_ms()
+        self._rest_at = self.clock.ticks_ms()
+        self._rest_frac = 0
 
     def _rest(self):
-        """While the IMU rests: the seconds gone by; motion (or a look that failed) ends the rest."""
+        """While the IMU rests: the seconds gone by; motion (or a look that failed) ends the rest.
+
+        Counted in the samples the full rate would have taken meanwhile, so that the seconds after the
+        rest fall where they would have (the second a rest began ends as its samples would end it)."""
         clock = self.clock
-        n = clock.ticks_diff(clock.ticks_ms(), self._rest_mark) // 1000
-        self._rest_mark = clock.ticks_add(self._rest_mark, 1000 * n)
-        while n > 0:
+        now = clock.ticks_ms()
+        v = self._rest_frac + clock.ticks_diff(now, self._rest_at) * self._rate
+        self._rest_at = now
+        self._rest_frac = v % 1000
+        n = v // 1000
+        while n >= self._left:
+            n -= self._left
+            self._left = self._rate
             self._rest_second()
-            n -= 1
+        self._left -= n
         try:
             if not self.imu.moved():
                 return

@@ -21,6 +21,8 @@
 //                       drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
+//   ledger_from_s       worn, the ledger counts from this second of the trace on (a steady state: the
+//                       night's rest, not the minutes before the clip knows it is off the body)
 //
 // Events go to stdout as JSON lines; commands come as JSON lines on stdin.
 //
@@ -115,6 +117,7 @@ let motorOn = false;
 let markerValue = 0;
 let idleWaits = 0;
 let usbUp = false;
+let unplugged = false; // the USB out while the trace plays (cfg.worn)
 let lightsleepNs = 0;
 const ledger = new Ledger(clock);
 const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
@@ -143,6 +146,7 @@ function boot(cause, reason = 0) {
     // the IMU's INT line on the board's imu_int GPIO (mcu is the chip of the moment, after a reboot too)
     if (cfg.imu.int_pin >= 0) imu.onInt = (level) => mcu.gpio[cfg.imu.int_pin].setInputValue(level);
     ledger.countI2C(mcu.i2c[cfg.imu.bus]);
+    ledger.watchIMU(() => imu.ledgerS());
     if (cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(imu.finishedSaid);
   }
   watchPWM();
@@ -245,12 +249,16 @@ function pollIMU() {
   if (battery) mcu.adc.channelValues[cfg.battery.pin - 26] = battery.adcRaw(cfg.battery.divider);
   if (!imu) return;
   const finished = imu.poll();
-  if (cfg.worn && !finished && !ledger.worn && usbUp && imu.stats().produced > 0) {
+  if (cfg.worn && !finished && !unplugged && usbUp && imu.stats().produced > 0) {
     unplugUSB(mcu.usbCtrl);
     usbUp = false;
     pendingRead = null;
+    unplugged = true;
+  }
+  if (unplugged && !finished && !ledger.worn && imu.timeUs() >= (cfg.ledger_from_s || 0) * 1e6) {
     ledger.setWorn(true);
-  } else if (cfg.worn && finished && ledger.worn) {
+  } else if (cfg.worn && finished && unplugged) {
+    unplugged = false;
     ledger.setWorn(false);
     connectUSB(); // a host enumerates the clip anew
     plugUSB(mcu.usbCtrl);
