@@ -102,6 +102,7 @@ class Clip:
         self._rest_at = 0  # ticks_ms up to which the rest's samples are counted...
         self._rest_frac = 0  # ...and the part of a sample over, times 1000
         self._woke_at = -_REST_AGAIN_S  # self.seconds when the last rest ended
+        self._realign = False  # the next pass goes back to the polls' grid (see step)
         # the minute being summed: seconds per posture state, steps, nudges, snoozes
         self.minute = 0
         self._minute_end = clock.ticks_add(clock.ticks_ms(), 60000)
@@ -245,6 +246,7 @@ class Clip:
             self._imu_state = _IMU_REINIT
         self.resting = False
         self._woke_at = self.seconds
+        self._realign = True
         self._last_data = clock.ticks_ms()
 
     def _announce_goal(self, state, minute):
@@ -373,6 +375,11 @@ class Clip:
         if self.resting:  # up to the minute's end, which closes it
             poll = clock.ticks_diff(self._minute_end, clock.ticks_ms())
             poll = self._rest_ms if poll > self._rest_ms else (poll if poll > 0 else 0)
+        elif self._realign:
+            # woken by motion at any moment: the polls go on at the times (a whole number of polls from a
+            # minute's end) they would have kept without the rest, so that each minute gets the same batches
+            self._realign = False
+            poll -= clock.ticks_diff(clock.ticks_ms(), self._minute_end) % poll
         return poll if wait < 0 or wait > poll else wait
 
     def _drain(self):
