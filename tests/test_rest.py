@@ -70,3 +70,19 @@ def test_a_bus_failing_while_the_imu_rests_is_counted_and_the_clip_comes_back_at
     assert r["errors"]["i2c"] > 0
     assert r["steps"] >= 0.8 * clean["steps"]  # the walk after the pickup counted
     assert [c for _, c in r["posture_changes"]][-1] == [c for _, c in clean["posture_changes"]][-1]
+
+
+def test_a_rest_pauses_the_coach_as_the_full_rate_does_and_the_nudge_comes_at_30_minutes():
+    """Sitting 10 min, the clip on the table 12 min (a pause, shorter than rest_reset_s), sitting again: the
+    nudge comes after 30 min of sitting, the rest's seconds paused the timer as the full rate's would."""
+    trace = bench_traces.put_down([("walk", 60), ("sit", 600)], 720, [("stand", 5), ("sit", 1500)])
+    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace)
+    assert full["samples"] - rested["samples"] >= 50 * (720 - 300 - SETTLE_S)
+    assert rested["nudges"] == full["nudges"] and len(rested["nudges"]) == 1
+    # sitting, the table (lying, then off the body: a pause), sitting again, as the posture told them
+    changes = rested["posture_changes"]
+    assert [c for _, c in changes] == ["walking", "sitting", "lying", "off_body", "sitting"]
+    (sat, _), (paused, _), _, (again, _) = changes[1:]
+    inactive_s = replay.resolve_settings({})["inactive_s"]
+    assert abs(rested["nudges"][0] - (again + inactive_s - (paused - sat))) <= 5
