@@ -356,7 +356,7 @@ class Clip:
                 self.imu.overflows)
 
     def step(self):
-        """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
+        """One pass of the loop: drain the FIFO (resting: count its seconds), write what is due; ms to sleep."""
         self._wall_minute()
         if self.resting:
             self._rest()
