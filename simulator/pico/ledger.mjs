@@ -4,7 +4,7 @@
 //   run         executing at the system clock (PLL, 125 MHz), flash routines included
 //   wfi         waiting for an interrupt at the system clock
 //   lightsleep  clk_sys on the 12 MHz crystal, PLL off (machine.lightsleep), running or waiting
-//   dormant     oscillators stopped (charged by whoever models dormant through dormant(ns))
+//   dormant     oscillators stopped (dormant.mjs charges it through dormant(ns) at the wake)
 // with the wake-ups (light sleeps left, WFI waits ended), I2C bytes, flash programs and erases,
 // the motor's on-time and the IMU's time in each of its modes. Only time while `worn` is true counts: a
 // worn clip has no USB.
