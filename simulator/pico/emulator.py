@@ -157,10 +157,12 @@ class Pico:
     a LiPo that the ledger's worn seconds drain.
     `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
     that time went.
+    `cut`: {"op": N, "frac", "mode", "seed", "before"}: the power fails in the middle of the N-th flash
+    operation from power-on (see cut()).
     """
 
     def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
-                 worn=False, battery=None):
+                 worn=False, battery=None, cut=None):
         why = missing()
         if why:
             raise PicoError(why)
@@ -174,6 +176,7 @@ class Pico:
         self.speed = speed
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
+        self.cut_at_start = cut
         self.port = None
         self.proc = None
         self.events = []
@@ -192,7 +195,7 @@ class Pico:
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
             "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
-            "unique_id": unique_id(self.flash), "battery": self._battery(),
+            "unique_id": unique_id(self.flash), "battery": self._battery(), "cut": self.cut_at_start,
         }
 
     def _battery(self):
@@ -254,9 +257,9 @@ class Pico:
         p = self._work / "node.err"
         return p.read_text() if p.exists() else ""
 
-    def command(self, cmd, reply=None, timeout=30):
+    def command(self, cmd, reply=None, timeout=30, **args):
         mark = len(self.events)
-        self.proc.stdin.write(json.dumps({"cmd": cmd}) + "\n")
+        self.proc.stdin.write(json.dumps(dict(args, cmd=cmd)) + "\n")
         self.proc.stdin.flush()
         return self.wait(reply, timeout, after=mark) if reply else None
 
@@ -265,6 +268,25 @@ class Pico:
 
     def save(self):
         self.command("save", "saved")
+
+    def cut(self, op, frac=0.5, mode="prefix", kind="any", seed=1, before=None):
+        """Arm a power cut in the middle of the `op`-th flash operation from now (1: the next), counting only
+        erases or programs if `kind` says so.
+
+        NOR flash cut short (simulator/pico/flash.mjs PowerCut): mode "prefix" leaves the first `frac` of the
+        operation's bytes done, "bits" each bit it would change changed with probability `frac` (seeded
+        by `seed`). Then the chip is off (a "cut" event says which operation it was), its flash image saved
+        to `flash` and, as it was just before the operation, to `before` if given, until power_on().
+        """
+        spec = {"op": op, "frac": frac, "mode": mode, "kind": kind, "seed": seed,
+                "before": str(before) if before else None}
+        return self.command("cut", "armed", **spec)["at"]
+
+    def power_on(self, timeout=60):
+        """Power the chip on again after a cut: a cold boot from the image file (as the cut left it); the boot event."""
+        mark = len(self.events)
+        self.command("power", "powered")
+        return self.wait("boot", timeout, after=mark)
 
     def stop(self):
         """Stop the chip and write its flash image; the final stats."""

@@ -21,6 +21,11 @@
 //                       drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
+//   cut                 {op, kind, frac, mode, seed, before}: cut the power in the middle of the op-th
+//                       flash operation (of `kind`) from power-on (flash.mjs PowerCut); {"cmd": "cut",
+//                       ...} arms one counted from the command. The image as the cut leaves it is saved
+//                       (and the one just before the operation to `before`), the chip stays off, the
+//                       USB host sees it go; {"cmd": "power"} boots it again, cold, from the image file.
 //
 // Events go to stdout as JSON lines; commands come as JSON lines on stdin.
 //
@@ -40,7 +45,7 @@ import { RP2040, USBCDC } from 'rp2040js';
 
 import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { MPU6050 } from './mpu6050.mjs';
-import { FlashTally, answerUniqueId } from './flash.mjs';
+import { FlashTally, PowerCut, answerUniqueId } from './flash.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
@@ -52,6 +57,7 @@ const PAGE = 256;
 const ERASE_NS_PER_SECTOR = 45e6;
 const PROGRAM_NS_PER_PAGE = 0.4e6;
 const flashTally = new FlashTally(SECTOR, PAGE);
+const powerCut = new PowerCut(flashTally);
 const WATCHDOG_REASON_TIMER = 1;
 const WALL_SLICE_MS = 10; // wall time between looks at the socket and stdin
 const IDLE_MS = 20; // a chip waiting with nothing scheduled wakes for input, or after this
@@ -161,6 +167,7 @@ function flashOp() {
   if (pc === romErase) {
     const start = r[0] >>> 0;
     const count = r[1] >>> 0;
+    if (powerCut.due('erase')) return cutPower('erase', start, count, () => powerCut.erase(flash, start, count));
     flash.fill(0xff, start, start + count);
     mcu.flash.fill(0xff, start, start + count);
     flashTally.erased(count);
@@ -171,6 +178,10 @@ function flashOp() {
     const start = r[0] >>> 0;
     const src = r[1] >>> 0;
     const count = r[2] >>> 0;
+    if (powerCut.due('program')) {
+      const data = Uint8Array.from({ length: count }, (_, i) => mcu.readUint8(src + i));
+      return cutPower('program', start, count, () => powerCut.program(flash, start, data));
+    }
     for (let i = 0; i < count; i++) {
       const b = flash[start + i] & mcu.readUint8(src + i); // NOR flash: programming only clears bits
       flash[start + i] = b;
@@ -185,6 +196,35 @@ function flashOp() {
   }
   core.PC = core.LR & ~1; // return from the routine
   return true;
+}
+
+function cutPower(kind, start, count, partly) {
+  // The supply gone in the middle of a flash operation: what it leaves on the flash, then the chip off.
+  const op = flashTally.ops() + 1;
+  if (powerCut.spec.before) fs.writeFileSync(powerCut.spec.before, fsImage());
+  const changed = partly();
+  if (kind === 'erase') flashTally.erased(count);
+  else flashTally.programmed(count);
+  save();
+  powerOff();
+  emit({ ev: 'cut', op, kind, addr: start, bytes: count, changed, t_us: Math.floor(clock.nanos / 1000) });
+  return true;
+}
+
+function powerOff() {
+  // RAM, registers and pending resets gone; the USB host sees the device vanish; the motor stops.
+  mcu = null;
+  resetPending = null;
+  usbUp = false;
+  pendingRead = null;
+  input.length = 0;
+  if (client) client.destroy();
+  client = null;
+  if (motorOn) {
+    motorOn = false;
+    ledger.motor(false);
+    emit({ ev: 'motor', on: false, t_us: streamTime() });
+  }
 }
 
 // -- motor, marker, light sleep ------------------------------------------
@@ -359,6 +399,10 @@ function run() {
   // Runs for about WALL_SLICE_MS of wall time, then lets Node serve the socket and stdin.
   timer = null;
   if (quitting) return;
+  if (!mcu) {
+    timer = setTimeout(run, IDLE_MS); // off after a power cut, until {"cmd": "power"}
+    return;
+  }
   const wallEnd = performance.now() + WALL_SLICE_MS;
   const gcAlloc = cfg.gc_alloc >= 0 ? cfg.gc_alloc & ~1 : -1;
   const paceEnd = Math.min(
@@ -392,10 +436,17 @@ function run() {
     }
     const pc = core.PC;
     if (pc === gcAlloc) gcAllocs += 1;
-    if ((pc === romErase || pc === romProgram) && flashOp()) continue;
+    if ((pc === romErase || pc === romProgram) && flashOp()) {
+      if (!mcu) break; // the power was cut
+      continue;
+    }
     const cycles = core.executeInstruction();
     ledger.charge((cycles * 1e9) / mcu.clkSys, false, mcu.clkSys);
     clock.tick((cycles * 1e9) / mcu.clkSys);
+  }
+  if (!mcu) {
+    timer = setTimeout(run, IDLE_MS);
+    return;
   }
   pollIMU();
   if (idle) {
@@ -408,8 +459,12 @@ function run() {
   }
 }
 
+function fsImage() {
+  return flash.subarray(cfg.fs_offset, cfg.fs_offset + cfg.fs_size);
+}
+
 function save() {
-  if (cfg.flash) fs.writeFileSync(cfg.flash, flash.subarray(cfg.fs_offset, cfg.fs_offset + cfg.fs_size));
+  if (cfg.flash) fs.writeFileSync(cfg.flash, fsImage());
 }
 
 function stats() {
@@ -418,6 +473,7 @@ function stats() {
     emulated_us: Math.floor(clock.nanos / 1000),
     wall_ms: Date.now() - wall0,
     boots,
+    powered: mcu !== null,
     lightsleeps,
     lightsleep_us: Math.floor(lightsleepNs / 1000),
     idle_waits: idleWaits,
@@ -445,16 +501,35 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     emit({ ev: 'saved' });
   } else if (msg.cmd === 'stats') {
     emit(stats());
+  } else if (msg.cmd === 'cut') {
+    armCut(msg);
+  } else if (msg.cmd === 'power') {
+    if (!mcu) {
+      // the image file as the cut left it (a test may have changed it meanwhile)
+      if (cfg.flash && fs.existsSync(cfg.flash)) flash.set(fs.readFileSync(cfg.flash), cfg.fs_offset);
+      boot('power');
+    }
+    emit({ ev: 'powered' });
   } else if (msg.cmd === 'quit') {
     quit();
   }
 });
+function armCut(spec) {
+  try {
+    powerCut.arm(spec);
+    emit({ ev: 'armed', at: powerCut.at });
+  } catch (e) {
+    emit({ ev: 'error', msg: e.message });
+  }
+}
+
 process.stdin.on('end', quit);
 process.on('SIGTERM', quit);
 process.on('SIGINT', quit);
 
 server.listen(cfg.port || 0, '127.0.0.1', () => {
   emit({ ev: 'listening', port: server.address().port });
+  if (cfg.cut) armCut(cfg.cut);
   boot('power');
   emu0 = clock.nanos;
   run();
