@@ -28,7 +28,7 @@ from simulator.pico import emulator, powercut as chip
 COMMAND = "python -m host_tools.pico_powercut"
 LOG_S = 180  # the log scene's wear: three minutes, three blocks and their files
 SYNC_S = 60
-RUN_ON_S = 75  # emulated seconds the clip runs after the power comes back: it logs a minute or more
+RUN_ON_S = 70  # emulated seconds the clip runs after the power comes back: it logs a minute or more
 SHAPES = (("prefix", 0.5), ("bits", 0.5))
 ROWS = {"log": ("power_cut_rp2_log", "power cut mid flash program/erase on the chip while minutes are logged"),
         "sync": ("power_cut_rp2_sync", "power cut mid flash program/erase on the chip while a sync trims the log")}
@@ -46,21 +46,22 @@ class Scene:
         chip.deployed_image(self.image, worn)
         self.imu = chip.imu(LOG_S if phase == "log" else SYNC_S, self.work)
         self.ops = None  # flash operations in the scene's window, counted by count_ops()
-        self._n = 0
+        self.window = []  # the clean run's "flash" events in the window, op counted from its start
 
-    def pico(self, cut=None):
+    def pico(self, cut=None, flash_events=False):
         """A fresh copy of the start image on an emulated Pico (not started)."""
-        self._n += 1
-        image = self.work / f"run{self._n}.img"
+        image = self.work / "run.img"
         shutil.copy(self.image, image)
-        return emulator.Pico(image, imu=self.imu, board_name=chip.BOARD, cut=cut, deadline_s=900)
+        return emulator.Pico(image, imu=self.imu, board_name=chip.BOARD, cut=cut, deadline_s=900,
+                             flash_events=flash_events, hold_at_end=self.phase == "sync")
 
     def count_ops(self):
         """Run the scene without a cut: the flash operations in its window (and check the window's end)."""
-        with self.pico() as pico:
+        with self.pico(flash_events=True) as pico:
             pico.wait("stream", 300, where=lambda ev: ev["state"] == "finished")
             if self.phase == "log":
                 self.ops = ops(pico)
+                self.window = _window(pico, 0, self.ops)
                 return self.ops
             first = chip.log_files(pico.flash)[0]
             mark = ops(pico)
@@ -73,8 +74,23 @@ class Scene:
                 if time.monotonic() > end:
                     raise emulator.PicoError("the synced clip freed no acknowledged log file within 120 s")
                 time.sleep(0.2)
-            self.ops = ops(pico) - mark + 1
+            self.ops = ops(pico) - mark
+            self.window = _window(pico, mark, self.ops)
             return self.ops
+
+    def first(self, kind, changing=True):
+        """The window's first operation of `kind` that changes the flash (an erase of written cells, a
+        program of new bits), counted from the window's start; None if there is none."""
+        for ev in self.window:
+            if ev["kind"] == kind and (ev["changed"] or not changing):
+                return ev["op"]
+        return None
+
+
+def _window(pico, mark, n):
+    """The "flash" events of operations mark + 1 .. mark + n, their op counted from mark."""
+    return [dict(ev, op=ev["op"] - mark) for ev in list(pico.events)
+            if ev["ev"] == "flash" and mark < ev["op"] <= mark + n]
 
 
 def ops(pico):
@@ -111,6 +127,7 @@ def cut_once(scene, op, mode="prefix", frac=0.5, kind="any", damage=None):
                 first_sync = str(e)
         cut = pico.wait("cut", 300)
         finished = chip.log_blocks(before)
+        cut["nor"] = as_nor_leaves(before.read_bytes(), pico.flash.read_bytes(), cut)
         if damage:
             damage(pico.flash)
         boot = pico.power_on()
@@ -120,6 +137,18 @@ def cut_once(scene, op, mode="prefix", frac=0.5, kind="any", damage=None):
         except sync.SyncError as e:
             last = str(e)
     return judge(con, finished, cut, boot, first_sync, last)
+
+
+def as_nor_leaves(before, after, cut):
+    """True when the image after the cut differs from the one before only where the cut operation worked,
+    and there only as NOR flash can: a program clears bits, an erase sets them."""
+    start = cut["addr"] - emulator.FS_OFFSET
+    end = start + cut["bytes"]
+    if before[:start] != after[:start] or before[end:] != after[end:]:
+        return False
+    if cut["kind"] == "program":
+        return all(a & ~b == 0 for a, b in zip(after[start:end], before[start:end]))
+    return all(b & ~a == 0 for a, b in zip(after[start:end], before[start:end]))
 
 
 def judge(con, finished, cut, boot, first_sync, last):
@@ -132,7 +161,8 @@ def judge(con, finished, cut, boot, first_sync, last):
     ran_on = any(s > top for raw, s in stored.items() if raw not in finished)
     dropped = last["dropped"] if synced else None
     return {
-        "op": cut["op"], "cut": cut["kind"], "addr": cut["addr"], "bytes_changed": cut["changed"],
+        "op": cut["op"], "cut": cut["kind"], "addr": cut["addr"], "bytes": cut["bytes"],
+        "bytes_changed": cut["changed"], "nor": cut["nor"],
         "booted": boot["cause"] == "power", "synced": synced, "ran_on": ran_on,
         "finished_blocks": len(finished), "missing_seqs": missing, "records_lost": lost_records,
         "dropped_reported": dropped, "first_sync": first_sync if isinstance(first_sync, str) else None,
@@ -161,6 +191,8 @@ def sweep(phase, work, cuts=None):
         "records_lost": sum(r["records_lost"] for r in results), "lost_s": None, "samples_lost_pct": None,
         "steps_vs_clean_pct": None,
         "counted": {"flash ops": total, "mid-erase": sum(r["cut"] == "erase" for r in results),
+                    "mid-erase of written cells": sum(r["cut"] == "erase" and r["bytes_changed"] > 0
+                                                      for r in results),
                     "mid-program": sum(r["cut"] == "program" for r in results),
                     "dropped reported": sum(r["dropped_reported"] or 0 for r in results),
                     "wall s": round(time.monotonic() - t0)},
@@ -194,7 +226,8 @@ def main(argv=None):
             if not args.json:
                 c = row["counted"]
                 print(f"{row['kind']}: {c['flash ops']} flash ops, {row['injected']} cuts ({c['mid-program']} "
-                      f"mid-program, {c['mid-erase']} mid-erase), {row['survived']} survived, "
+                      f"mid-program, {c['mid-erase']} mid-erase, {c['mid-erase of written cells']} of them of "
+                      f"written cells), {row['survived']} survived, "
                       f"{row['records_lost']} records lost, {c['dropped reported']} reported dropped, "
                       f"{c['wall s']} s", flush=True)
                 for r in results:

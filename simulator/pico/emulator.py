@@ -158,11 +158,13 @@ class Pico:
     `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
     that time went.
     `cut`: {"op": N, "frac", "mode", "seed", "before"}: the power fails in the middle of the N-th flash
-    operation from power-on (see cut()).
+    operation from power-on (see cut()). `flash_events`: an event for each flash operation.
+    `hold_at_end`: once the trace has been played the chip is held, no time passing, until the host sends
+    something (a harness's sync then meets the same chip each run).
     """
 
     def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
-                 worn=False, battery=None, cut=None):
+                 worn=False, battery=None, cut=None, flash_events=False, hold_at_end=False):
         why = missing()
         if why:
             raise PicoError(why)
@@ -177,6 +179,8 @@ class Pico:
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
         self.cut_at_start = cut
+        self.flash_events = flash_events  # a "flash" event for each operation (op, kind, addr, bytes, changed)
+        self.hold_at_end = hold_at_end  # the trace played, the chip waits (no time passes) until the host talks
         self.port = None
         self.proc = None
         self.events = []
@@ -196,6 +200,7 @@ class Pico:
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
             "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
             "unique_id": unique_id(self.flash), "battery": self._battery(), "cut": self.cut_at_start,
+            "flash_events": self.flash_events, "hold_at_end": self.hold_at_end,
         }
 
     def _battery(self):

@@ -21,6 +21,9 @@
 //                       drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
+//   hold_at_end         once the trace has been played, hold the chip (no instruction, no time) until
+//                       the host next sends something: a sync then starts from the same state each run
+//   flash_events        emit each flash operation: {ev: 'flash', op, kind, addr, bytes, changed}
 //   cut                 {op, kind, frac, mode, seed, before}: cut the power in the middle of the op-th
 //                       flash operation (of `kind`) from power-on (flash.mjs PowerCut); {"cmd": "cut",
 //                       ...} arms one counted from the command. The image as the cut leaves it is saved
@@ -122,6 +125,8 @@ let markerValue = 0;
 let idleWaits = 0;
 let usbUp = false;
 let lightsleepNs = 0;
+let held = false; // cfg.hold_at_end: the trace played, the chip waits for the host
+let heldOnce = false;
 const ledger = new Ledger(clock);
 const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
 
@@ -168,9 +173,11 @@ function flashOp() {
     const start = r[0] >>> 0;
     const count = r[1] >>> 0;
     if (powerCut.due('erase')) return cutPower('erase', start, count, () => powerCut.erase(flash, start, count));
+    const changed = cfg.flash_events ? count - flash.subarray(start, start + count).filter((b) => b === 0xff).length : 0;
     flash.fill(0xff, start, start + count);
     mcu.flash.fill(0xff, start, start + count);
     flashTally.erased(count);
+    if (cfg.flash_events) emit({ ev: 'flash', op: flashTally.ops(), kind: 'erase', addr: start, bytes: count, changed });
     ledger.flash('erase', count / SECTOR);
     ledger.charge((count / SECTOR) * ERASE_NS_PER_SECTOR, false, mcu.clkSys);
     clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
@@ -182,12 +189,15 @@ function flashOp() {
       const data = Uint8Array.from({ length: count }, (_, i) => mcu.readUint8(src + i));
       return cutPower('program', start, count, () => powerCut.program(flash, start, data));
     }
+    let changed = 0;
     for (let i = 0; i < count; i++) {
       const b = flash[start + i] & mcu.readUint8(src + i); // NOR flash: programming only clears bits
+      if (b !== flash[start + i]) changed += 1;
       flash[start + i] = b;
       mcu.flash[start + i] = b;
     }
     flashTally.programmed(count);
+    if (cfg.flash_events) emit({ ev: 'flash', op: flashTally.ops(), kind: 'program', addr: start, bytes: count, changed });
     ledger.flash('program', Math.ceil(count / PAGE));
     ledger.charge(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE, false, mcu.clkSys);
     clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
@@ -296,6 +306,10 @@ function pollIMU() {
     plugUSB(mcu.usbCtrl);
   }
   if (finished && cfg.end_pin >= 0 && (usbUp || !cfg.worn)) mcu.gpio[cfg.end_pin].setInputValue(true);
+  if (finished && cfg.hold_at_end && !heldOnce) {
+    held = true;
+    heldOnce = true;
+  }
 }
 
 function streamTime() {
@@ -346,6 +360,7 @@ const server = net.createServer((sock) => {
   client = sock;
   sock.setNoDelay(true);
   sock.on('data', (d) => {
+    held = false;
     input.push(new Uint8Array(d));
     heardHost();
     deliver();
@@ -399,8 +414,8 @@ function run() {
   // Runs for about WALL_SLICE_MS of wall time, then lets Node serve the socket and stdin.
   timer = null;
   if (quitting) return;
-  if (!mcu) {
-    timer = setTimeout(run, IDLE_MS); // off after a power cut, until {"cmd": "power"}
+  if (!mcu || held) {
+    timer = setTimeout(run, IDLE_MS); // off after a power cut until {"cmd": "power"}, or held for the host
     return;
   }
   const wallEnd = performance.now() + WALL_SLICE_MS;
@@ -415,7 +430,7 @@ function run() {
     if (++n === 4096) {
       n = 0;
       pollIMU();
-      if (performance.now() > wallEnd) break;
+      if (held || performance.now() > wallEnd) break;
     }
     if (resetPending) {
       const cause = resetPending;
@@ -449,6 +464,10 @@ function run() {
     return;
   }
   pollIMU();
+  if (held) {
+    timer = setTimeout(run, IDLE_MS);
+    return;
+  }
   if (idle) {
     idleWaits += 1;
     timer = setTimeout(run, IDLE_MS);
