@@ -127,7 +127,7 @@ let usbUp = false;
 let lightsleepNs = 0;
 let held = false; // cfg.hold_at_end: the trace played, the chip waits for the host
 let heldOnce = false;
-const ledger = new Ledger(clock);
+const ledger = new Ledger(clock, flashTally);
 const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
 
 function boot(cause, reason = 0) {
@@ -178,7 +178,6 @@ function flashOp() {
     mcu.flash.fill(0xff, start, start + count);
     flashTally.erased(count);
     if (cfg.flash_events) emit({ ev: 'flash', op: flashTally.ops(), kind: 'erase', addr: start, bytes: count, changed });
-    ledger.flash('erase', count / SECTOR);
     ledger.charge((count / SECTOR) * ERASE_NS_PER_SECTOR, false, mcu.clkSys);
     clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
   } else if (pc === romProgram) {
@@ -198,7 +197,6 @@ function flashOp() {
     }
     flashTally.programmed(count);
     if (cfg.flash_events) emit({ ev: 'flash', op: flashTally.ops(), kind: 'program', addr: start, bytes: count, changed });
-    ledger.flash('program', Math.ceil(count / PAGE));
     ledger.charge(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE, false, mcu.clkSys);
     clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
   } else {
