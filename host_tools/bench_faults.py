@@ -1,6 +1,6 @@
 """Fault soak: every fault kind injected into the simulated clip, and power cuts at every flash write.
 
-Run: python -m host_tools.bench_faults [--runtime micropython|cpython] [--minutes N] [--soak-hours H] [--json]
+Run: python -m host_tools.bench_faults [--runtime micropython|cpython|pico] [--minutes N] [--soak-hours H] [--json]
 Prints a table: fault kind, how many were injected, how many the clip
 survived, minute records lost (whole minutes measured but never logged),
 seconds measured but never logged (what RAM held when the MCU restarted), and the
@@ -15,6 +15,8 @@ pass or fail.
 With --json it prints one object instead, {"rows": [{"kind", "injected",
 "survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct"}, ...]}
 (null where a figure does not apply), for scripts.
+With --runtime pico the power cuts hit the emulated Pico's own flash (host_tools/pico_powercut.py):
+power_cut_rp2_log while minutes are logged, power_cut_rp2_sync while a sync trims the log.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from host_tools import pico_powercut
 from simulator import powercut, replay, trace as tracemod, tracegen
 from simulator.unix import runtime as unix_port
 
@@ -114,12 +117,15 @@ def soak(hours):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog=COMMAND)
-    p.add_argument("--runtime", choices=replay.SIMULATED, default="micropython")
+    p.add_argument("--runtime", choices=replay.SIMULATED + ("pico",), default="micropython")
     p.add_argument("--minutes", type=int, default=30, help="length of the walking trace (default 30)")
     p.add_argument("--soak-hours", type=int, default=0, help="also run this many hours, printing the free heap")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     args = p.parse_args(argv)
-    rows = i2c_rows(args.runtime, args.minutes) + power_rows()
+    if args.runtime == "pico":
+        rows = pico_powercut.rows()
+    else:
+        rows = i2c_rows(args.runtime, args.minutes) + power_rows()
     if args.json:
         out = {"rows": [{k: r[k] for k in JSON_KEYS} for r in rows]}
         if args.soak_hours:

@@ -157,10 +157,14 @@ class Pico:
     a LiPo that the ledger's worn seconds drain.
     `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
     that time went (from `ledger_from_s` of the trace on).
+    `cut`: {"op": N, "frac", "mode", "seed", "before"}: the power fails in the middle of the N-th flash
+    operation from power-on (see cut()). `flash_events`: an event for each flash operation.
+    `hold_at_end`: once the trace has been played the chip is held, no time passing, until the host sends
+    something (a harness's sync then meets the same chip each run).
     """
 
     def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
-                 worn=False, battery=None, ledger_from_s=0):
+                 worn=False, battery=None, ledger_from_s=0, cut=None, flash_events=False, hold_at_end=False):
         why = missing()
         if why:
             raise PicoError(why)
@@ -175,6 +179,9 @@ class Pico:
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
+        self.cut_at_start = cut
+        self.flash_events = flash_events  # a "flash" event for each operation (op, kind, addr, bytes, changed)
+        self.hold_at_end = hold_at_end  # the trace played, the chip waits (no time passes) until the host talks
         self.port = None
         self.proc = None
         self.events = []
@@ -194,7 +201,8 @@ class Pico:
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
             "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
             "ledger_from_s": self.ledger_from_s,
-            "unique_id": unique_id(self.flash), "battery": self._battery(),
+            "unique_id": unique_id(self.flash), "battery": self._battery(), "cut": self.cut_at_start,
+            "flash_events": self.flash_events, "hold_at_end": self.hold_at_end,
         }
 
     def _battery(self):
@@ -256,9 +264,9 @@ class Pico:
         p = self._work / "node.err"
         return p.read_text() if p.exists() else ""
 
-    def command(self, cmd, reply=None, timeout=30):
+    def command(self, cmd, reply=None, timeout=30, **args):
         mark = len(self.events)
-        self.proc.stdin.write(json.dumps({"cmd": cmd}) + "\n")
+        self.proc.stdin.write(json.dumps(dict(args, cmd=cmd)) + "\n")
         self.proc.stdin.flush()
         return self.wait(reply, timeout, after=mark) if reply else None
 
@@ -267,6 +275,25 @@ class Pico:
 
     def save(self):
         self.command("save", "saved")
+
+    def cut(self, op, frac=0.5, mode="prefix", kind="any", seed=1, before=None):
+        """Arm a power cut in the middle of the `op`-th flash operation from now (1: the next), counting only
+        erases or programs if `kind` says so.
+
+        NOR flash cut short (simulator/pico/flash.mjs PowerCut): mode "prefix" leaves the first `frac` of the
+        operation's bytes done, "bits" each bit it would change changed with probability `frac` (seeded
+        by `seed`). Then the chip is off (a "cut" event says which operation it was), its flash image saved
+        to `flash` and, as it was just before the operation, to `before` if given, until power_on().
+        """
+        spec = {"op": op, "frac": frac, "mode": mode, "kind": kind, "seed": seed,
+                "before": str(before) if before else None}
+        return self.command("cut", "armed", **spec)["at"]
+
+    def power_on(self, timeout=60):
+        """Power the chip on again after a cut: a cold boot from the image file (as the cut left it); the boot event."""
+        mark = len(self.events)
+        self.command("power", "powered")
+        return self.wait("boot", timeout, after=mark)
 
     def stop(self):
         """Stop the chip and write its flash image; the final stats."""

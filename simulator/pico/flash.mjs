@@ -22,10 +22,92 @@ export class FlashTally {
     this.pages_programmed += Math.ceil(count / this.page);
   }
 
+  ops() {
+    // operations so far (erases and programs, each call one): the index a power cut is armed by
+    return this.erase_calls + this.program_calls;
+  }
+
   stats() {
     const { erase_calls, sectors_erased, program_calls, pages_programmed } = this;
     return { erase_calls, sectors_erased, program_calls, pages_programmed };
   }
+}
+
+// A power cut in the middle of a flash operation. NOR flash (W25Q16JV datasheet: a page program turns
+// bits from 1 to 0 only, an erase sets every bit of its sector to 1) cut off mid-operation leaves the
+// cells it was working on in between, the rest as they were. Two shapes of what it leaves:
+//   prefix  the first `frac` of the operation's bytes done, the others as before (the order it works in)
+//   bits    each bit the operation would change changed with probability `frac` (seeded), the others not
+// Armed for the `op`-th operation (of `kind` erase or program, or of either) counted from the arming, by
+// FlashTally's count: flash operations are counted there, once.
+export class PowerCut {
+  constructor(tally) {
+    this.tally = tally;
+    this.at = 0; // tally.ops() value of the operation that is cut, 0: none armed
+    this.spec = null;
+  }
+
+  arm(spec) {
+    const full = { mode: 'prefix', kind: 'any', seed: 1, ...spec };
+    if (!(full.op >= 1) || !(full.frac >= 0 && full.frac <= 1) || !['prefix', 'bits'].includes(full.mode) ||
+        !['any', 'erase', 'program'].includes(full.kind)) {
+      throw new Error(`bad power cut ${JSON.stringify(spec)}: op >= 1, 0 <= frac <= 1, mode prefix or bits, ` +
+                      'kind any, erase or program');
+    }
+    this.spec = full;
+    this.at = this._count() + full.op;
+    this.rand = mulberry32(full.seed);
+  }
+
+  _count() {
+    const t = this.tally;
+    return { any: t.ops(), erase: t.erase_calls, program: t.program_calls }[this.spec.kind];
+  }
+
+  due(kind) {
+    // the operation about to be done (an 'erase' or a 'program') is the one to cut
+    return this.at > 0 && (this.spec.kind === 'any' || this.spec.kind === kind) && this._count() + 1 === this.at;
+  }
+
+  erase(flash, start, count) {
+    // an erase cut short: bytes of [start, start + count) set to 0xFF in part; how many bytes changed
+    return this._partly(flash, start, count, () => 0xff);
+  }
+
+  program(flash, start, data) {
+    // a program cut short: bits of `data` cleared in part; how many bytes changed
+    return this._partly(flash, start, data.length, (i) => flash[start + i] & data[i]);
+  }
+
+  _partly(flash, start, count, target) {
+    const { mode, frac } = this.spec;
+    this.at = 0;
+    let changed = 0;
+    const done = mode === 'prefix' ? Math.floor(frac * count) : count;
+    for (let i = 0; i < done; i++) {
+      const old = flash[start + i];
+      let want = target(i);
+      if (mode === 'bits') {
+        let flip = old ^ want; // the bits the operation changes: keep each with probability frac
+        for (let bit = 1; bit < 256; bit <<= 1) if (flip & bit && this.rand() >= frac) flip &= ~bit;
+        want = old ^ flip;
+      }
+      if (want !== old) changed += 1;
+      flash[start + i] = want;
+    }
+    return changed;
+  }
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 // The flash's Read Unique ID command (0x4B, W25Q16JV datasheet 8.2.40): four dummy bytes, then the

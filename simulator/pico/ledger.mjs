@@ -7,13 +7,15 @@
 //   dormant     oscillators stopped (dormant.mjs charges it through dormant(ns) at the wake)
 // with the wake-ups (light sleeps left, WFI waits ended), I2C bytes, flash programs and erases,
 // the motor's on-time and the IMU's time in each of its modes. Only time while `worn` is true counts: a
-// worn clip has no USB.
+// worn clip has no USB. Flash figures are the worn share of `flash`, the emulator's FlashTally (flash.mjs),
+// where they are counted.
 
 const XOSC_HZ = 12e6;
 
 export class Ledger {
-  constructor(clock) {
+  constructor(clock, flash) {
     this.clock = clock;
+    this.flashTally = flash;
     this.worn = false;
     this.ns = { run: 0, wfi: 0, lightsleep: 0, dormant: 0 };
     this.replayedNs = 0;
@@ -21,8 +23,9 @@ export class Ledger {
     this.lightsleepWakes = 0;
     this.wfiWakes = 0;
     this.i2cBytes = 0;
-    this.flashPrograms = 0; // 256-byte pages
+    this.flashPrograms = 0; // 256-byte pages, in worn stretches that ended
     this.flashErases = 0; // 4 KB sectors
+    this.flashSince = null; // the tally's pages and sectors when this worn stretch began
     this.motorNs = 0;
     this.motorSince = -1;
     this.waiting = false;
@@ -48,10 +51,14 @@ export class Ledger {
     if (worn) {
       this.wornSince = now;
       this.imuAtWear = this.imuModes();
+      this.flashSince = this._flashNow();
       if (this.motorSince >= 0) this.motorSince = now;
     } else {
       this.replayedNs += now - this.wornSince;
       for (const [k, s] of Object.entries(this.imuSince(this.imuAtWear))) this.imuWorn[k] = (this.imuWorn[k] || 0) + s;
+      const [pages, sectors] = this._flashWorn();
+      this.flashPrograms = pages;
+      this.flashErases = sectors;
       this.motor(false);
     }
     this.worn = worn;
@@ -76,10 +83,15 @@ export class Ledger {
     if (this.worn) this.ns.dormant += ns;
   }
 
-  flash(kind, count) {
-    if (!this.worn) return;
-    if (kind === 'erase') this.flashErases += count;
-    else this.flashPrograms += count;
+  _flashNow() {
+    return [this.flashTally.pages_programmed, this.flashTally.sectors_erased];
+  }
+
+  _flashWorn() {
+    // pages programmed and sectors erased while worn, this stretch included
+    if (!this.worn) return [this.flashPrograms, this.flashErases];
+    const [pages, sectors] = this._flashNow();
+    return [this.flashPrograms + pages - this.flashSince[0], this.flashErases + sectors - this.flashSince[1]];
   }
 
   motor(on) {
@@ -116,8 +128,8 @@ export class Ledger {
       seconds_replayed: replayed / 1e9,
       wakeups: { lightsleep: this.lightsleepWakes, wfi: this.wfiWakes },
       i2c_bytes: this.i2cBytes,
-      flash_programs: this.flashPrograms,
-      flash_erases: this.flashErases,
+      flash_programs: this._flashWorn()[0],
+      flash_erases: this._flashWorn()[1],
       motor_s: motor / 1e9,
       imu_s: imu, // the IMU's worn seconds in each of its modes ("normal 50 Hz, gyro off", "low power 5 Hz")
     };

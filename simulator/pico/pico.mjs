@@ -23,6 +23,14 @@
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
 //   ledger_from_s       worn, the ledger counts from this second of the trace on (a steady state: the
 //                       night's rest, not the minutes before the clip knows it is off the body)
+//   hold_at_end         once the trace has been played, hold the chip (no instruction, no time) until
+//                       the host next sends something: a sync then starts from the same state each run
+//   flash_events        emit each flash operation: {ev: 'flash', op, kind, addr, bytes, changed}
+//   cut                 {op, kind, frac, mode, seed, before}: cut the power in the middle of the op-th
+//                       flash operation (of `kind`) from power-on (flash.mjs PowerCut); {"cmd": "cut",
+//                       ...} arms one counted from the command. The image as the cut leaves it is saved
+//                       (and the one just before the operation to `before`), the chip stays off, the
+//                       USB host sees it go; {"cmd": "power"} boots it again, cold, from the image file.
 //
 // Events go to stdout as JSON lines; commands come as JSON lines on stdin.
 //
@@ -44,7 +52,7 @@ import { RP2040, USBCDC } from 'rp2040js';
 import { Dormant } from './dormant.mjs';
 import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { MPU6050 } from './mpu6050.mjs';
-import { FlashTally, answerUniqueId } from './flash.mjs';
+import { FlashTally, PowerCut, answerUniqueId } from './flash.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 
@@ -56,6 +64,7 @@ const PAGE = 256;
 const ERASE_NS_PER_SECTOR = 45e6;
 const PROGRAM_NS_PER_PAGE = 0.4e6;
 const flashTally = new FlashTally(SECTOR, PAGE);
+const powerCut = new PowerCut(flashTally);
 const WATCHDOG_REASON_TIMER = 1;
 const WALL_SLICE_MS = 10; // wall time between looks at the socket and stdin
 const IDLE_MS = 20; // a chip waiting with nothing scheduled wakes for input, or after this
@@ -121,7 +130,9 @@ let idleWaits = 0;
 let usbUp = false;
 let unplugged = false; // the USB out while the trace plays (cfg.worn)
 let lightsleepNs = 0;
-const ledger = new Ledger(clock);
+let held = false; // cfg.hold_at_end: the trace played, the chip waits for the host
+let heldOnce = false;
+const ledger = new Ledger(clock, flashTally);
 const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
 const dormant = new Dormant(clock, ledger, () => (imu && imu.intAlarm ? [imu.intAlarm] : []));
 
@@ -174,23 +185,31 @@ function flashOp() {
   if (pc === romErase) {
     const start = r[0] >>> 0;
     const count = r[1] >>> 0;
+    if (powerCut.due('erase')) return cutPower('erase', start, count, () => powerCut.erase(flash, start, count));
+    const changed = cfg.flash_events ? count - flash.subarray(start, start + count).filter((b) => b === 0xff).length : 0;
     flash.fill(0xff, start, start + count);
     mcu.flash.fill(0xff, start, start + count);
     flashTally.erased(count);
-    ledger.flash('erase', count / SECTOR);
+    if (cfg.flash_events) emit({ ev: 'flash', op: flashTally.ops(), kind: 'erase', addr: start, bytes: count, changed });
     ledger.charge((count / SECTOR) * ERASE_NS_PER_SECTOR, false, mcu.clkSys);
     clock.tick((count / SECTOR) * ERASE_NS_PER_SECTOR);
   } else if (pc === romProgram) {
     const start = r[0] >>> 0;
     const src = r[1] >>> 0;
     const count = r[2] >>> 0;
+    if (powerCut.due('program')) {
+      const data = Uint8Array.from({ length: count }, (_, i) => mcu.readUint8(src + i));
+      return cutPower('program', start, count, () => powerCut.program(flash, start, data));
+    }
+    let changed = 0;
     for (let i = 0; i < count; i++) {
       const b = flash[start + i] & mcu.readUint8(src + i); // NOR flash: programming only clears bits
+      if (b !== flash[start + i]) changed += 1;
       flash[start + i] = b;
       mcu.flash[start + i] = b;
     }
     flashTally.programmed(count);
-    ledger.flash('program', Math.ceil(count / PAGE));
+    if (cfg.flash_events) emit({ ev: 'flash', op: flashTally.ops(), kind: 'program', addr: start, bytes: count, changed });
     ledger.charge(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE, false, mcu.clkSys);
     clock.tick(Math.ceil(count / PAGE) * PROGRAM_NS_PER_PAGE);
   } else {
@@ -198,6 +217,35 @@ function flashOp() {
   }
   core.PC = core.LR & ~1; // return from the routine
   return true;
+}
+
+function cutPower(kind, start, count, partly) {
+  // The supply gone in the middle of a flash operation: what it leaves on the flash, then the chip off.
+  const op = flashTally.ops() + 1;
+  if (powerCut.spec.before) fs.writeFileSync(powerCut.spec.before, fsImage());
+  const changed = partly();
+  if (kind === 'erase') flashTally.erased(count);
+  else flashTally.programmed(count);
+  save();
+  powerOff();
+  emit({ ev: 'cut', op, kind, addr: start, bytes: count, changed, t_us: Math.floor(clock.nanos / 1000) });
+  return true;
+}
+
+function powerOff() {
+  // RAM, registers and pending resets gone; the USB host sees the device vanish; the motor stops.
+  mcu = null;
+  resetPending = null;
+  usbUp = false;
+  pendingRead = null;
+  input.length = 0;
+  if (client) client.destroy();
+  client = null;
+  if (motorOn) {
+    motorOn = false;
+    ledger.motor(false);
+    emit({ ev: 'motor', on: false, t_us: streamTime() });
+  }
 }
 
 // -- motor, marker, light sleep ------------------------------------------
@@ -273,6 +321,10 @@ function pollIMU() {
     plugUSB(mcu.usbCtrl);
   }
   if (finished && cfg.end_pin >= 0 && (usbUp || !cfg.worn)) mcu.gpio[cfg.end_pin].setInputValue(true);
+  if (finished && cfg.hold_at_end && !heldOnce) {
+    held = true;
+    heldOnce = true;
+  }
 }
 
 function streamTime() {
@@ -323,6 +375,7 @@ const server = net.createServer((sock) => {
   client = sock;
   sock.setNoDelay(true);
   sock.on('data', (d) => {
+    held = false;
     input.push(new Uint8Array(d));
     heardHost();
     deliver();
@@ -376,6 +429,10 @@ function run() {
   // Runs for about WALL_SLICE_MS of wall time, then lets Node serve the socket and stdin.
   timer = null;
   if (quitting) return;
+  if (!mcu || held) {
+    timer = setTimeout(run, IDLE_MS); // off after a power cut until {"cmd": "power"}, or held for the host
+    return;
+  }
   const wallEnd = performance.now() + WALL_SLICE_MS;
   const gcAlloc = cfg.gc_alloc >= 0 ? cfg.gc_alloc & ~1 : -1;
   const paceEnd = Math.min(
@@ -388,7 +445,7 @@ function run() {
     if (++n === 4096) {
       n = 0;
       pollIMU();
-      if (performance.now() > wallEnd) break;
+      if (held || performance.now() > wallEnd) break;
     }
     if (resetPending) {
       const cause = resetPending;
@@ -419,12 +476,23 @@ function run() {
     }
     const pc = core.PC;
     if (pc === gcAlloc) gcAllocs += 1;
-    if ((pc === romErase || pc === romProgram) && flashOp()) continue;
+    if ((pc === romErase || pc === romProgram) && flashOp()) {
+      if (!mcu) break; // the power was cut
+      continue;
+    }
     const cycles = core.executeInstruction();
     ledger.charge((cycles * 1e9) / mcu.clkSys, false, mcu.clkSys);
     clock.tick((cycles * 1e9) / mcu.clkSys);
   }
+  if (!mcu) {
+    timer = setTimeout(run, IDLE_MS);
+    return;
+  }
   pollIMU();
+  if (held) {
+    timer = setTimeout(run, IDLE_MS);
+    return;
+  }
   if (idle) {
     idleWaits += 1;
     timer = setTimeout(run, IDLE_MS);
@@ -435,8 +503,12 @@ function run() {
   }
 }
 
+function fsImage() {
+  return flash.subarray(cfg.fs_offset, cfg.fs_offset + cfg.fs_size);
+}
+
 function save() {
-  if (cfg.flash) fs.writeFileSync(cfg.flash, flash.subarray(cfg.fs_offset, cfg.fs_offset + cfg.fs_size));
+  if (cfg.flash) fs.writeFileSync(cfg.flash, fsImage());
 }
 
 function stats() {
@@ -445,6 +517,7 @@ function stats() {
     emulated_us: Math.floor(clock.nanos / 1000),
     wall_ms: Date.now() - wall0,
     boots,
+    powered: mcu !== null,
     lightsleeps,
     lightsleep_us: Math.floor(lightsleepNs / 1000),
     dormant: dormant.stats(),
@@ -473,16 +546,35 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     emit({ ev: 'saved' });
   } else if (msg.cmd === 'stats') {
     emit(stats());
+  } else if (msg.cmd === 'cut') {
+    armCut(msg);
+  } else if (msg.cmd === 'power') {
+    if (!mcu) {
+      // the image file as the cut left it (a test may have changed it meanwhile)
+      if (cfg.flash && fs.existsSync(cfg.flash)) flash.set(fs.readFileSync(cfg.flash), cfg.fs_offset);
+      boot('power');
+    }
+    emit({ ev: 'powered' });
   } else if (msg.cmd === 'quit') {
     quit();
   }
 });
+function armCut(spec) {
+  try {
+    powerCut.arm(spec);
+    emit({ ev: 'armed', at: powerCut.at });
+  } catch (e) {
+    emit({ ev: 'error', msg: e.message });
+  }
+}
+
 process.stdin.on('end', quit);
 process.on('SIGTERM', quit);
 process.on('SIGINT', quit);
 
 server.listen(cfg.port || 0, '127.0.0.1', () => {
   emit({ ev: 'listening', port: server.address().port });
+  if (cfg.cut) armCut(cfg.cut);
   boot('power');
   emu0 = clock.nanos;
   run();
