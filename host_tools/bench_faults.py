@@ -1,6 +1,6 @@
 """Fault soak: every fault kind injected into the simulated clip, and power cuts at every flash write.
 
-Run: python -m host_tools.bench_faults [--runtime micropython|cpython] [--minutes N] [--soak-hours H] [--json]
+Run: python -m host_tools.bench_faults [--runtime micropython|cpython|pico] [--minutes N] [--soak-hours H] [--json]
 Prints a table: fault kind, how many were injected, how many the clip
 survived, minute records lost (whole minutes measured but never logged),
 seconds measured but never logged (what RAM held when the MCU restarted), and the
@@ -15,6 +15,11 @@ pass or fail.
 With --json it prints one object instead, {"rows": [{"kind", "injected",
 "survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct"}, ...]}
 (null where a figure does not apply), for scripts.
+With --runtime pico the rows are the emulated Pico's own (simulator/pico/faults.py: the deployed
+firmware worn with its USB out, then synced with `stepclip sync`'s code into a database, whose
+minutes the figures count), and --soak-hours wears a generated day there: the `soak` object holds
+minutes_worn, records_synced, heap_free_min/max (after gc.collect(), hourly, the first hour aside),
+nudges (synced) and nudges_unix (the unix port on the same trace), clock_drift_s and wall_s.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from host_tools import db, sync
 from simulator import powercut, replay, trace as tracemod, tracegen
 from simulator.unix import runtime as unix_port
 
@@ -101,6 +107,44 @@ def power_rows():
     return rows
 
 
+def chip_sync(database):
+    """`stepclip sync`'s path into the SQLite file `database`, for a worn chip; its minutes, in log order."""
+    cols = ", ".join(f"{state}_s" for state in db.STATES)
+
+    def sync_clip(url):
+        con = db.connect(database)
+        try:
+            r = sync.sync_clip(con, url, out=lambda line: None)
+            found = con.execute(f"SELECT session, minute, steps, nudges, {cols} FROM minutes WHERE clip = ? "
+                                "ORDER BY seq, idx", (r["clip"],)).fetchall()
+        finally:
+            con.close()
+        minutes = [{"session": m[0], "minute": m[1], "steps": m[2], "nudges": m[3], "seconds": list(m[4:])}
+                   for m in found]
+        return {"minutes": minutes, "blocks": r["blocks"], "dropped": r["dropped"]}
+    return sync_clip
+
+
+def chip_rows(minutes):
+    from simulator.pico import faults as chip
+
+    with tempfile.TemporaryDirectory(prefix="stepclip-chip-faults-") as work:
+        return chip.rows(_walking(minutes), work, chip_sync(Path(work) / "stepclip.db"))
+
+
+def chip_soak(hours):
+    from simulator.pico import faults as chip
+
+    with tempfile.TemporaryDirectory(prefix="stepclip-chip-soak-") as work:
+        return chip.soak(hours, Path(work) / "clip", chip_sync(Path(work) / "stepclip.db"))
+
+
+def table(runtime, minutes):
+    if runtime == "pico":
+        return chip_rows(minutes)
+    return i2c_rows(runtime, minutes) + power_rows()
+
+
 def soak(hours):
     """Free heap (bytes, after a collection) at each virtual hour of `hours` of office life, on MicroPython."""
     day = [("walk", 600), ("sit", 1800), ("stand", 600), ("walk", 600)]  # an hour
@@ -114,16 +158,16 @@ def soak(hours):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog=COMMAND)
-    p.add_argument("--runtime", choices=replay.SIMULATED, default="micropython")
+    p.add_argument("--runtime", choices=(*replay.SIMULATED, "pico"), default="micropython")
     p.add_argument("--minutes", type=int, default=30, help="length of the walking trace (default 30)")
     p.add_argument("--soak-hours", type=int, default=0, help="also run this many hours, printing the free heap")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     args = p.parse_args(argv)
-    rows = i2c_rows(args.runtime, args.minutes) + power_rows()
+    rows = table(args.runtime, args.minutes)
     if args.json:
         out = {"rows": [{k: r[k] for k in JSON_KEYS} for r in rows]}
         if args.soak_hours:
-            out["soak"] = soak(args.soak_hours)
+            out["soak"] = chip_soak(args.soak_hours) if args.runtime == "pico" else soak(args.soak_hours)
         print(json.dumps(out))
         return
     cmd = f"{COMMAND} --runtime {args.runtime} --minutes {args.minutes}"
@@ -137,7 +181,10 @@ def main(argv=None):
               f"| {blank(r['lost_s'])} | {blank(r['samples_lost_pct'])} "
               f"| {blank(r['steps_vs_clean_pct'])} | {counted} |")
     print(f"\ncommand: {cmd}")
-    if args.soak_hours:
+    if args.soak_hours and args.runtime == "pico":
+        print(f"\nsoak on the emulated Pico: {json.dumps(chip_soak(args.soak_hours))}")
+        print(f"command: {cmd} --soak-hours {args.soak_hours}")
+    elif args.soak_hours:
         r = soak(args.soak_hours)
         heap = r["free_heap"]
         print(f"\nsoak: {r['hours']} h on MicroPython with 0.5% I2C NACKs, {r['steps']} steps, errors {r['errors']}")

@@ -245,7 +245,8 @@ function pollIMU() {
   if (battery) mcu.adc.channelValues[cfg.battery.pin - 26] = battery.adcRaw(cfg.battery.divider);
   if (!imu) return;
   const finished = imu.poll();
-  if (cfg.worn && !finished && !ledger.worn && usbUp && imu.stats().produced > 0) {
+  // (a chip the watchdog reset while worn brings its USB up again: it is still unplugged)
+  if (cfg.worn && !finished && usbUp && imu.stats().produced > 0) {
     unplugUSB(mcu.usbCtrl);
     usbUp = false;
     pendingRead = null;
