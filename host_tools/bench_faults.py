@@ -117,11 +117,14 @@ def chip_sync(database):
             r = sync.sync_clip(con, url, out=lambda line: None)
             found = con.execute(f"SELECT session, minute, steps, nudges, {cols} FROM minutes WHERE clip = ? "
                                 "ORDER BY seq, idx", (r["clip"],)).fetchall()
+            sessions = con.execute("SELECT session, max(i2c_errors), max(flash_errors), max(flags) FROM blocks "
+                                   "WHERE clip = ? GROUP BY session ORDER BY session", (r["clip"],)).fetchall()
         finally:
             con.close()
         minutes = [{"session": m[0], "minute": m[1], "steps": m[2], "nudges": m[3], "seconds": list(m[4:])}
                    for m in found]
-        return {"minutes": minutes, "blocks": r["blocks"], "dropped": r["dropped"]}
+        counted = [{"session": b[0], "i2c": b[1], "flash": b[2], "flags": b[3]} for b in sessions]
+        return {"minutes": minutes, "sessions": counted, "blocks": r["blocks"], "dropped": r["dropped"]}
     return sync_clip
 
 

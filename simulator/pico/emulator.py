@@ -151,7 +151,8 @@ class Pico:
 
     `flash`: the file system image (created by MicroPython at first boot when absent).
     `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
-    `speed`: emulated seconds per wall second, 0 for as fast as it goes.
+    `speed`: emulated seconds per wall second, 0 for as fast as it goes; `idle_speed`: the same before the
+    trace starts and after it has been played (None: `speed`).
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
     `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: the board's battery ADC pin reads
     a LiPo that the ledger's worn seconds drain.
@@ -160,7 +161,7 @@ class Pico:
     """
 
     def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
-                 worn=False, battery=None):
+                 worn=False, battery=None, idle_speed=None):
         why = missing()
         if why:
             raise PicoError(why)
@@ -172,6 +173,7 @@ class Pico:
         self.want_port = port
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
+        self.idle_speed = idle_speed
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
         self.port = None
@@ -191,7 +193,7 @@ class Pico:
             "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
-            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
+            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "idle_speed": self.idle_speed, "worn": self.worn,
             "unique_id": unique_id(self.flash), "battery": self._battery(),
         }
 

@@ -40,12 +40,27 @@ def entry_script(start_epoch, faults, heap_every_s):
     return code
 
 
+def _wait_played(pico, timeout, progress=None):
+    """Until the trace has been played; `progress(stats)` every minute meanwhile."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            return pico.wait("stream", min(60, max(end - time.monotonic(), 0.1)),
+                             where=lambda ev: ev["state"] == "finished")
+        except emulator.PicoError:
+            if time.monotonic() >= end or pico.proc.poll() is not None:
+                raise
+        if progress:
+            progress(pico.stats())
+
+
 def wear(trace, work, sync, overrides=None, faults=None, bus=None, start_minute=DAY_START_MIN,
-         heap_every_s=3600, board_name=project.DEFAULT_BOARD):
+         heap_every_s=3600, board_name=project.DEFAULT_BOARD, progress=None):
     """The deployed clip wears `trace` on the emulated Pico, then `sync(url)`; a dict of what happened.
 
     `faults`: the entry's ({"hang": [t], "ballast": [t, hold_s]}); `bus`: the IMU model's
-    ({"seed", "nack_per_k", "stuck": [[t, s]]}). `report` is the entry's last line, None when a
+    ({"seed", "nack_per_k", "stuck": [[t, s]]}); `progress(stats)` is called every minute while it is worn.
+    `report` is the entry's last line, None when a
     watchdog reset ended the entry (the chip then ran main.py until the sync)."""
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
@@ -67,7 +82,7 @@ def wear(trace, work, sync, overrides=None, faults=None, bus=None, start_minute=
         try:
             transport.enter_raw_repl(soft_reset=False)
             transport.exec_raw_no_follow(entry_script(job["start_epoch"], faults, heap_every_s))
-            pico.wait("stream", 600 + seconds, where=lambda ev: ev["state"] == "finished")
+            _wait_played(pico, 600 + seconds, progress)
             worn_s = time.monotonic() - t0
             resets = [ev for ev in pico.events if ev["ev"] == "boot" and ev["cause"] == "watchdog"]
             report = None
@@ -180,17 +195,18 @@ def day(hours=24, seed=1):
     return tracemod.Trace(f"<{hours} h from 21:30>", np.arange(len(acc)) / 50, acc, gyro)
 
 
-def soak(hours, work, sync, heap_every_s=3600, overrides=None):
-    """The `soak` object of bench_faults: the deployed clip wears `hours` of a day on the chip, then the sync."""
+def soak(hours, work, sync, heap_every_s=3600, overrides=None, progress=None, trace=None):
+    """The `soak` object of bench_faults: the deployed clip wears `hours` of a day (or `trace`) on the chip from
+    21:30, then the sync."""
     t0 = time.monotonic()
-    trace = day(hours)
-    worn = wear(trace, work, sync, overrides=overrides, heap_every_s=heap_every_s)
+    trace = trace or day(hours)
+    worn = wear(trace, work, sync, overrides=overrides, heap_every_s=heap_every_s, progress=progress)
     unix = replay.replay(trace, runtime="micropython", overrides=overrides, start_minute=DAY_START_MIN)
     r = worn["report"]
     heap = r["heap_free"][1:]  # the first reading aside: the heap settles in the first hour
     minutes = worn["synced"]["minutes"]
     return {
-        "hours": hours,
+        "hours": round(trace.seconds / 3600, 3),
         "minutes_worn": int(trace.seconds // 60),
         "records_synced": len(minutes),
         "whole_minutes_synced": sum(1 for m in minutes if sum(m["seconds"]) == 60),
