@@ -108,6 +108,15 @@ def make_image(path, tree):
     Path(path).write_bytes(bytes(fs.context.buffer))
 
 
+def fill_image(path, name, leave_blocks):
+    """Add file `name` to the flash image at `path`, as large as leaves `leave_blocks` blocks free."""
+    fs = _lfs(Path(path).read_bytes())
+    free = FS_BLOCKS - fs.used_block_count - leave_blocks
+    with fs.open(name, "wb") as f:
+        f.write(bytes(max(free, 0) * FS_BLOCK))
+    Path(path).write_bytes(bytes(fs.context.buffer))
+
+
 def extract_image(path, dest):
     """Copy every file of the flash image at `path` into folder `dest`."""
     data = Path(path).read_bytes()

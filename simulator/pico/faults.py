@@ -11,8 +11,9 @@ host tools pass it in: this floor does not import them).
 Bus faults are the MPU-6050 model's (simulator/pico/mpu6050.mjs: NACKed
 addresses, a stuck bus); a hang is the entry's loop spinning until the
 RP2040 watchdog resets the chip, which then boots into main.py; a full
-flash is a ballast file the entry grows until the rp2 port's littlefs
-refuses it with ENOSPC, kept a while, then removed.
+flash is ballast the entry writes until the rp2 port's littlefs takes
+nothing more (ENOSPC: no block, and no room left inline either), kept a
+while, then removed.
 """
 
 import json
@@ -30,6 +31,8 @@ ENTRY = Path(__file__).with_name("wear_entry.py")
 MAIN_ASIDE = "main_deployed.py"
 DAY_START_MIN = 21 * 60 + 30  # the soak's day begins in the evening, after a sync: the night on the table first
 ONE_MINUTE = {"log_block_min": 1}  # every minute written on its own: each write meets the faults
+FULL_S = 1200
+BALLAST_LEAVES_BLOCKS = 24  # free blocks the image's ballast leaves, room for hours of log before it is topped up
 
 
 def entry_script(start_epoch, faults, heap_every_s):
@@ -71,6 +74,8 @@ def wear(trace, work, sync, overrides=None, faults=None, bus=None, start_minute=
     tree["settings.json"] = settings_json
     flash = work / "pico-flash.img"
     emulator.make_image(flash, tree)
+    if faults and "ballast" in faults:  # the bulk of the ballast written here: the entry only fills what is left
+        emulator.fill_image(flash, "ballast.bin", BALLAST_LEAVES_BLOCKS)
     imu = emulator.imu_stream(job, s, work / "fifo.bin")
     if bus:
         imu["faults"] = bus
@@ -116,7 +121,10 @@ def cases(seconds):
         ("nack_10pct", "I2C NACK 10% of reads (chip)", None, {"seed": 3, "nack_per_k": 100}, ONE_MINUTE),
         ("bus_stuck_5s", "bus stuck 5 s, every transfer NACKed (chip)", None,
          {"stuck": [[t, 5] for t in every(4)]}, ONE_MINUTE),
-        ("flash_full", "littlefs full (ballast file, ENOSPC) 5 min (chip)", {"ballast": [seconds / 3, 300]}, None,
+        # from the start, for 20 minutes: a session's log file grows inline in littlefs's metadata for its first
+        # few hundred bytes (about 14 one-minute blocks, seen on the chip), which a file system out of blocks still
+        # takes; only then does an append need a block, and meet ENOSPC
+        ("flash_full", "littlefs full (ballast, ENOSPC) 20 min (chip)", {"ballast": [0, FULL_S]}, None,
          ONE_MINUTE),
         ("watchdog", "loop hangs: RP2040 watchdog reset (16-minute blocks, chip)", {"hang": [seconds / 3]}, None,
          None),
@@ -195,12 +203,13 @@ def day(hours=24, seed=1):
     return tracemod.Trace(f"<{hours} h from 21:30>", np.arange(len(acc)) / 50, acc, gyro)
 
 
-def soak(hours, work, sync, heap_every_s=3600, overrides=None, progress=None, trace=None):
+def soak(hours, work, sync, heap_every_s=3600, overrides=None, progress=None, trace=None, faults=None, bus=None):
     """The `soak` object of bench_faults: the deployed clip wears `hours` of a day (or `trace`) on the chip from
     21:30, then the sync."""
     t0 = time.monotonic()
     trace = trace or day(hours)
-    worn = wear(trace, work, sync, overrides=overrides, heap_every_s=heap_every_s, progress=progress)
+    worn = wear(trace, work, sync, overrides=overrides, faults=faults, bus=bus, heap_every_s=heap_every_s,
+                progress=progress)
     unix = replay.replay(trace, runtime="micropython", overrides=overrides, start_minute=DAY_START_MIN)
     r = worn["report"]
     heap = r["heap_free"][1:]  # the first reading aside: the heap settles in the first hour

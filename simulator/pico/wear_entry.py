@@ -5,8 +5,8 @@
 #   - the free heap after gc.collect() at each hour of wear (HEAP_EVERY_S);
 #   - the faults of FAULTS: "hang" [t, ...] hangs the loop at trace second t
 #     (the RP2040 watchdog resets the chip; this entry is gone after it),
-#     "ballast" [t, hold_s] grows a file from t, 64 KiB a loop pass, until the
-#     littlefs refuses it (ENOSPC), and removes it hold_s seconds later.
+#     "ballast" [t, hold_s] fills the littlefs from t, a step a loop pass, until it
+#     takes nothing more (ENOSPC), and removes it all hold_s seconds later.
 # Once the harness raises END_PIN (the trace played, the USB back in) it logs
 # the minute in progress and prints one line, "R {json}".
 # The host fills in START_EPOCH, END_PIN, FAULTS and HEAP_EVERY_S.
@@ -29,8 +29,9 @@ END_PIN = -1
 FAULTS = {}
 HEAP_EVERY_S = 3600
 MAIN_ASIDE = "main_deployed.py"
-_CHUNK = bytes(4096)
-_CHUNKS_A_PASS = 16  # 64 KiB a loop pass: about 0.8 s of erasing and programming, well inside the FIFO's 3.4 s
+# the ballast's steps: (an append, None for a small file of its own; tries a loop pass). 16 KiB a pass is
+# about 0.2 s of erasing and programming, well inside the FIFO's 3.4 s and the watchdog's 8 s
+_STEPS = ((bytes(4096), 4), (bytes(512), 4), (bytes(32), 8), (None, 1))
 
 
 class Tally:
@@ -66,7 +67,9 @@ class Harness:
         self.ballast_at = int(b[0] * 1000) if b else -1
         self.ballast_hold_ms = int(b[1] * 1000) if b else 0
         self.ballast_full_at = -1
-        self.ballast_kb = 0
+        self.ballast_step = 0
+        self.ballast_bytes = 0
+        self.ballast_files = 0
         self.ballast_done = False
 
     def poll(self, clip):
@@ -87,18 +90,35 @@ class Harness:
             self._ballast(now)
 
     def _ballast(self, now):
-        path = self.storage.path("ballast.bin")
-        if self.ballast_full_at < 0:
-            try:
-                with open(path, "ab") as f:
-                    for _ in range(_CHUNKS_A_PASS):
-                        f.write(_CHUNK)
-                        self.ballast_kb += 4
-            except OSError:
-                self.ballast_full_at = now  # the littlefs is full: the clip's writes meet ENOSPC
-        elif now - self.ballast_full_at >= self.ballast_hold_ms:
-            os.remove(path)
-            self.ballast_done = True
+        """Fill the littlefs a step a pass: appends of shrinking size to one file until even 32 bytes are
+        refused, then small files until the metadata block is full too (littlefs keeps small files inline
+        there: a file system out of blocks still takes them); after the hold, remove it, a file a pass (on
+        a full littlefs one write may take 2 s, a removal 0.1 s: the watchdog is fed after each)."""
+        if self.ballast_full_at >= 0:
+            if now - self.ballast_full_at >= self.ballast_hold_ms:
+                names = [n for n in os.listdir() if n.startswith("ballast")]
+                names.sort()  # ballast.bin first: its blocks free, the file system takes writes again
+                if names:
+                    os.remove(self.storage.path(names[0]))
+                else:
+                    self.ballast_done = True
+            return
+        data, tries = _STEPS[self.ballast_step]
+        try:
+            for _ in range(tries):
+                if data:
+                    with open(self.storage.path("ballast.bin"), "ab") as f:
+                        f.write(data)
+                    self.ballast_bytes += len(data)
+                else:
+                    with open(self.storage.path("ballast_%d" % self.ballast_files), "wb") as f:
+                        f.write(b"ballast")
+                    self.ballast_files += 1
+                self.watchdog.feed()
+        except OSError:
+            self.ballast_step += 1
+            if self.ballast_step == len(_STEPS):
+                self.ballast_full_at = now  # nothing more fits: the clip's writes meet the full file system
 
 
 if MAIN_ASIDE in os.listdir():
@@ -120,5 +140,5 @@ print("R " + json.dumps({
     "t_ms": time.ticks_diff(time.ticks_ms(), t0), "epoch": hardware.epoch(), "steps": clip.steps.total,
     "samples": clip.samples, "nudges": tally.nudges, "i2c": clip.i2c_errors, "flash": clip.flash_errors,
     "fifo_overflows": imu.overflows, "imu_stalls": clip.imu_stalls, "dropped": clip.log.dropped,
-    "heap_free": [h for h in harness.heap[:harness.hours]], "ballast_kb": harness.ballast_kb,
+    "heap_free": [h for h in harness.heap[:harness.hours]], "ballast_bytes": harness.ballast_bytes, "ballast_files": harness.ballast_files,
     "ballast_full_ms": harness.ballast_full_at}))
