@@ -115,6 +115,7 @@ def wear(trace, work, sync, overrides=None, faults=None, bus=None, start_minute=
 def cases(seconds):
     """(kind, description, entry faults, bus faults, overrides) of each chip row, over `seconds` of trace."""
     every = lambda n: [round(seconds * (k + 1) / (n + 1), 1) for k in range(n)]  # noqa: E731
+    full_s = int(max(0, min(FULL_S, seconds - 180)))  # space again before the trace ends: the sync writes too
     return [
         ("nack_0.5pct", "I2C NACK 0.5% of reads (chip)", None, {"seed": 1, "nack_per_k": 5}, ONE_MINUTE),
         ("nack_2pct", "I2C NACK 2% of reads (chip)", None, {"seed": 2, "nack_per_k": 20}, ONE_MINUTE),
@@ -124,7 +125,7 @@ def cases(seconds):
         # from the start, for 20 minutes: a session's log file grows inline in littlefs's metadata for its first
         # few hundred bytes (about 14 one-minute blocks, seen on the chip), which a file system out of blocks still
         # takes; only then does an append need a block, and meet ENOSPC
-        ("flash_full", "littlefs full (ballast, ENOSPC) 20 min (chip)", {"ballast": [0, FULL_S]}, None,
+        ("flash_full", f"littlefs full (ballast, ENOSPC) {full_s // 60} min (chip)", {"ballast": [0, full_s]}, None,
          ONE_MINUTE),
         ("watchdog", "loop hangs: RP2040 watchdog reset (16-minute blocks, chip)", {"hang": [seconds / 3]}, None,
          None),

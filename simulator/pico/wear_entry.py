@@ -84,8 +84,8 @@ class Harness:
             self.hours += 1
         if self.hang and now >= self.hang[0]:
             self.hang.pop(0)
-            while True:  # a hung loop: nothing feeds the watchdog
-                pass
+            while True:  # a hung loop, waiting for what never comes: nothing feeds the watchdog
+                time.sleep_ms(1000)
         if self.ballast_at >= 0 and not self.ballast_done and now >= self.ballast_at:
             self._ballast(now)
 
