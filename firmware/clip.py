@@ -18,6 +18,10 @@
 # The day's step goal is asked once a second too: when the day's steps reach
 # it, the motor plays a pattern of its own, once a day, not while lying or
 # off the body, nor in quiet hours (it waits for the next second it may).
+# Off the body (the night on the bedside table) the IMU rests in its
+# low-power cycle, where it has one, until it feels motion: the loop then
+# counts the still seconds by the MCU's clock, as the posture left them,
+# and sleeps up to rest_poll_ms at a time (a minute's end, the watchdog).
 
 from array import array
 
@@ -40,6 +44,9 @@ TODAY = "today.json"  # the day's step count so far and whether its goal was ann
 _IMU_OK = 0
 _IMU_RECOVER = 1
 _IMU_REINIT = 2
+# Seconds at the full rate after a rest ends before the next may begin: the posture sees the motion that
+# woke the IMU (stillness ended, a new posture being told) or finds the clip still off the body.
+_REST_AGAIN_S = 2
 
 
 class Clip:
@@ -88,6 +95,14 @@ class Clip:
         self._last_data = clock.ticks_ms()
         self.battery_mv = 0
         self._imu_state = _IMU_OK
+        self._rest_ms = s["rest_poll_ms"] if getattr(imu, "LOW_POWER_CYCLE", False) else 0
+        self._rest_args = (s["still_wake_hz"], s["motion_mg"], s["motion_ms"])
+        self.resting = False
+        self.rests = 0  # times the IMU went to its low-power cycle
+        self._rest_at = 0  # ticks_ms up to which the rest's samples are counted...
+        self._rest_frac = 0  # ...and the part of a sample over, times 1000
+        self._woke_at = -_REST_AGAIN_S  # self.seconds when the last rest ended
+        self._realign = False  # the next pass goes back to the polls' grid (see step)
         # the minute being summed: seconds per posture state, steps, nudges, snoozes
         self.minute = 0
         self._minute_end = clock.ticks_add(clock.ticks_ms(), 60000)
@@ -177,6 +192,62 @@ class Clip:
                 self.events.nudge(self.seconds)
         if self.goal.due(steps.total, self._wall_day):
             self._announce_goal(state, minute)
+
+    def _rest_second(self):
+        """A second gone by while the IMU rests: the posture as it was (off the body), no steps."""
+        state = self.posture.state
+        self.seconds += 1
+        self._posture_s[state] += 1
+        minute = self._wall_minute()
+        self.coach.second(state, minute)  # off the body: it counts the rest, it never nudges
+        if self.goal.due(self.steps.total, self._wall_day):
+            self._announce_goal(state, minute)
+
+    def _may_rest(self):
+        posture = self.posture
+        return (posture.state == OFF_BODY and not posture.changing() and not self.taps.pending()
+                and self.seconds - self._woke_at >= _REST_AGAIN_S
+                and self._imu_state == _IMU_OK and not self.vibrator.playing() and not self._write_due)
+
+    def _start_rest(self):
+        try:
+            self.imu.low_power(*self._rest_args)
+        except OSError:
+            self.i2c_errors += 1
+            self._imu_state = _IMU_REINIT  # whatever the chip took of it, it starts again at full rate
+            return
+        self.resting = True
+        self.rests += 1
+        self._rest_at = self.clock.ticks_ms()
+        self._rest_frac = 0
+
+    def _rest(self):
+        """While the IMU rests: the seconds gone by; motion (or a look that failed) ends the rest.
+
+        Counted in the samples the full rate would have taken meanwhile, so that the seconds after the
+        rest fall where they would have (the second a rest began ends as its samples would end it)."""
+        clock = self.clock
+        now = clock.ticks_ms()
+        v = self._rest_frac + clock.ticks_diff(now, self._rest_at) * self._rate
+        self._rest_at = now
+        self._rest_frac = v % 1000
+        n = v // 1000
+        while n >= self._left:
+            n -= self._left
+            self._left = self._rate
+            self._rest_second()
+        self._left -= n
+        try:
+            if not self.imu.moved():
+                return
+            self.imu.full_rate()
+        except OSError:
+            self.i2c_errors += 1
+            self._imu_state = _IMU_REINIT
+        self.resting = False
+        self._woke_at = self.seconds
+        self._realign = True
+        self._last_data = clock.ticks_ms()
 
     def _announce_goal(self, state, minute):
         """The day's goal is reached: the pattern plays now, unless the wearer lies (or may be lying down: a
@@ -285,11 +356,37 @@ class Clip:
                 self.imu.overflows)
 
     def step(self):
-        """One pass of the loop: drain the FIFO, write what is due; ms to sleep."""
+        """One pass of the loop: drain the FIFO (resting: count its seconds), write what is due; ms to sleep."""
+        self._wall_minute()
+        if self.resting:
+            self._rest()
+        else:
+            self._drain()
+        clock = self.clock
+        while clock.ticks_diff(clock.ticks_ms(), self._minute_end) >= 0:
+            self._close_minute()
+            self._minute_end = clock.ticks_add(self._minute_end, 60000)
+        wait = self.vibrator.update()
+        if wait < 0 and self._write_due:
+            self._write_minute()
+        if self._rest_ms and not self.resting and self._may_rest():
+            self._start_rest()
+        poll = self._poll_ms
+        if self.resting:  # up to the minute's end, which closes it
+            poll = clock.ticks_diff(self._minute_end, clock.ticks_ms())
+            poll = self._rest_ms if poll > self._rest_ms else (poll if poll > 0 else 0)
+        elif self._realign:
+            # woken by motion at any moment: the polls go on at the times (a whole number of polls from a
+            # minute's end) they would have kept without the rest, so that each minute gets the same batches
+            self._realign = False
+            poll -= clock.ticks_diff(clock.ticks_ms(), self._minute_end) % poll
+        return poll if wait < 0 or wait > poll else wait
+
+    def _drain(self):
+        """Everything in the IMU's FIFO through process(); a failed transfer or a stall noted for _restore_imu."""
         imu = self.imu
         got = 0
         overflows = imu.overflows
-        self._wall_minute()
         try:
             if self._imu_state != _IMU_OK:
                 self._restore_imu()
@@ -310,13 +407,6 @@ class Clip:
             self.imu_stalls += 1
             self._imu_state = _IMU_REINIT
             self._last_data = clock.ticks_ms()
-        while clock.ticks_diff(clock.ticks_ms(), self._minute_end) >= 0:
-            self._close_minute()
-            self._minute_end = clock.ticks_add(self._minute_end, 60000)
-        wait = self.vibrator.update()
-        if wait < 0 and self._write_due:
-            self._write_minute()
-        return self._poll_ms if wait < 0 or wait > self._poll_ms else wait
 
     def _restore_imu(self):
         """After a failed transfer the driver goes on with its FIFO if the chip kept its configuration;
@@ -335,6 +425,8 @@ class Clip:
 
     def finish(self):
         """Log the minute in progress and write the log, as when the loop is stopped for a sync."""
+        if self.resting:
+            self._rest()  # the seconds rested so far
         if self._left != self._rate:
             self._left = self._rate
             self._second()  # the samples of a second just begun count too

@@ -10,7 +10,8 @@
 # still reach the REPL to deploy or sync. The IMU keeps sampling into its
 # FIFO meanwhile; where the board wires the IMU's interrupt line
 # (`imu_int`) and the chip has a FIFO watermark interrupt, its rising edge
-# ends the sleep and the loop's timer is only the backstop. The watchdog restarts a hung board; the log and the
+# ends the sleep and the loop's timer is only the backstop; on a chip with
+# a low-power cycle instead, the line's motion interrupt ends a rest. The watchdog restarts a hung board; the log and the
 # settings live in flash and survive it.
 
 import sys
@@ -220,6 +221,7 @@ def build(desc, s):
     battery = Battery(desc["battery_adc"]) if desc.get("battery_adc") else None
     io = BoardIO(button, battery, s["battery_every_s"])
     line = None
-    if desc.get("imu_int") and imu.wake_on_watermark(s["imu_watermark"]):
+    # the line carries the FIFO watermark where the chip has one, else the motion that ends a rest
+    if desc.get("imu_int") and (imu.wake_on_watermark(s["imu_watermark"]) or imu.LOW_POWER_CYCLE):
         line = ImuLine(desc["imu_int"]["pin"])
     return imu, BoardClock(motor, s["usb_window_s"], line), motor, watchdog, io

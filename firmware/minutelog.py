@@ -112,6 +112,27 @@ def _spans(data):
         i += n
 
 
+def _file_blocks(f):
+    """The bytes of every intact block in open file `f`, as _spans finds them, one block in memory at a time."""
+    i = 0
+    while True:
+        f.seek(i)
+        head = f.read(3)
+        if len(head) < 3:
+            return
+        if head[0] != MAGIC or not 1 <= head[1] <= VERSION:
+            i += 1
+            continue
+        n = block_size(head[2], head[1])
+        f.seek(i)
+        raw = f.read(n)
+        if len(raw) < n or crc32(memoryview(raw)[:n - CRC_SIZE]) != struct.unpack_from("<I", raw, n - CRC_SIZE)[0]:
+            i += 1
+            continue
+        yield raw
+        i += n
+
+
 def decode(data):
     """Every intact block in `data`, in order; torn or damaged stretches are skipped."""
     out = []
@@ -357,14 +378,18 @@ class MinuteLog:
     def raw_after(self, seq):
         """(seq, bytes) of each intact block above `seq`, oldest first, without decoding records.
 
-        What the device sends to the host: one file in memory at a time.
-        """
+        What the device sends to the host, read from flash a block at a time: a whole file (log_file_kb)
+        would need that much contiguous heap, which a clip's heap after days of running may not have."""
         for name in self._files_after(seq):
-            data = self._storage.read(name) or b""
-            for start, end in _spans(data):
-                s = struct.unpack_from("<I", data, start + 3)[0]
-                if s > seq:
-                    yield s, memoryview(data)[start:end]
+            try:
+                f = open(self._storage.path(name), "rb")
+            except OSError:
+                continue
+            with f:
+                for raw in _file_blocks(f):
+                    s = struct.unpack_from("<I", raw, 3)[0]
+                    if s > seq:
+                        yield s, raw
 
     def _files_after(self, seq):
         """The files that may hold blocks above `seq`: a file ends where the next one's name begins."""

@@ -13,9 +13,10 @@ SCHEMA = {
     "accel_range_g": (4, 2, 16, "accelerometer full scale, g (2, 4, 8 or 16)"),
     "poll_ms": (200, 20, 1000, "how often the IMU FIFO is drained, ms"),
     "imu_watermark": (32, 2, 100, "on a board whose IMU line wakes the MCU (imu_int), samples in the FIFO that raise it; the loop's timer then only backs it up"),
-    "still_wake_hz": (5, 1, 40, "while the wearer is still, the IMU's low-power sampling rate (MPU-6050: 1.25, 5, 20 or 40 Hz, the first at or above), Hz"),
-    "motion_mg": (64, 2, 510, "while still, a change of acceleration this big wakes the IMU to its full rate (motion interrupt), mg"),
+    "still_wake_hz": (20, 1, 40, "while the clip rests (rest_poll_ms), the IMU's low-power sampling rate (MPU-6050: 1.25, 5, 20 or 40 Hz, the first at or above), Hz"),
+    "motion_mg": (64, 2, 510, "while it rests, a change of acceleration this big wakes the IMU to its full rate (motion interrupt), mg"),
     "motion_ms": (1, 1, 255, "...held this long, ms"),
+    "rest_poll_ms": (4000, 0, 7000, "off the body, the IMU rests in its low-power cycle (still_wake_hz) until motion (motion_mg), and the loop wakes at most this far apart to count the time, under the watchdog's 8 s (0: the IMU stays at full rate), ms"),
     "imu_stall_ms": (2000, 500, 60000, "no samples for this long: the IMU is re-initialised (it may have reset), ms"),
     # step counter
     "step_threshold_mg": (50, 10, 500, "vertical acceleration swing that makes a step, mg"),

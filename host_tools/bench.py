@@ -42,13 +42,13 @@ def run():
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
     figures["pico"] = pico_bench.run(generated(MIXED[:4]))
-    shares = None
+    ledger = None
     if "missing" not in figures["pico"]:
         figures["pico"].update(bench_sync.pico_figures())
         from simulator.pico import ledger_bench
 
         figures["pico"]["ledger"] = ledger_bench.measure(LEDGER_S)
-        shares = figures["pico"]["ledger"]["day_shares"]
-    figures["power"] = power.all_boards(figures["call_equivalents"], shares)
+        ledger = figures["pico"]["ledger"]
+    figures["power"] = power.all_boards(figures["call_equivalents"], ledger)
     figures["power_assumptions"] = power.assumptions()
     return figures

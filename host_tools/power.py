@@ -37,6 +37,13 @@ IMU_MA = {
     "qmi8658": (0.18, "QMI8658A datasheet: accelerometer-only normal mode about 180 uA"),
     "bmi160": (0.18, "BMI160 datasheet: accelerometer alone in normal mode about 180 uA (925 uA with the gyroscope)"),
 }
+# The MPU-6050's current in each mode its model's ledger names (the emulated Pico's): PS-MPU-6000A rev. 3.4,
+# 6.3 (electrical and other common specifications), accelerometer-only normal mode and the low-power mode's
+# update rates.
+MPU6050_MODE_MA = {"normal": 0.50, "low power 1.25 Hz": 0.010, "low power 5 Hz": 0.020, "low power 20 Hz": 0.070,
+                   "low power 40 Hz": 0.140, "sleep": 0.005}
+MPU6050_MODE_SOURCE = ("MPU-6050 product specification PS-MPU-6000A rev. 3.4, 6.3: accelerometer only 500 uA; "
+                       "low-power mode 10 / 20 / 70 / 140 uA at 1.25 / 5 / 20 / 40 Hz; idle 5 uA")
 # What else on the board draws from the battery while the clip runs.
 BOARD_MA = {
     "pico_mpu6050": (0.8, "GY-521 power LED (0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),
@@ -62,15 +69,27 @@ def assumptions():
              "every current from a datasheet or a published measurement (boards/README.md)"]
     lines += [f"{k}: {v['source']}; empty call ~{v['call_us']} us" for k, v in MCU.items()]
     lines += [f"{k}: {v[1]}" for k, v in IMU_MA.items()]
+    lines.append(f"mpu6050 by mode (measured boards, the emulated chip's IMU ledger): {MPU6050_MODE_SOURCE}")
     lines += [f"{k}: {v[0]} mA, {v[1]}" for k, v in BOARD_MA.items()]
     return lines
 
 
-def estimate(desc, call_equivalents, s=None, shares=None):
+def imu_ma(desc, imu_shares=None):
+    """The IMU's mean current: from the share of a worn day in each of its modes where the emulated chip
+    carries this IMU (the MPU-6050) and measured them, else its normal mode all day."""
+    if not imu_shares or desc["imu"] != "mpu6050":
+        return IMU_MA[desc["imu"]][0]
+    total = sum(imu_shares.values())
+    return sum(f / total * MPU6050_MODE_MA["normal" if mode.startswith("normal") else mode]
+               for mode, f in imu_shares.items())
+
+
+def estimate(desc, call_equivalents, s=None, shares=None, imu_shares=None):
     """Average mA, days per charge and each part's mA for board description `desc` with settings `s`.
 
     `shares`: the fraction of a worn day in each chip state (STATES), from the emulated RP2040's
-    ledger; it is used for RP2040 boards (`measured`), the others are modelled.
+    ledger; it is used for RP2040 boards (`measured`), the others are modelled. `imu_shares`: the
+    fraction in each of the MPU-6050's modes, from the same ledger.
     """
     project.use_firmware()
     import settings
@@ -94,7 +113,7 @@ def estimate(desc, call_equivalents, s=None, shares=None):
         mcu_run = awake * mcu["run_ma"]
         mcu_sleep = (1 - awake) * mcu["lightsleep_ma"]
     motor_ms = NUDGES_PER_DAY * sum(s["nudge_pattern_ms"][0::2]) + sum(s["goal_pattern_ms"][0::2])  # goal: once
-    parts = {"mcu_run": mcu_run, "mcu_sleep": mcu_sleep, "imu": IMU_MA[desc["imu"]][0],
+    parts = {"mcu_run": mcu_run, "mcu_sleep": mcu_sleep, "imu": imu_ma(desc, imu_shares if measured else None),
              "board": BOARD_MA.get(desc["name"], (0.0, ""))[0], "motor": MOTOR_MA * motor_ms / 86400000}
     ma = sum(parts.values())
     return {"ma": round(ma, 3), "days": round(BATTERY_MAH * BATTERY_USABLE / ma / 24, 1),
@@ -103,5 +122,20 @@ def estimate(desc, call_equivalents, s=None, shares=None):
             "biggest": max(parts, key=parts.get)}
 
 
-def all_boards(call_equivalents, shares=None):
-    return {name: estimate(project.board(name), call_equivalents, shares=shares) for name in project.board_names()}
+def all_boards(call_equivalents, ledger=None):
+    """estimate() of every board; `ledger`: `pico.ledger` of the bench (its day shares), None where the
+    emulated chip could not run. A board whose IMU has no low-power cycle the firmware drives spends the
+    night at the full rate (day_shares_no_rest)."""
+    project.use_firmware()
+    from imu import driver
+
+    out = {}
+    for name in project.board_names():
+        desc = project.board(name)
+        shares = imu_shares = None
+        if ledger:
+            rests = driver(desc["imu"]).LOW_POWER_CYCLE
+            shares = ledger["day_shares"] if rests else ledger["day_shares_no_rest"]
+            imu_shares = ledger["imu_day_shares"]
+        out[name] = estimate(desc, call_equivalents, shares=shares, imu_shares=imu_shares)
+    return out

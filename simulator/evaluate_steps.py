@@ -215,16 +215,20 @@ def text(result):
     lines.append("")
     for label, t in (("belt level (lower back, waist, hip)", s["belt"]),
                      ("all recordings with a true count", s["all_with_true_count"])):
-        lines.append(f"{label}: {t['files']} files, {t['true']} true, {t['counted']} counted, "
+        lines.append(f"{label}: {_count(t['files'], 'file')}, {t['true']} true, {t['counted']} counted, "
                      f"absolute error {_pct(t.get('abs_error_pct'))}, net error {_pct(t.get('net_error_pct'))}")
     w = s["worst_walking_file"]
     if w:
         lines.append(f"worst walking recording: {w['file']} {w['error_pct']:+.2f}%")
     nw = s["non_walking"]
     if nw["files"]:
-        lines.append(f"non-walking recordings (true count 0): {nw['files']} files, {nw['minutes']} min, "
+        lines.append(f"non-walking recordings (true count 0): {_count(nw['files'], 'file')}, {nw['minutes']} min, "
                      f"{nw['false_steps']} false steps = {nw['false_steps_per_10min']} per 10 min")
     return "\n".join(lines)
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def belt_error_above(result, max_error_pct):

@@ -225,6 +225,61 @@ print("R " + json.dumps({"hz": hz, "edges": line.edges, "sleeps": sleeps, "woke_
     assert r["sleeps"] == 3 and 9000 <= r["woke_ms"] <= 11000 and r["woke_ms"] % 4000 > 50
 
 
+def test_in_dormant_the_chip_keeps_no_time_and_the_imus_motion_line_wakes_it(tmp_path):
+    """machine.lightsleep() without a timeout stops the crystal (XOSC DORMANT): the emulated chip sleeps until
+    the MPU-6050's motion line, enabled as a dormant wake pin, rises as the walk begins 10 s into the trace;
+    time.ticks_ms and the RTC saw none of it. Why the clip does not sleep that way: nothing would count the
+    coach's time (boards/README.md)."""
+    from simulator import firmware_build
+    from simulator.pico import run as pico_run
+
+    g = tracegen.generate([("stand", 10), ("walk", 8)], rate_hz=50, seed=2)
+    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), tmp_path)
+    _settings_json, s = pico_run.settings_file({})
+    tree = firmware_build.tree("pico_mpu6050")
+    del tree["main.py"]
+    flash = tmp_path / "flash.img"
+    emulator.make_image(flash, tree)
+    imu = emulator.imu_stream(job, s, tmp_path / "fifo.bin")
+    code = """
+import json, time, machine
+from machine import I2C, Pin
+from imu.mpu6050 import MPU6050
+imu = MPU6050(I2C(0, sda=Pin(4), scl=Pin(5), freq=400000), 0x68)
+imu.low_power(20, 64, 1)
+machine.mem32[0x40014160] = 2 << 24  # IO_BANK0 DORMANT_WAKE_INTE0: GP6 LEVEL_HIGH
+t0 = time.ticks_ms()
+r0 = time.time()
+machine.lightsleep()
+print("R " + json.dumps({"ticks_ms": time.ticks_diff(time.ticks_ms(), t0), "rtc_s": time.time() - r0,
+                         "moved": imu.moved()}))
+"""
+    with emulator.Pico(flash, imu=imu, board_name="pico_mpu6050", deadline_s=300) as pico:
+        r = pico_run.execute(pico, code, 120).result
+        slept = pico.stats()["dormant"]
+    assert r["moved"] and slept["entries"] == 1
+    assert 9.5e6 <= slept["slept_us"] <= 11e6  # until the walk: the trace's 10 s of standing
+    assert r["ticks_ms"] < 50 and r["rtc_s"] == 0  # the chip's clocks stood still meanwhile
+
+
+def test_off_the_body_the_chip_rests_its_imu_as_the_unix_port_does():
+    """A clip put down (off_body_s 60 here, to be short) and picked up: on the chip the MPU-6050's motion
+    line ends the rest as the unix port's virtual clock sees it rise, and the counts are the full rate's."""
+    from simulator import bench_traces
+
+    trace = bench_traces.put_down([("walk", 30)], 120, [("walk", 30)])
+    kw = {"overrides": {"off_body_s": 60}}
+    unix, pico = both(trace, **kw)
+    full = replay.replay(trace, runtime="micropython", overrides={"off_body_s": 60, "rest_poll_ms": 0})
+    assert unix["samples"] < full["samples"] - 50 * 30  # the unix port rested
+    for key in ("steps", "posture_changes", "logged_s", "errors"):
+        assert pico[key] == unix[key], key
+    assert pico["steps"] == full["steps"]
+    # the rest begins at the loop pass after the posture says off the body: on the chip its passes drift
+    # from the unix port's by the time each takes, up to one poll (poll_ms 200: 10 samples) in all
+    assert abs(pico["samples"] - unix["samples"]) <= 10
+
+
 def test_each_flash_image_answers_its_own_unique_id(tmp_path):
     """The emulated flash answers command 0x4B: machine.unique_id() is the image's, kept across power-ons,
     and another image's differs (two emulated Picos synced into one database are two clips)."""

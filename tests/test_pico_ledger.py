@@ -30,6 +30,20 @@ def test_unplugged_the_worn_clip_sleeps_most_of_the_time_and_wakes_to_read_the_i
     assert sitting["wakeups"]["lightsleep"] >= 20 * 2  # at least two FIFO reads a second
     assert sitting["i2c_bytes"] >= 20 * 50 * 6  # every sample's six bytes came over the bus
     assert sitting["motor_s"] == 0
+    assert sitting["imu_s"] == {"normal 50 Hz, gyro off": pytest.approx(sitting["seconds_replayed"], rel=0.01)}
+
+
+def test_off_the_body_the_ledger_is_the_rest_the_imu_in_its_low_power_cycle(tmp_path):
+    """The night's steady state: counted from off_body_s + OFF_SETTLE_S on, the MPU-6050 in its 20 Hz cycle all
+    along and the chip woken only to count the time (every rest_poll_ms), not five times a second."""
+    off = ledger_bench.ledger("off", 20, tmp_path)
+    # its start and end are seen when the chip wakes, at most rest_poll_ms (4 s) apart
+    assert off["seconds_replayed"] == pytest.approx(20, abs=4.5)
+    assert sum(off["seconds"].values()) == pytest.approx(off["seconds_replayed"], rel=0.01)
+    assert off["imu_s"] == {"low power 20 Hz": pytest.approx(off["seconds_replayed"], rel=0.01)}
+    assert off["wakeups"]["lightsleep"] <= off["seconds_replayed"] // 4 + 2
+    assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
+    assert off["i2c_bytes"] < 100  # a look at INT_STATUS per wake, no FIFO
 
 
 def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):

@@ -49,6 +49,7 @@ class FifoDriver:
     FRAME = 6  # FIFO bytes per accelerometer sample
     FIFO_SAMPLES = 0  # accelerometer samples the FIFO holds
     RATES = ()  # the output data rates the chip offers, ascending, Hz
+    LOW_POWER_CYCLE = False  # low_power(), moved(), full_rate(): a cycle that samples alone and raises INT on motion
 
     @classmethod
     def rate_for(cls, rate_hz):

@@ -69,6 +69,7 @@ class MPU6050(FifoDriver):
     WHO_AM_I = 0x68
     FIFO_SIZE = 1024
     FIFO_SAMPLES = 1024 // 6
+    LOW_POWER_CYCLE = True
     rate_for = staticmethod(output_rate)
 
     def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):

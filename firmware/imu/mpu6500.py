@@ -25,6 +25,7 @@ class MPU6500(MPU6050):
     WHO_AM_I = 0x70
     FIFO_SIZE = 512
     FIFO_SAMPLES = 512 // 6
+    LOW_POWER_CYCLE = False  # its cycle's rate is LP_ACCEL_ODR (register 0x1E), not LP_WAKE_CTRL: not driven here
 
     def _filters(self):
         self._set(_CONFIG, dlpf_for(DLPF, self.rate_hz))

@@ -104,6 +104,10 @@ class MPU6050Model(StreamSensor):
         gyro = "gyro on" if self.regs[PWR_MGMT_2] & 0x07 != 0x07 else "gyro off"
         return "normal %d Hz, %s" % (self.output_rate(), gyro)
 
+    def int_armed(self):
+        """Whether an interrupt is enabled (the pin may rise), without sampling the trace."""
+        return bool(self.regs[INT_ENABLE] & _INT_SOURCES)
+
     def int_pin(self):
         """The INT pin's level now (True: high)."""
         self._advance()

@@ -8,6 +8,13 @@ class VirtualClock:
     def __init__(self, start_epoch=-1):
         self.us = 0
         self.start_epoch = start_epoch  # local time at t=0, seconds since 1970; -1: not set
+        self._line = None
+
+    def watch(self, chip, rate_hz):
+        """Sleeps end when `chip`'s INT pin rises (int_pin()), as its edge wakes a board's MCU, while the chip
+        has an interrupt enabled (int_armed()); it is looked at each `rate_hz` sample time, when it may rise."""
+        self._line = chip
+        self._rate = rate_hz
 
     def ticks_ms(self):
         return self.us // 1000
@@ -22,7 +29,15 @@ class VirtualClock:
         return a + b
 
     def sleep_ms(self, ms):
-        self.us += ms * 1000
+        end = self.us + ms * 1000
+        line = self._line
+        if line is None or not line.int_armed():
+            self.us = end
+            return
+        rate = self._rate
+        while not line.int_pin() and self.us < end:
+            t = -(-(self.us * rate // 1000000 + 1) * 1000000 // rate)  # the next sample's time
+            self.us = t if t < end else end
 
     def epoch(self):
         if self.start_epoch < 0:

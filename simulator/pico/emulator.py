@@ -166,11 +166,11 @@ class Pico:
     `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: the board's battery ADC pin reads
     a LiPo that the ledger's worn seconds drain.
     `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
-    that time went.
+    that time went (from `ledger_from_s` of the trace on).
     """
 
     def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
-                 worn=False, battery=None, idle_speed=None):
+                 worn=False, battery=None, ledger_from_s=0, idle_speed=None):
         why = missing()
         if why:
             raise PicoError(why)
@@ -184,6 +184,7 @@ class Pico:
         self.speed = speed
         self.idle_speed = idle_speed
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
+        self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
         self.port = None
         self.proc = None
@@ -202,7 +203,8 @@ class Pico:
             "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
-            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "idle_speed": self.idle_speed, "worn": self.worn,
+            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "idle_speed": self.idle_speed,
+            "worn": self.worn, "ledger_from_s": self.ledger_from_s,
             "unique_id": unique_id(self.flash), "battery": self._battery(),
         }
 

@@ -4,9 +4,10 @@
 //   run         executing at the system clock (PLL, 125 MHz), flash routines included
 //   wfi         waiting for an interrupt at the system clock
 //   lightsleep  clk_sys on the 12 MHz crystal, PLL off (machine.lightsleep), running or waiting
-//   dormant     oscillators stopped (charged by whoever models dormant through dormant(ns))
+//   dormant     oscillators stopped (dormant.mjs charges it through dormant(ns) at the wake)
 // with the wake-ups (light sleeps left, WFI waits ended), I2C bytes, flash programs and erases,
-// and the motor's on-time. Only time while `worn` is true counts: a worn clip has no USB.
+// the motor's on-time and the IMU's time in each of its modes. Only time while `worn` is true counts: a
+// worn clip has no USB.
 
 const XOSC_HZ = 12e6;
 
@@ -26,6 +27,19 @@ export class Ledger {
     this.motorSince = -1;
     this.waiting = false;
     this.onCrystal = false;
+    this.imuModes = () => ({}); // the IMU model's seconds in each mode since power-on
+    this.imuAtWear = {};
+    this.imuWorn = {};
+  }
+
+  watchIMU(modes) {
+    this.imuModes = modes;
+  }
+
+  imuSince(from) {
+    const out = {};
+    for (const [k, s] of Object.entries(this.imuModes())) if (s - (from[k] || 0) > 0) out[k] = s - (from[k] || 0);
+    return out;
   }
 
   setWorn(worn) {
@@ -33,9 +47,11 @@ export class Ledger {
     const now = this.clock.nanos;
     if (worn) {
       this.wornSince = now;
+      this.imuAtWear = this.imuModes();
       if (this.motorSince >= 0) this.motorSince = now;
     } else {
       this.replayedNs += now - this.wornSince;
+      for (const [k, s] of Object.entries(this.imuSince(this.imuAtWear))) this.imuWorn[k] = (this.imuWorn[k] || 0) + s;
       this.motor(false);
     }
     this.worn = worn;
@@ -92,6 +108,8 @@ export class Ledger {
     const motor = this.motorNs + (this.worn && this.motorSince >= 0 ? now - this.motorSince : 0);
     const seconds = {};
     for (const [k, v] of Object.entries(this.ns)) seconds[k] = v / 1e9;
+    const imu = { ...this.imuWorn };
+    if (this.worn) for (const [k, s] of Object.entries(this.imuSince(this.imuAtWear))) imu[k] = (imu[k] || 0) + s;
     return {
       worn: this.worn,
       seconds,
@@ -101,6 +119,7 @@ export class Ledger {
       flash_programs: this.flashPrograms,
       flash_erases: this.flashErases,
       motor_s: motor / 1e9,
+      imu_s: imu, // the IMU's worn seconds in each of its modes ("normal 50 Hz, gyro off", "low power 5 Hz")
     };
   }
 }

@@ -148,16 +148,26 @@ export class MPU6050 {
       if (this.onInt) this.onInt(level);
     }
     // an enabled interrupt keeps the chip sampling on its own clock, MCU awake or not
-    if (!this.intAlarm && this.clock.createAlarm && this.regs[INT_ENABLE] & INT_SOURCES && this.awake() && this.t0 >= 0) {
-      const cycle = this.cycleMhz();
-      const ns = cycle ? 1e12 / cycle : 1e9 / this.outputRate();
+    if (!this.intAlarm && this.clock.createAlarm && this.regs[INT_ENABLE] & INT_SOURCES && this.awake() && this.t0 >= 0
+        && this.produced < this.samples) {
       this.intAlarm = this.clock.createAlarm(() => {
         this.intAlarm = null;
         this.advance();
         this.updatePin();
       });
-      this.intAlarm.schedule(ns);
+      this.intAlarm.schedule(this.nextSampleNs());
     }
+  }
+
+  nextSampleNs() {
+    // ns from now until the trace frame the chip samples next (in a cycle, every few frames)
+    const per = this.cfg.rate_hz * 1000;
+    const cycle = this.cycleMhz();
+    let k = this.produced;
+    while (cycle && !(Math.floor(((k + 1) * cycle) / per) > Math.floor((k * cycle) / per))) k++;
+    // frame k is there once timeUs() reaches (k + 1) / rate: a microsecond over, for advance()'s rounding
+    const at = this.t0 + Math.ceil(((k + 1) * 1e6) / this.cfg.rate_hz) * 1000 + 1000;
+    return Math.max(at - this.clock.nanos, 1000);
   }
 
   motion(s) {

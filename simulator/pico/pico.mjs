@@ -24,6 +24,8 @@
 //                       drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
+//   ledger_from_s       worn, the ledger counts from this second of the trace on (a steady state: the
+//                       night's rest, not the minutes before the clip knows it is off the body)
 //
 // Events go to stdout as JSON lines; commands come as JSON lines on stdin.
 //
@@ -35,12 +37,14 @@
 //     the flash array, and their datasheet time is charged to the emulated clock.
 //   - Watchdog: an expired watchdog resets the chip (RAM gone, flash kept,
 //     WATCHDOG REASON = TIMER), instead of livelocking the emulator.
+//   - Dormant: the crystal stopped stops the chip's clocks until a wake pin (dormant.mjs).
 
 import fs from 'fs';
 import net from 'net';
 import readline from 'readline';
 import { RP2040, USBCDC } from 'rp2040js';
 
+import { Dormant } from './dormant.mjs';
 import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 import { FlashTally, answerUniqueId } from './flash.mjs';
@@ -118,9 +122,11 @@ let motorOn = false;
 let markerValue = 0;
 let idleWaits = 0;
 let usbUp = false;
+let unplugged = false; // the USB out while the trace plays (cfg.worn)
 let lightsleepNs = 0;
 const ledger = new Ledger(clock);
 const battery = cfg.battery ? new Battery(ledger, cfg.battery) : null;
+const dormant = new Dormant(clock, ledger, () => (imu && imu.intAlarm ? [imu.intAlarm] : []));
 
 function boot(cause, reason = 0) {
   // A clock that goes on where the last chip left it: alarms of a chip that is gone must not fire.
@@ -144,10 +150,17 @@ function boot(cause, reason = 0) {
   if (imu) {
     imu.attach(mcu.i2c[cfg.imu.bus]);
     // the IMU's INT line on the board's imu_int GPIO (mcu is the chip of the moment, after a reboot too)
-    if (cfg.imu.int_pin >= 0) imu.onInt = (level) => mcu.gpio[cfg.imu.int_pin].setInputValue(level);
+    if (cfg.imu.int_pin >= 0) {
+      imu.onInt = (level) => {
+        mcu.gpio[cfg.imu.int_pin].setInputValue(level);
+        dormant.edge(cfg.imu.int_pin, level);
+      };
+    }
     ledger.countI2C(mcu.i2c[cfg.imu.bus]);
+    ledger.watchIMU(() => imu.ledgerS());
     if (cfg.end_pin >= 0) mcu.gpio[cfg.end_pin].setInputValue(imu.finishedSaid);
   }
+  dormant.attach(mcu);
   watchPWM();
   watchClock();
   connectUSB();
@@ -253,8 +266,12 @@ function pollIMU() {
     unplugUSB(mcu.usbCtrl);
     usbUp = false;
     pendingRead = null;
+    unplugged = true;
+  }
+  if (unplugged && !finished && !ledger.worn && imu.timeUs() >= (cfg.ledger_from_s || 0) * 1e6) {
     ledger.setWorn(true);
-  } else if (cfg.worn && finished && ledger.worn) {
+  } else if (cfg.worn && finished && unplugged) {
+    unplugged = false;
     ledger.setWorn(false);
     connectUSB(); // a host enumerates the clip anew
     plugUSB(mcu.usbCtrl);
@@ -396,6 +413,16 @@ function run() {
       boot(cause, resetReason);
       continue;
     }
+    if (dormant.asleep) {
+      // the chip's clocks stopped: the world's alarms (the IMU sampling) go on until a wake pin
+      const dt = clock.nanosToNextAlarm;
+      if (dt <= 0) {
+        idle = true;
+        break;
+      }
+      clock.tick(dt);
+      continue;
+    }
     const core = mcu.core;
     if (core.waiting) {
       const dt = clock.nanosToNextAlarm;
@@ -437,6 +464,7 @@ function stats() {
     boots,
     lightsleeps,
     lightsleep_us: Math.floor(lightsleepNs / 1000),
+    dormant: dormant.stats(),
     idle_waits: idleWaits,
     gc_allocs: gcAllocs,
     flash: flashTally.stats(),

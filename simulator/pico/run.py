@@ -93,7 +93,7 @@ def _run(job, work):
     imu = emulator.imu_stream(job, s, work / "fifo.bin")
     seconds = Path(imu["fifo"]).stat().st_size / 6 / imu["rate_hz"]
     pico = emulator.Pico(flash, imu=imu, board_name=board["name"], deadline_s=600 + 2 * seconds,
-                         worn=job.get("worn", False))
+                         worn=job.get("worn", False), ledger_from_s=job.get("ledger_from_s", 0))
     with pico:
         mark = len(pico.events)
         console = execute(pico, entry_script(job.get("start_epoch", -1)))

@@ -25,6 +25,8 @@ class Rig:
         self.clock = VirtualClock(job.get("start_epoch", -1))
         self.bus = VirtualI2C()
         self.chip = make_chip(self.board, self.clock, job["stream"], job["stream_rate_hz"])
+        if self.board.get("imu_int") and hasattr(self.chip, "int_armed"):
+            self.clock.watch(self.chip, job["stream_rate_hz"])  # the board wires INT to the MCU
         self.storage = Storage(job["flash"])
         self.faults = None
         if job.get("faults"):

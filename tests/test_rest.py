@@ -1,0 +1,88 @@
+"""Off the body the MPU-6050 rests in its low-power cycle (firmware/clip.py): what the clip counts stays
+that of the full rate, on the unix port and in CPython; the pickup ends the rest within a low-power period."""
+
+import pytest
+
+from simulator import bench_traces, replay
+from simulator.unix import wake_latency
+
+COUNTS = ("steps", "minutes", "posture_changes", "nudges", "logged_s", "errors")
+OFF_S = 420
+SETTLE_S = 30  # off_body_s 300, then the posture held: resting by then
+
+
+def put_down(**kw):
+    return bench_traces.put_down([("walk", 60), ("stand", 10)], OFF_S, [("stand", 5), ("walk", 60), ("sit", 30)],
+                                 **kw)
+
+
+@pytest.mark.parametrize("runtime", ["micropython", "cpython"])
+def test_off_the_body_the_imu_rests_and_the_counts_are_those_of_the_full_rate(runtime):
+    trace = put_down()
+    full = replay.replay(trace, runtime=runtime, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, runtime=runtime)
+    for key in COUNTS:
+        assert rested[key] == full[key], key
+    assert [c for _, c in full["posture_changes"]].count("off_body") == 1
+    assert full["steps"] > 150  # both walks counted: the one after the pickup too
+    # resting, the IMU put nothing in its FIFO: most of the time off the body after off_body_s
+    assert full["samples"] - rested["samples"] >= 50 * (OFF_S - 300 - SETTLE_S)
+
+
+def test_a_clip_picked_up_is_at_the_full_rate_within_one_low_power_period(tmp_path):
+    ms, rests = wake_latency.latency_ms(0, tmp_path)
+    assert rests == 1
+    s = replay.resolve_settings({})
+    # the cycle samples the frame nearest each of its wakes: a low-power period, and a frame at most
+    assert ms is not None and 0 < ms <= 1000 // s["still_wake_hz"] + 1000 // s["rate_hz"]
+
+
+def test_a_bump_the_posture_calls_still_wakes_the_imu_and_it_rests_again():
+    """A knock on the table: over motion_mg for one low-power sample, too short for the posture to see
+    motion, so the clip is still off the body and rests again; the counts are the full rate's."""
+    trace = put_down()
+    at = int((70 + 380) * 50)  # 20 s into the rest
+    trace.acc[at:at + 11, 0] += 0.3  # 220 ms: a low-power sample (every 200 ms) sees it
+    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace)
+    for key in COUNTS:
+        assert rested[key] == full[key], key
+    # two rests: the samples taken are the full rate's less both (each most of its stretch)
+    assert full["samples"] - rested["samples"] >= 50 * (OFF_S - 300 - SETTLE_S - 5)
+    edges = rested["samples"]
+    again = replay.replay(put_down())
+    assert edges > again["samples"]  # the bump cost a few seconds at full rate, no more
+    assert edges - again["samples"] < 50 * 10
+
+
+def test_an_imu_without_a_low_power_cycle_stays_at_the_full_rate():
+    trace = put_down()
+    full = replay.replay(trace, board_name="pico_bmi160", overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, board_name="pico_bmi160")
+    assert rested["samples"] == full["samples"]
+    assert rested["steps"] == full["steps"]
+
+
+def test_a_bus_failing_while_the_imu_rests_is_counted_and_the_clip_comes_back_at_the_full_rate():
+    trace = put_down()
+    clean = replay.replay(trace)
+    r = replay.replay(trace, faults={"seed": 3, "oserror_per_k": 100})
+    assert r["errors"]["i2c"] > 0
+    assert r["steps"] >= 0.8 * clean["steps"]  # the walk after the pickup counted
+    assert [c for _, c in r["posture_changes"]][-1] == [c for _, c in clean["posture_changes"]][-1]
+
+
+def test_a_rest_pauses_the_coach_as_the_full_rate_does_and_the_nudge_comes_at_30_minutes():
+    """Sitting 10 min, the clip on the table 12 min (a pause, shorter than rest_reset_s), sitting again: the
+    nudge comes after 30 min of sitting, the rest's seconds paused the timer as the full rate's would."""
+    trace = bench_traces.put_down([("walk", 60), ("sit", 600)], 720, [("stand", 5), ("sit", 1500)])
+    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace)
+    assert full["samples"] - rested["samples"] >= 50 * (720 - 300 - SETTLE_S)
+    assert rested["nudges"] == full["nudges"] and len(rested["nudges"]) == 1
+    # sitting, the table (lying, then off the body: a pause), sitting again, as the posture told them
+    changes = rested["posture_changes"]
+    assert [c for _, c in changes] == ["walking", "sitting", "lying", "off_body", "sitting"]
+    (sat, _), (paused, _), _, (again, _) = changes[1:]
+    inactive_s = replay.resolve_settings({})["inactive_s"]
+    assert abs(rested["nudges"][0] - (again + inactive_s - (paused - sat))) <= 5
