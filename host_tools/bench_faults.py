@@ -15,6 +15,11 @@ pass or fail.
 With --json it prints one object instead, {"rows": [{"kind", "injected",
 "survived", "records_lost", "samples_lost_pct", "steps_vs_clean_pct"}, ...]}
 (null where a figure does not apply), for scripts.
+With --runtime pico the rows are the emulated Pico's own (simulator/pico/faults.py: the deployed
+firmware worn with its USB out, then synced with `stepclip sync`'s code into a database, whose
+minutes the figures count), and --soak-hours wears a generated day there: the `soak` object holds
+minutes_worn, records_synced, heap_free_min/max (after gc.collect(), hourly, the first hour aside),
+nudges (synced) and nudges_unix (the unix port on the same trace), clock_drift_s and wall_s.
 With --runtime pico the power cuts hit the emulated Pico's own flash (host_tools/pico_powercut.py):
 power_cut_rp2_log while minutes are logged, power_cut_rp2_sync while a sync trims the log.
 """
@@ -24,7 +29,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from host_tools import pico_powercut
+from host_tools import db, pico_powercut, sync
 from simulator import powercut, replay, trace as tracemod, tracegen
 from simulator.unix import runtime as unix_port
 
@@ -104,6 +109,47 @@ def power_rows():
     return rows
 
 
+def chip_sync(database):
+    """`stepclip sync`'s path into the SQLite file `database`, for a worn chip; its minutes, in log order."""
+    cols = ", ".join(f"{state}_s" for state in db.STATES)
+
+    def sync_clip(url):
+        con = db.connect(database)
+        try:
+            r = sync.sync_clip(con, url, out=lambda line: None)
+            found = con.execute(f"SELECT session, minute, steps, nudges, {cols} FROM minutes WHERE clip = ? "
+                                "ORDER BY seq, idx", (r["clip"],)).fetchall()
+            sessions = con.execute("SELECT session, max(i2c_errors), max(flash_errors), max(flags) FROM blocks "
+                                   "WHERE clip = ? GROUP BY session ORDER BY session", (r["clip"],)).fetchall()
+        finally:
+            con.close()
+        minutes = [{"session": m[0], "minute": m[1], "steps": m[2], "nudges": m[3], "seconds": list(m[4:])}
+                   for m in found]
+        counted = [{"session": b[0], "i2c": b[1], "flash": b[2], "flags": b[3]} for b in sessions]
+        return {"minutes": minutes, "sessions": counted, "blocks": r["blocks"], "dropped": r["dropped"]}
+    return sync_clip
+
+
+def chip_rows(minutes):
+    from simulator.pico import faults as chip
+
+    with tempfile.TemporaryDirectory(prefix="stepclip-chip-faults-") as work:
+        return chip.rows(_walking(minutes), work, chip_sync(Path(work) / "stepclip.db"))
+
+
+def chip_soak(hours):
+    from simulator.pico import faults as chip
+
+    with tempfile.TemporaryDirectory(prefix="stepclip-chip-soak-") as work:
+        return chip.soak(hours, Path(work) / "clip", chip_sync(Path(work) / "stepclip.db"))
+
+
+def table(runtime, minutes):
+    if runtime == "pico":
+        return chip_rows(minutes) + pico_powercut.rows()
+    return i2c_rows(runtime, minutes) + power_rows()
+
+
 def soak(hours):
     """Free heap (bytes, after a collection) at each virtual hour of `hours` of office life, on MicroPython."""
     day = [("walk", 600), ("sit", 1800), ("stand", 600), ("walk", 600)]  # an hour
@@ -117,19 +163,16 @@ def soak(hours):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog=COMMAND)
-    p.add_argument("--runtime", choices=replay.SIMULATED + ("pico",), default="micropython")
+    p.add_argument("--runtime", choices=(*replay.SIMULATED, "pico"), default="micropython")
     p.add_argument("--minutes", type=int, default=30, help="length of the walking trace (default 30)")
     p.add_argument("--soak-hours", type=int, default=0, help="also run this many hours, printing the free heap")
     p.add_argument("--json", action="store_true", help="print the table as one JSON object")
     args = p.parse_args(argv)
-    if args.runtime == "pico":
-        rows = pico_powercut.rows()
-    else:
-        rows = i2c_rows(args.runtime, args.minutes) + power_rows()
+    rows = table(args.runtime, args.minutes)
     if args.json:
         out = {"rows": [{k: r[k] for k in JSON_KEYS} for r in rows]}
         if args.soak_hours:
-            out["soak"] = soak(args.soak_hours)
+            out["soak"] = chip_soak(args.soak_hours) if args.runtime == "pico" else soak(args.soak_hours)
         print(json.dumps(out))
         return
     cmd = f"{COMMAND} --runtime {args.runtime} --minutes {args.minutes}"
@@ -143,7 +186,10 @@ def main(argv=None):
               f"| {blank(r['lost_s'])} | {blank(r['samples_lost_pct'])} "
               f"| {blank(r['steps_vs_clean_pct'])} | {counted} |")
     print(f"\ncommand: {cmd}")
-    if args.soak_hours:
+    if args.soak_hours and args.runtime == "pico":
+        print(f"\nsoak on the emulated Pico: {json.dumps(chip_soak(args.soak_hours))}")
+        print(f"command: {cmd} --soak-hours {args.soak_hours}")
+    elif args.soak_hours:
         r = soak(args.soak_hours)
         heap = r["free_heap"]
         print(f"\nsoak: {r['hours']} h on MicroPython with 0.5% I2C NACKs, {r['steps']} steps, errors {r['errors']}")

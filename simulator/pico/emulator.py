@@ -108,6 +108,15 @@ def make_image(path, tree):
     Path(path).write_bytes(bytes(fs.context.buffer))
 
 
+def fill_image(path, name, leave_blocks):
+    """Add file `name` to the flash image at `path`, as large as leaves `leave_blocks` blocks free."""
+    fs = _lfs(Path(path).read_bytes())
+    free = FS_BLOCKS - fs.used_block_count - leave_blocks
+    with fs.open(name, "wb") as f:
+        f.write(bytes(max(free, 0) * FS_BLOCK))
+    Path(path).write_bytes(bytes(fs.context.buffer))
+
+
 def extract_image(path, dest):
     """Copy every file of the flash image at `path` into folder `dest`."""
     data = Path(path).read_bytes()
@@ -151,7 +160,8 @@ class Pico:
 
     `flash`: the file system image (created by MicroPython at first boot when absent).
     `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
-    `speed`: emulated seconds per wall second, 0 for as fast as it goes.
+    `speed`: emulated seconds per wall second, 0 for as fast as it goes; `idle_speed`: the same before the
+    trace starts and after it has been played (None: `speed`).
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
     `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: the board's battery ADC pin reads
     a LiPo that the ledger's worn seconds drain.
@@ -164,7 +174,8 @@ class Pico:
     """
 
     def __init__(self, flash, imu=None, port=0, speed=0, board_name=project.DEFAULT_BOARD, deadline_s=None,
-                 worn=False, battery=None, ledger_from_s=0, cut=None, flash_events=False, hold_at_end=False):
+                 worn=False, battery=None, ledger_from_s=0, idle_speed=None, cut=None, flash_events=False,
+                 hold_at_end=False):
         why = missing()
         if why:
             raise PicoError(why)
@@ -176,6 +187,7 @@ class Pico:
         self.want_port = port
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
+        self.idle_speed = idle_speed
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
@@ -199,8 +211,8 @@ class Pico:
             "bootrom": str(rom), "uf2": str(uf2), "flash": str(self.flash), "fs_offset": FS_OFFSET,
             "fs_size": FS_BLOCKS * FS_BLOCK, "port": self.want_port, "imu": imu,
             "motor_pin": self.board["motor"]["pin"], "marker_pin": MARKER_PIN, "end_pin": END_PIN,
-            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "worn": self.worn,
-            "ledger_from_s": self.ledger_from_s,
+            "gc_alloc": symbol(elf, "gc_alloc") if elf else -1, "speed": self.speed, "idle_speed": self.idle_speed,
+            "worn": self.worn, "ledger_from_s": self.ledger_from_s,
             "unique_id": unique_id(self.flash), "battery": self._battery(), "cut": self.cut_at_start,
             "flash_events": self.flash_events, "hold_at_end": self.hold_at_end,
         }

@@ -24,6 +24,12 @@
 // samples on its own timer, so motion raises the pin whether or not the MCU
 // is awake to ask. `ledger` holds the emulated ns spent in each mode.
 //
+// Bus faults (cfg.faults, times in trace seconds, all optional): `nack_per_k` per thousand read
+// transfers answered with a NACK of the address (drawn by the same xorshift as
+// simulator/unix/faults.py, from `seed`); during each `stuck` [start, seconds] every transfer is
+// NACKed, as a bus held by a wedged chip. Writes are spared by the random NACKs, as there: the
+// driver's next init resets a chip anyway. Counted in stats().nacks.
+//
 // tests/test_mpu6050_models.py drives this model (through mpu6050_bus.mjs) and
 // the Python one with the same transfers and compares every answer.
 
@@ -86,6 +92,12 @@ export class MPU6050 {
     this.pin = false;
     this.onInt = null;
     this.intAlarm = null;
+    this.readBytes = 0; // FIFO bytes the driver took: the samples the MCU measured
+    const f = cfg.faults || {};
+    this.nackPerK = f.nack_per_k || 0;
+    this.stuck = f.stuck || [];
+    this.rng = ((f.seed || 1) * 2654435761 + 1) >>> 0 || 1;
+    this.nacks = { nack: 0, stuck: 0 };
     this.reset();
   }
 
@@ -190,7 +202,35 @@ export class MPU6050 {
   }
 
   stats() {
-    return { samples: this.samples, produced: this.produced, taken: this.taken, lost: this.lost };
+    return { samples: this.samples, produced: this.produced, taken: this.taken, lost: this.lost,
+      read: Math.floor(this.readBytes / FRAME), nacks: this.nacks };
+  }
+
+  below(n) {
+    // simulator/unix/faults.py FaultRNG
+    let x = this.rng;
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+    this.rng = x;
+    return x % n;
+  }
+
+  nack(read) {
+    // true when this transfer's address is not acknowledged (cfg.faults)
+    if (this.t0 < 0) return false;
+    const t = this.timeUs() / 1e6;
+    for (const [a, d] of this.stuck) {
+      if (a <= t && t < a + d) {
+        this.nacks.stuck += 1;
+        return true;
+      }
+    }
+    if (read && this.nackPerK && this.below(1000) < this.nackPerK) {
+      this.nacks.nack += 1;
+      return true;
+    }
+    return false;
   }
 
   // -- sampling -------------------------------------------------------------
@@ -262,6 +302,7 @@ export class MPU6050 {
     if (!this.count) return this.lastRead; // an empty FIFO repeats the last byte read (register 116)
     const b = this.fifo[this.fr];
     this.lastRead = b;
+    this.readBytes += 1;
     this.fr = (this.fr + 1) % FIFO_SIZE;
     this.count -= 1;
     return b;
@@ -329,10 +370,11 @@ export class MPU6050 {
     let first = false;
     let reg = 0;
     i2c.onStart = () => i2c.completeStart();
-    i2c.onConnect = (address) => {
+    i2c.onConnect = (address, mode) => {
       ours = address === this.addr;
       first = true;
-      later(() => i2c.completeConnect(ours));
+      const ack = ours && !this.nack(mode === 1);
+      later(() => i2c.completeConnect(ack));
     };
     i2c.onWriteByte = (value) => {
       if (first) {

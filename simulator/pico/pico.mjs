@@ -17,6 +17,9 @@
 //   end_pin             GPIO driven high once the trace has been played and the FIFO drained
 //   gc_alloc            address of gc_alloc in the image (counted, never changed)
 //   speed               emulated seconds per wall second (0: as fast as it goes)
+//   idle_speed          the same, before the trace starts and once it has been played (default:
+//                       speed); a virtual clip at --speed max keeps to wall time there, as a
+//                       clip on the desk does, instead of racing through idle minutes it would log
 //   battery             {pin, divider, mah, soc, ma: {state: mA, rest}}: the ADC pin reads a LiPo
 //                       drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
@@ -306,7 +309,8 @@ function pollIMU() {
   if (battery) mcu.adc.channelValues[cfg.battery.pin - 26] = battery.adcRaw(cfg.battery.divider);
   if (!imu) return;
   const finished = imu.poll();
-  if (cfg.worn && !finished && !unplugged && usbUp && imu.stats().produced > 0) {
+  // (a chip the watchdog reset while worn brings its USB up again: it is still unplugged)
+  if (cfg.worn && !finished && usbUp && imu.stats().produced > 0) {
     unplugUSB(mcu.usbCtrl);
     usbUp = false;
     pendingRead = null;
@@ -390,7 +394,9 @@ const server = net.createServer((sock) => {
 // -- running --------------------------------------------------------------
 
 const wall0 = Date.now();
-let emu0 = 0;
+let paceSpeed = cfg.speed; // the pace of the moment, kept since paceWall (wall ms) and paceEmu (emulated ns)
+let paceWall = wall0;
+let paceEmu = 0;
 let timer = null;
 let quitting = false;
 
@@ -417,6 +423,20 @@ function talkEnd() {
   return talkEmu + (now - talkWall + WALL_SLICE_MS) * 1e6 * rate;
 }
 
+function paceEnd() {
+  // Where this slice may take the clock: the pace of the moment, never past the host's conversation.
+  const playing = imu && imu.t0 >= 0 && !imu.finishedSaid;
+  const speed = playing || cfg.idle_speed == null ? cfg.speed : cfg.idle_speed;
+  const now = Date.now();
+  if (speed !== paceSpeed) {
+    paceSpeed = speed;
+    paceWall = now;
+    paceEmu = clock.nanos;
+  }
+  const paced = speed > 0 ? paceEmu + (now - paceWall + WALL_SLICE_MS) * 1e6 * speed : Infinity;
+  return Math.min(paced, talkEnd());
+}
+
 function wake() {
   if (timer !== null) {
     clearTimeout(timer);
@@ -435,13 +455,10 @@ function run() {
   }
   const wallEnd = performance.now() + WALL_SLICE_MS;
   const gcAlloc = cfg.gc_alloc >= 0 ? cfg.gc_alloc & ~1 : -1;
-  const paceEnd = Math.min(
-    cfg.speed > 0 ? emu0 + (Date.now() - wall0 + WALL_SLICE_MS) * 1e6 * cfg.speed : Infinity,
-    talkEnd(),
-  );
+  const end = paceEnd();
   let idle = false;
   let n = 0;
-  while (clock.nanos < paceEnd) {
+  while (clock.nanos < end) {
     if (++n === 4096) {
       n = 0;
       pollIMU();
@@ -496,7 +513,7 @@ function run() {
   if (idle) {
     idleWaits += 1;
     timer = setTimeout(run, IDLE_MS);
-  } else if (clock.nanos >= paceEnd) {
+  } else if (clock.nanos >= end) {
     timer = setTimeout(run, WALL_SLICE_MS);
   } else {
     setImmediate(run);
@@ -576,6 +593,6 @@ server.listen(cfg.port || 0, '127.0.0.1', () => {
   emit({ ev: 'listening', port: server.address().port });
   if (cfg.cut) armCut(cfg.cut);
   boot('power');
-  emu0 = clock.nanos;
+  paceEmu = clock.nanos;
   run();
 });

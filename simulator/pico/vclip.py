@@ -21,17 +21,28 @@ IMAGE = "pico-flash.img"
 DEFAULT_TRACE = project.ROOT / "simulator" / "traces" / "sit_2min.csv"
 
 
-class PicoClip:
-    """An emulated Pico with an IMU playing `trace`; `start()`, then reach it at `url`; `stop()` saves the flash."""
+def desk_speed(speed):
+    """The pace of `stepclip virtual-clip --target pico` before its trace starts and once it is played: wall
+    time at most, as a clip on the desk keeps. Skipping idle time there (`--speed max`) raced through hours
+    of it in wall seconds: the clip logged empty minutes by the hundred and its clock ran ahead of the host's."""
+    return min(speed, 1.0) if speed > 0 else 1.0
 
-    def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, overrides=None):
+
+class PicoClip:
+    """An emulated Pico with an IMU playing `trace`; `start()`, then reach it at `url`; `stop()` saves the flash.
+
+    `idle_speed`: the pace before the trace starts and once it is played (None: `speed`)."""
+
+    def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, overrides=None,
+                 idle_speed=None):
         self.flash = Path(flash)
         self.flash.mkdir(parents=True, exist_ok=True)
         self._work = tempfile.TemporaryDirectory(prefix="stepclip-picoclip-")
         work = Path(self._work.name)
         job = replay.prepare(tracemod.load(trace or DEFAULT_TRACE), work, board_name, overrides)
         imu = emulator.imu_stream(job, replay.resolve_settings(overrides or {}), work / "fifo.bin")
-        self.pico = emulator.Pico(self.flash / IMAGE, imu, port=port, speed=speed, board_name=board_name)
+        self.pico = emulator.Pico(self.flash / IMAGE, imu, port=port, speed=speed, board_name=board_name,
+                                  idle_speed=idle_speed)
 
     @property
     def url(self):
@@ -54,7 +65,7 @@ class PicoClip:
 
 
 def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0):
-    clip = PicoClip(flash, trace, speed, board_name, port)
+    clip = PicoClip(flash, trace, speed, board_name, port, idle_speed=desk_speed(speed))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     clip.start()
     print(f"emulated Pico (MicroPython {emulator.uf2_path().name}) on {clip.url}; flash {clip.flash / IMAGE}",
