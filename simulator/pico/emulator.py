@@ -153,8 +153,9 @@ class Pico:
     `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
     `speed`: emulated seconds per wall second, 0 for as fast as it goes.
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
-    `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: the board's battery ADC pin reads
-    a LiPo that the ledger's worn seconds drain.
+    `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest, motor}} (simulator/currents.py
+    chip_battery): the board's battery ADC pin reads a LiPo on the curve of simulator/chips/lipo.py that
+    the ledger's worn seconds drain; `stats()['battery']` says its charge and voltage.
     `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
     that time went (from `ledger_from_s` of the trace on).
     """
@@ -174,7 +175,7 @@ class Pico:
         self.speed = speed
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
-        self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
+        self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest, motor}}: a LiPo on VSYS
         self.port = None
         self.proc = None
         self.events = []
@@ -201,7 +202,10 @@ class Pico:
         adc = self.board.get("battery_adc")
         if not self.battery or not adc or not 26 <= adc["pin"] <= 29:
             return None
-        return dict(self.battery, pin=adc["pin"], divider=adc.get("divider", 1))
+        project.use_firmware()
+        import lipo
+
+        return dict(self.battery, pin=adc["pin"], divider=adc.get("divider", 1), curve_mv=list(lipo.CURVE_MV))
 
     def start(self, timeout=30):
         cfg = self._work / "pico.json"

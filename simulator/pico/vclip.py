@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulator import project, replay
+from simulator import currents, project, replay
 from simulator import trace as tracemod
 from simulator.pico import emulator
 
@@ -24,14 +24,17 @@ DEFAULT_TRACE = project.ROOT / "simulator" / "traces" / "sit_2min.csv"
 class PicoClip:
     """An emulated Pico with an IMU playing `trace`; `start()`, then reach it at `url`; `stop()` saves the flash."""
 
-    def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, overrides=None):
+    def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, overrides=None,
+                 charge=1.0):
         self.flash = Path(flash)
         self.flash.mkdir(parents=True, exist_ok=True)
         self._work = tempfile.TemporaryDirectory(prefix="stepclip-picoclip-")
         work = Path(self._work.name)
         job = replay.prepare(tracemod.load(trace or DEFAULT_TRACE), work, board_name, overrides)
         imu = emulator.imu_stream(job, replay.resolve_settings(overrides or {}), work / "fifo.bin")
-        self.pico = emulator.Pico(self.flash / IMAGE, imu, port=port, speed=speed, board_name=board_name)
+        battery = currents.chip_battery(project.board(board_name), charge)  # the ledger's worn time drains it
+        self.pico = emulator.Pico(self.flash / IMAGE, imu, port=port, speed=speed, board_name=board_name,
+                                  battery=battery)
 
     @property
     def url(self):
@@ -53,8 +56,8 @@ class PicoClip:
         self.stop()
 
 
-def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0):
-    clip = PicoClip(flash, trace, speed, board_name, port)
+def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, charge=1.0):
+    clip = PicoClip(flash, trace, speed, board_name, port, charge=charge)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     clip.start()
     print(f"emulated Pico (MicroPython {emulator.uf2_path().name}) on {clip.url}; flash {clip.flash / IMAGE}",
