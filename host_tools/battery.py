@@ -6,9 +6,6 @@ the charge is that voltage on the LiPo curve of simulator/chips/lipo.py. The day
 charge now over the rate it fell since the last recharge: until the readings span MIN_SPAN_H and
 the charge fell MIN_FALL_PCT (an ADC step is about a percent on the flat of the curve), they are
 "not yet known".
-
-The virtual clip's battery (`model`) is drained at host_tools/power.py's modelled current for its
-board: a model, said so where it is shown.
 """
 
 from simulator import project
@@ -90,12 +87,3 @@ def cell(mv):
     pct = percent(mv)
     return "-" if pct is None else f"{mv / 1000:.2f} V {pct:.0f}%"
 
-
-def model(board_name, charge=1.0):
-    """The virtual clip's battery: {mah, soc, ma}, drained at the board's current as host_tools/power.py
-    models it (the per-sample cost measured on the unix port, no chip ledger): a model."""
-    from host_tools import bench, power
-
-    figures = bench.firmware_figures()
-    ma = power.estimate(project.board(board_name), figures["call_equivalents"])["ma"]
-    return {"mah": power.BATTERY_MAH, "soc": charge, "ma": ma}

@@ -114,13 +114,14 @@ def cmd_replay(args):
     from tqdm import tqdm
 
     _known_board(args.board)
+    charge = _parse_charge(args.charge)
     trace = tracemod.load(args.trace)
     # a bar for long traces only, on a terminal (tqdm's disable=None), in whole trace minutes
     with tqdm(total=int(trace.seconds // 60), unit="min", desc="replay", disable=None if trace.seconds > 1800 else True,
               leave=False) as bar:
         result = replay.replay(trace, runtime=args.runtime, board_name=args.board, overrides=_parse_set(args.set),
                                start_minute=_parse_clock(args.start), progress=lambda s: bar.update(s // 60 - bar.n),
-                               worn=args.worn, battery={"charge": _parse_charge(args.charge)})
+                               worn=args.worn, battery={"charge": charge})
     if args.json:
         print(json.dumps(result))
     else:
@@ -230,6 +231,9 @@ def cmd_virtual_clip(args):
     _known_board(args.board)
     minute = _parse_clock(args.start)
     charge = _parse_charge(args.charge)
+    if args.worn and args.target != "pico":
+        raise UsageError("--worn is for --target pico: the unix virtual clip's modelled battery drains all its "
+                         "virtual time")
     if args.target == "pico":
         from simulator.pico import emulator, vclip
 
@@ -237,14 +241,14 @@ def cmd_virtual_clip(args):
             raise UserError("--start: a Pico's clock starts unset at power-on; `stepclip sync` sets it")
         try:
             return vclip.main(args.flash or _user_file("pico-flash"), trace=args.trace, speed=speed,
-                              board_name=args.board, port=args.port, charge=charge)
+                              board_name=args.board, port=args.port, charge=charge, worn=args.worn)
         except emulator.PicoError as e:
             raise UserError(str(e)) from None
-    from host_tools import battery
+    from host_tools import vclip_battery
 
     virtual_clip.main(args.flash or _user_file("vclip-flash"), trace=args.trace, speed=speed, board_name=args.board, port=args.port,
                       start_epoch=DAY_ZERO + 60 * minute if minute >= 0 else -1,
-                      battery=battery.model(args.board, charge))
+                      battery=vclip_battery.model(args.board, charge))
 
 
 def _user_file(name):
@@ -536,6 +540,9 @@ def build_parser():
     v.add_argument("--charge", default="100", metavar="PCT",
                    help="the battery's charge at power-on, %% (default 100). unix: drained at host_tools/power.py's "
                         "modelled current for the board; pico: by the emulated chip's worn time, state by state")
+    v.add_argument("--worn", action="store_true",
+                   help="pico: the USB out while the trace plays (from the firmware's first sample), back in at its "
+                        "end for a sync: the chip's worn time drains the battery")
     v.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start on Monday 2026-01-05, as if "
                                                     "a sync had set the clock (default: clock not set). At any "
                                                     "--speed but 1 the clip then keeps that timeline through syncs")

@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from host_tools import battery as batterymod, days as daysmod, db, goal, report, summary, sync
+from host_tools import battery as batterymod, days as daysmod, db, goal, report, summary, sync, vclip_battery
 from simulator import project, replay, trace as tracemod, tracegen
 from simulator.virtual_clip import VirtualClip
 
@@ -55,7 +55,7 @@ def run(workdir, seed=1):
     print(f"generated a working day: {path} ({summary.duration(day.duration_s)}, {len(day.t):,} samples)")
     con = db.connect(database)
     worn_s, clip_id, result = wear_and_sync(flash, path, replay.DAY_ZERO + 60 * day.start_hhmm, con,
-                                            batterymod.model(project.DEFAULT_BOARD))
+                                            vclip_battery.model(project.DEFAULT_BOARD))
     print(f"the virtual clip ({clip_id}) wore the day in {time.monotonic() - t0:.0f} s, on MicroPython at full "
           f"speed")
     rows = list(db.minutes(con, result["clip"]))
@@ -81,7 +81,7 @@ def run_week(workdir, seed=1):
     con = db.connect(database)
     goal.set_goal(con, db.EVERY_CLIP, "auto")  # the wearer asks for a goal that grows from where they are
     print(f"a generated week on the virtual clip, synced every evening into {database}")
-    battery = batterymod.model(project.DEFAULT_BOARD)
+    battery = vclip_battery.model(project.DEFAULT_BOARD)
     first = None
     for k in range(len(tracegen.WEEK)):
         trace, _ = tracegen.week_day(k, seed=seed)
