@@ -52,13 +52,15 @@ BOARD_MA = {
 
 
 def chip_battery(desc, charge=1.0, mah=BATTERY_MAH):
-    """The LiPo of an emulated RP2040 board: {mah, soc, ma, curve_mv}, the currents by ledger state (`rest`:
-    the IMU and the board all along, `motor`: while it runs), the cell's curve (simulator/chips/lipo.py)."""
+    """The LiPo of an emulated RP2040 board: {mah, soc, ma, curve_mv}: the currents by the ledger's chip
+    state, the IMU's by its mode (the emulated chip carries an MPU-6050), `rest` the board all along,
+    `motor` while it runs; the cell's curve (simulator/chips/lipo.py)."""
     project.use_firmware()
     import lipo
 
     mcu = MCU[desc["mcu"]]
     ma = {state: mcu[state + "_ma"] for state in ("run", "wfi", "lightsleep", "dormant")}
-    ma["rest"] = IMU_MA[desc["imu"]][0] + BOARD_MA.get(desc["name"], (0.0, ""))[0]
+    ma["imu"] = dict(MPU6050_MODE_MA)
+    ma["rest"] = BOARD_MA.get(desc["name"], (0.0, ""))[0]
     ma["motor"] = MOTOR_MA
     return {"mah": mah, "soc": charge, "ma": ma, "curve_mv": list(lipo.CURVE_MV)}

@@ -176,9 +176,11 @@ export function lipoVolts(soc, curveMv) {
 }
 
 export class Battery {
-  // cfg: {mah, soc (at power-on), ma: {run, wfi, lightsleep, dormant, rest, motor}, curve_mv}: the charge
-  // spent is the ledger's worn seconds in each state times that state's current, plus `rest` (IMU,
-  // board) all the worn time and `motor` while it runs.
+  // cfg: {mah, soc (at power-on), ma: {run, wfi, lightsleep, dormant, rest, motor, imu: {mode: mA}},
+  // curve_mv}: the charge spent is the ledger's worn seconds in each chip state times that state's
+  // current, the IMU's worn seconds in each of its modes times that mode's ("normal ..." modes: `normal`;
+  // a mode not listed: `normal`, an upper bound), `rest` (the board) all the worn time and `motor` while
+  // it runs.
   constructor(ledger, cfg) {
     this.ledger = ledger;
     this.cfg = cfg;
@@ -187,8 +189,11 @@ export class Battery {
   soc() {
     const r = this.ledger.report();
     const ma = this.cfg.ma;
-    let mas = r.seconds_replayed * ma.rest + r.motor_s * (ma.motor || 0);
+    let mas = r.seconds_replayed * ma.rest + r.motor_s * ma.motor;
     for (const [state, s] of Object.entries(r.seconds)) mas += s * ma[state];
+    for (const [mode, s] of Object.entries(r.imu_s)) {
+      mas += s * (ma.imu[mode.startsWith('normal') ? 'normal' : mode] ?? ma.imu.normal);
+    }
     return Math.max(this.cfg.soc - mas / 3600 / this.cfg.mah, 0);
   }
 

@@ -17,7 +17,7 @@
 //   end_pin             GPIO driven high once the trace has been played and the FIFO drained
 //   gc_alloc            address of gc_alloc in the image (counted, never changed)
 //   speed               emulated seconds per wall second (0: as fast as it goes)
-//   battery             {pin, divider, mah, soc, ma: {state: mA, rest, motor}, curve_mv}: the ADC pin
+//   battery             {pin, divider, mah, soc, ma: {state: mA, rest, motor, imu}, curve_mv}: the ADC pin
 //                       reads a LiPo drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
