@@ -208,7 +208,7 @@ class VirtualClip:
         os.set_blocking(self._pty_master, False)
         self._spawn(run_main=True)
         self.out(f"virtual clip {self.clip_id} on socket://127.0.0.1:{self.port} and {os.ttyname(pty_slave)}, "
-                 f"flash {self.flash}{self._timeline()}{self._battery_note()}")
+                 f"flash {self.flash}{self._battery_note()}{self._timeline()}")
         try:
             while not self._stopping:
                 fds = [listener, self._child_fd, self._pty_master] + ([self.client] if self.client else [])
@@ -263,7 +263,7 @@ class VirtualClip:
     def _battery_note(self):
         if not self.battery:
             return ""
-        return (f"; battery a model: {self.battery['mah']} mAh from {100 * self.battery['soc']:.0f}% at "
+        return (f", battery a model: {self.battery['mah']} mAh from {100 * self.battery['soc']:.0f}% at "
                 f"{self.battery['ma']} mA")
 
     def stop(self):
