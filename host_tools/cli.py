@@ -114,16 +114,29 @@ def cmd_replay(args):
     from tqdm import tqdm
 
     _known_board(args.board)
+    charge = _parse_charge(args.charge)
     trace = tracemod.load(args.trace)
     # a bar for long traces only, on a terminal (tqdm's disable=None), in whole trace minutes
     with tqdm(total=int(trace.seconds // 60), unit="min", desc="replay", disable=None if trace.seconds > 1800 else True,
               leave=False) as bar:
         result = replay.replay(trace, runtime=args.runtime, board_name=args.board, overrides=_parse_set(args.set),
-                               start_minute=_parse_clock(args.start), progress=lambda s: bar.update(s // 60 - bar.n))
+                               start_minute=_parse_clock(args.start), progress=lambda s: bar.update(s // 60 - bar.n),
+                               worn=args.worn, battery={"charge": charge})
     if args.json:
         print(json.dumps(result))
     else:
         print(summary.replay_text(args.trace, result))
+
+
+def _parse_charge(text):
+    """--charge: the battery's state of charge at the start, 0..100 %, as 0..1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise UsageError(f"--charge takes the battery's charge at the start, 0 to 100 (%), not {text!r}")
+    return value / 100
 
 
 def cmd_generate(args):
@@ -217,6 +230,10 @@ def cmd_virtual_clip(args):
         raise UsageError(f"--port takes a TCP port, 1 to 65535 (0: any free one), not {args.port}")
     _known_board(args.board)
     minute = _parse_clock(args.start)
+    charge = _parse_charge(args.charge)
+    if args.worn and args.target != "pico":
+        raise UsageError("--worn is for --target pico: the unix virtual clip's modelled battery drains all its "
+                         "virtual time")
     if args.target == "pico":
         from simulator.pico import emulator, vclip
 
@@ -224,11 +241,14 @@ def cmd_virtual_clip(args):
             raise UserError("--start: a Pico's clock starts unset at power-on; `stepclip sync` sets it")
         try:
             return vclip.main(args.flash or _user_file("pico-flash"), trace=args.trace, speed=speed,
-                              board_name=args.board, port=args.port)
+                              board_name=args.board, port=args.port, charge=charge, worn=args.worn)
         except emulator.PicoError as e:
             raise UserError(str(e)) from None
+    from host_tools import vclip_battery
+
     virtual_clip.main(args.flash or _user_file("vclip-flash"), trace=args.trace, speed=speed, board_name=args.board, port=args.port,
-                      start_epoch=DAY_ZERO + 60 * minute if minute >= 0 else -1)
+                      start_epoch=DAY_ZERO + 60 * minute if minute >= 0 else -1,
+                      battery=vclip_battery.model(args.board, charge))
 
 
 def _user_file(name):
@@ -452,6 +472,10 @@ def build_parser():
     r.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     r.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start (default: clock not set)")
     r.add_argument("--json", action="store_true", help="print one JSON object")
+    r.add_argument("--worn", action="store_true",
+                   help="pico: the USB out while the trace plays, as on a belt; the chip's ledger and battery run")
+    r.add_argument("--charge", default="100", metavar="PCT",
+                   help="pico: the battery's charge at the start, %% (default 100)")
     r.set_defaults(func=cmd_replay)
 
     g = sim.add_parser("generate", help="write a synthetic trace",
@@ -513,6 +537,12 @@ def build_parser():
     v.add_argument("--flash", help="folder that is the clip's flash, kept between runs (default: vclip-flash, or "
                                    "pico-flash for --target pico, in your user data folder beside the database)")
     v.add_argument("--board", default=DEFAULT_BOARD, help=f"board description (default: {DEFAULT_BOARD})")
+    v.add_argument("--charge", default="100", metavar="PCT",
+                   help="the battery's charge at power-on, %% (default 100). unix: drained at host_tools/power.py's "
+                        "modelled current for the board; pico: by the emulated chip's worn time, state by state")
+    v.add_argument("--worn", action="store_true",
+                   help="pico: the USB out while the trace plays (from the firmware's first sample), back in at its "
+                        "end for a sync: the chip's worn time drains the battery")
     v.add_argument("--start", metavar="HH:MM", help="wall-clock time at the trace start on Monday 2026-01-05, as if "
                                                     "a sync had set the clock (default: clock not set). At any "
                                                     "--speed but 1 the clip then keeps that timeline through syncs")

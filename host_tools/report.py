@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from host_tools import charts, config, db, days as daysmod, goal as goalmod, week as weekmod
+from host_tools import battery as batterymod, charts, config, db, days as daysmod, goal as goalmod, week as weekmod
 from host_tools.summary import duration, minutes, plural
 
 
@@ -36,21 +36,21 @@ def sit_cells(d, evening_start_min):
     return [f"{d.date:%a %Y-%m-%d}", duration(d.sitting_s), minutes(d.long_sitting_s()),
             minutes(d.evening_sitting_s(evening_start_min)), str(len(bouts)), minutes(longest * 60),
             f"{d.breaks_per_sitting_hour():.1f}", str(len(nudges)), f"{answered}/{len(nudges)}" if nudges else "-",
-            f"{d.battery_mv / 1000:.2f} V" if d.battery_mv else "-"]
+            batterymod.cell(d.battery_mv)]
 
 
 WALK_COLUMNS = ("day", "steps", "goal", "of goal", "reached", "brisk min", "walks 15+", "longest walk")
 WALK_WIDTHS = (14, 7, 7, 7, 8, 9, 9, 13)
 SIT_COLUMNS = ("day", "sitting", "in 30+ bouts", "evening", "bouts", "longest bout", "breaks/h", "nudges",
                "answered", "battery")
-SIT_WIDTHS = (14, 12, 12, 12, 5, 12, 8, 6, 8, 7)
+SIT_WIDTHS = (14, 12, 12, 12, 5, 12, 8, 6, 8, 11)
 
 
 def _row(cells, widths):
     return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
 
-def text(by_clip, goal, evening, weeks):
+def text(by_clip, goal, evening, weeks, batteries):
     lines = []
     for clip, days in by_clip.items():
         lines.append(f"clip {clip}: {days[0].date} to {days[-1].date} ({len(days)} {plural(len(days), 'day')})")
@@ -66,6 +66,7 @@ def text(by_clip, goal, evening, weeks):
                 errors[k] = max(errors.get(k, 0), v)
         if errors:
             lines.append("device counters: " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
+        lines.append(batteries[clip])
         lines.append("")
     lines.append("brisk: minutes of 100 steps or more; a walk: walking with breaks of a minute at most (walks 15+: of "
                  "15 minutes or more, the advice's); "
@@ -115,7 +116,7 @@ def _table(cols, rows):
     return "".join(out) + "</table>"
 
 
-def page(by_clip, goal, made, unplaced, evening, weeks):
+def page(by_clip, goal, made, unplaced, evening, weeks, batteries):
     """One self-contained HTML page: each week at a glance first, then tables and the pictures, embedded."""
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Stepclip report</title>",
              "<style>body{font-family:system-ui,sans-serif;max-width:1060px;margin:2em auto;color:#222}"
@@ -142,6 +143,7 @@ def page(by_clip, goal, made, unplaced, evening, weeks):
                      f"{measure}.</p>")
         parts.append(_table(walk_cols, [walk_cells(d, goal) for d in days]))
         parts.append(_table(sit_cols, [sit_cells(d, evening[clip]) for d in days]))
+        parts.append(f"<p>{html.escape(batteries[clip])}</p>")
         parts.append(_img(made[clip]["steps"], f"steps per day, clip {clip}"))
         parts.append(_img(made[clip]["bouts"], f"sitting bout lengths, clip {clip}"))
         for d, path in made[clip]["days"]:
@@ -200,11 +202,12 @@ def run(database=None, since=None, clip=None, out="stepclip-report", goal=None, 
     evening = {c: config.host_settings(con, c)["evening_start_min"] for c in by_clip}
     out = Path(out)
     weeks = weeks_of(con, by_clip, goal, out, week)
+    batteries = {c: batterymod.line(con, c) for c in by_clip}
     con.close()
-    echo(text(by_clip, goal, evening, weeks))
+    echo(text(by_clip, goal, evening, weeks, batteries))
     made = pictures(by_clip, goal, out)
     path = out / "report.html"
-    path.write_text(page(by_clip, goal, made, unplaced, evening, weeks))
+    path.write_text(page(by_clip, goal, made, unplaced, evening, weeks, batteries))
     for w in weeks.values():
         echo(f"the week at a glance: {w['picture'].resolve()}")
     echo(f"\nreport: {path.resolve()}")

@@ -71,6 +71,14 @@ def replay_text(path, result):
     errors = {k: v for k, v in result["errors"].items() if v}
     if errors:
         lines.append("errors: " + ", ".join(f"{k} {v}" for k, v in errors.items()))
+    battery = (result.get("pico") or {}).get("battery")
+    if battery and "soc" in battery:  # the emulated Pico's cell, drained while worn
+        text = (f"battery (VSYS): {100 * battery['soc_start']:.1f}% to {100 * battery['soc']:.2f}% charge, "
+                f"{battery['mv'] / 1000:.3f} V")
+        logged = [mv for _, mv in battery["logged_mv"] if mv]
+        if logged:
+            text += f"; the clip logged {logged[0] / 1000:.3f} to {logged[-1] / 1000:.3f} V"
+        lines.append(text)
     return "\n".join(lines)
 
 

@@ -18,8 +18,11 @@ SIMULATED = runtimes.SIMULATED  # the firmware on simulated hardware, where faul
 
 
 def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overrides=None,
-           start_minute=-1, flash=None, faults=None, progress=None):
+           start_minute=-1, flash=None, faults=None, progress=None, worn=False, battery=None):
     """Run `trace` (a path or a loaded Trace) through the firmware; the result dict of `sim replay --json`.
+
+    `worn`, `battery` ({charge: 0..1, mah}): on the emulated Pico, the USB is out while the trace plays and
+    the battery that time drains starts at `charge` (simulator/pico/run.py).
 
     `faults`: what simulator/unix/faults.py is to inject, if anything.
     `progress(seconds)`: told how far the replay is, every 10 minutes of the trace.
@@ -33,6 +36,8 @@ def replay(trace, runtime="micropython", board_name=project.DEFAULT_BOARD, overr
         job = prepare(trace, work, board_name, overrides, start_minute, flash)
         if faults:
             job["faults"] = faults
+        job["worn"] = worn
+        job["battery"] = dict(battery or {})
         result = rt.run(job, Path(work), progress)
     result["seconds"] = round(trace.seconds, 3)
     result["runtime"] = runtime

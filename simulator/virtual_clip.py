@@ -43,8 +43,11 @@ _HEAP = "2M"
 
 
 class VirtualClip:
+    """`battery`: {mah, soc, ma}: a LiPo on the board's battery ADC, drained at `ma` over the virtual time
+    (simulator/vclip/hardware.py ModelBattery); None: the ADC reads nothing."""
+
     def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, clip_id=None,
-                 start_epoch=-1, out=print):
+                 start_epoch=-1, out=print, battery=None):
         self.flash = Path(flash).resolve()
         self.trace = trace if isinstance(trace, tracemod.Trace) else tracemod.load(trace or DEFAULT_TRACE)
         self.speed = speed
@@ -53,6 +56,7 @@ class VirtualClip:
         self.clip_id = clip_id or "vclip-%08x" % zlib.crc32(str(self.flash).encode())
         self.out = out
         self.start_epoch = start_epoch
+        self.battery = battery
         self.state = Path(tempfile.mkdtemp(prefix="stepclip-vclip-"))
         if start_epoch >= 0:  # as if a sync had set the clock just before the trace begins
             (self.state / "clock.json").write_text(json.dumps({"us": 0, "rtc": [start_epoch, 0]}))
@@ -106,7 +110,8 @@ class VirtualClip:
             self.out(f"virtual clip: {e}")
             run_main = False
         job = {"state": str(self.state), "stream": str(self.state / "stream.bin"),
-               "stream_rate_hz": self._stream_rate or 50, "speed": self.speed, "id": self.clip_id}
+               "stream_rate_hz": self._stream_rate or 50, "speed": self.speed, "id": self.clip_id,
+               "battery": self.battery}
         (self.state / "job.json").write_text(json.dumps(job))
         master, slave = os.openpty()
         attrs = termios.tcgetattr(slave)
@@ -203,7 +208,7 @@ class VirtualClip:
         os.set_blocking(self._pty_master, False)
         self._spawn(run_main=True)
         self.out(f"virtual clip {self.clip_id} on socket://127.0.0.1:{self.port} and {os.ttyname(pty_slave)}, "
-                 f"flash {self.flash}{self._timeline()}")
+                 f"flash {self.flash}{self._battery_note()}{self._timeline()}")
         try:
             while not self._stopping:
                 fds = [listener, self._child_fd, self._pty_master] + ([self.client] if self.client else [])
@@ -255,6 +260,12 @@ class VirtualClip:
         kept = "; not at real time, so syncs keep this timeline" if self.speed != 1 else ""
         return f", clock at {at} when the trace starts{kept}"
 
+    def _battery_note(self):
+        if not self.battery:
+            return ""
+        return (f", battery a model: {self.battery['mah']} mAh from {100 * self.battery['soc']:.0f}% at "
+                f"{self.battery['ma']} mA")
+
     def stop(self):
         """Ask serve() (in another thread) to power the clip off."""
         self._stopping = True
@@ -267,9 +278,9 @@ def _take_terminal():
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, start_epoch=-1):
+def main(flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, start_epoch=-1, battery=None):
     clip = VirtualClip(flash, trace, speed, board_name, port, start_epoch=start_epoch,
-                       out=lambda line: print(line, flush=True))
+                       out=lambda line: print(line, flush=True), battery=battery)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         clip.serve()

@@ -122,6 +122,8 @@ def test_deploy_boots_into_the_clip_and_sync_takes_its_minutes_once(deployed, tm
     assert chip == [(m["t"], m["steps"], m["posture"], 60) for m in unix["minutes"][:2]]
     flags = con.execute("SELECT flags FROM blocks").fetchall()
     assert first["blocks"] > 0 and not any(f for (f,) in flags)  # a deploy's reset is no hung loop
+    # VSYS/3 on ADC3: a full cell (4.20 V), read through the ADC; not drained, the USB never out
+    assert all(abs(mv - 4200) <= 10 for (mv,) in con.execute("SELECT battery_mv FROM blocks"))
     second = sync.sync_clip(con, deployed.url, out=lambda line: None)
     again = con.execute(f"SELECT {cols} FROM minutes ORDER BY session, minute").fetchall()
     assert again[:len(rows)] == rows and second["last_seq"] >= first["last_seq"]

@@ -5,6 +5,7 @@ Skipped, saying why, when ../shared/rp2040 (or $STEPCLIP_PICO_UF2), node or rp20
 
 import pytest
 
+from simulator import currents, project, replay, trace as tracemod, tracegen
 from simulator.pico import emulator, ledger_bench
 
 WHY = emulator.missing()
@@ -49,9 +50,33 @@ def test_off_the_body_the_ledger_is_the_rest_the_imu_in_its_low_power_cycle(tmp_
 def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):
     from simulator.pico.run import execute
 
-    ma = {"run": 24.0, "wfi": 24.0, "lightsleep": 1.5, "dormant": 0.9, "rest": 1.3}
-    pico = emulator.Pico(tmp_path / "flash.img", battery={"mah": 500, "soc": 0.5, "ma": ma}, deadline_s=120)
+    battery = currents.chip_battery(project.board("pico_mpu6050"), 0.5)
+    pico = emulator.Pico(tmp_path / "flash.img", battery=battery, deadline_s=120)
     with pico:
         out = execute(pico, "from machine import ADC\nprint('MV', ADC(29).read_u16() * 3300 * 3 // 65535)\n", 60)
     mv = [int(line.split()[1]) for line in out.other if line.startswith("MV ")]
-    assert mv and abs(mv[0] - 3820) < 30, out.other  # half charged: 3.82 V on the discharge curve
+    assert mv and abs(mv[0] - 3840) < 10, out.other  # half charged: 3.84 V on the discharge curve (VSYS/3)
+
+
+def test_a_worn_replay_drains_the_battery_by_the_energy_of_its_ledger():
+    """Three minutes of sitting, worn, on a 0.5 mAh cell (so that minutes show): the charge spent is the
+    ledger's seconds in each state at that state's current; the clip logs VSYS falling, minute by minute."""
+    project.use_firmware()
+    import lipo
+
+    g = tracegen.generate([("sit", 180)], rate_hz=50, seed=0)
+    r = replay.replay(tracemod.Trace("sit", g.t, g.acc, g.gyro), runtime="pico", worn=True,
+                      battery={"mah": 0.5, "charge": 0.9},
+                      overrides={"usb_window_s": 0, "battery_every_s": 60, "log_block_min": 1})
+    bat, led = r["pico"]["battery"], r["pico"]["ledger"]
+    ma = currents.chip_battery(project.board("pico_mpu6050"))["ma"]
+    mas = sum(led["seconds"][k] * ma[k] for k in led["seconds"]) + led["seconds_replayed"] * ma["rest"]
+    mas += sum(s * ma["imu"]["normal" if mode.startswith("normal") else mode] for mode, s in led["imu_s"].items())
+    assert sum(led["imu_s"].values()) == pytest.approx(led["seconds_replayed"], rel=0.01)
+    assert bat["soc_start"] == 0.9
+    assert bat["soc"] == pytest.approx(0.9 - mas / 3600 / 0.5, abs=1e-4)
+    assert bat["soc"] < 0.6
+    assert abs(bat["mv"] - lipo.millivolts(bat["soc"])) <= 1
+    logged = [mv for _, mv in bat["logged_mv"]]
+    assert len(logged) == 3 and all(a > b for a, b in zip(logged, logged[1:])), logged
+    assert logged[0] < lipo.millivolts(0.9) and abs(logged[-1] - bat["mv"]) <= 25  # read each minute, via the ADC

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -224,3 +225,93 @@ def test_counts_of_one_read_in_the_singular():
     two = summary.day_text(*summary.from_minutes(([minute("sitting")] * 40 + [minute("walking")]) * 2))
     assert "time sitting:        40 min 00 s in 1 bout\n" in one
     assert "time sitting:        1 h 20 min in 2 bouts\n" in two
+
+
+def _curve_readings(start_epoch, hours, pct_start, pct_per_day, every_s=900):
+    project.use_firmware()
+    import lipo
+
+    return [(start_epoch + t, round(lipo.millivolts((pct_start - pct_per_day * t / 86400) / 100)))
+            for t in range(0, int(hours * 3600) + 1, every_s)]
+
+
+def test_the_days_left_are_the_charge_over_its_fall_since_the_last_recharge():
+    from host_tools import battery
+
+    t0 = 1767600000
+    o = battery.outlook(_curve_readings(t0, 72, 90, 10))  # 90 % falling 10 % a day for 3 days: 60 % left
+    assert o["pct"] == pytest.approx(60, abs=0.5) and o["days_left"] == pytest.approx(6, rel=0.05)
+    # recharged to full after a day: the rate is the fall since then
+    drained = _curve_readings(t0, 24, 70, 20)
+    recharged = _curve_readings(t0 + 86400 + 900, 48, 100, 5)
+    o = battery.outlook(drained + recharged)
+    assert o["pct"] == pytest.approx(90, abs=0.5) and o["days_left"] == pytest.approx(18, rel=0.1)
+    assert o["span_h"] == pytest.approx(48)
+    # too little to go on: two hours, or a day of a charge that hardly moved
+    for points in (_curve_readings(t0, 2, 80, 10), _curve_readings(t0, 24, 50, 1)):
+        o = battery.outlook(points)
+        assert o["days_left"] is None and o["mv"] > 0
+    assert battery.outlook([]) is None
+
+
+@pytest.mark.parametrize("mv, shown", [(0, "-"), (-5, "-"), (None, "-"), (4200, "4.20 V 100%"),
+                                       (5000, "5.00 V 100%"), (3840, "3.84 V 50%"), (1, "0.00 V 0%")])
+def test_a_battery_cell_shows_any_reading_or_a_dash(mv, shown):
+    from host_tools import battery
+
+    assert battery.cell(mv) == shown
+
+
+def test_the_report_shows_the_battery_and_the_days_left(tmp_path):
+    """Nine hours logged by the firmware's minute log, each block's header holding the battery as it fell
+    along the curve, 12 % a day: the report's column and its line."""
+    project.use_firmware()
+    import lipo
+
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    log = MinuteLog(Storage(str(flash)), settings.defaults())
+    log.start_session()
+    epoch = 1767600000 - 1767600000 % 86400 + 8 * 3600  # Mon 5 Jan 2026, 08:00
+    minute = [0]
+    header = lambda: (epoch, round(lipo.millivolts(1 - 0.12 * minute[0] / 1440)), 0, 0, 0)  # noqa: E731
+    secs = bytearray([0, 60, 0, 0, 0, 0])
+    for minute[0] in range(9 * 60):
+        log.add(minute[0], 0, secs, 0, 0, header)
+    log.flush(header)
+    database = tmp_path / "b.db"
+    con = db.connect(database)
+    store_flash(con, "clip-b", flash)
+    con.close()
+    r = stepclip("report", "--db", database, "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    left = re.search(r"battery: (\d\.\d\d) V \((\d+)%\) at .*; about ([0-9.]+) days left at the present rate", r.stdout)
+    assert left, r.stdout
+    pct = 100 - 12 * 9 * 60 / 1440
+    assert float(left.group(2)) == pytest.approx(pct, abs=1)
+    assert float(left.group(3)) == pytest.approx(pct / 12, rel=0.05)
+    assert f"{left.group(1)} V {left.group(2)}%" in r.stdout  # the day's column
+    assert "days left at the present rate" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_no_reading_and_no_battery_adc_are_said_plainly(study, tmp_path, monkeypatch):
+    """The study's clips ran without a battery (the cpython runtime): a dash and why; a board description
+    without a battery ADC says so."""
+    from host_tools import battery
+
+    r = stepclip("report", "--db", study["db"], "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("battery: - (no reading in the log yet)") == 2
+    boards = tmp_path / "boards"
+    boards.mkdir()
+    desc = json.loads((project.BOARDS / "pico_mpu6050.json").read_text())
+    (boards / "pico_no_adc.json").write_text(json.dumps(dict(desc, name="pico_no_adc", battery_adc=None)))
+    monkeypatch.setattr(project, "BOARDS", boards)
+    con = db.connect(study["db"])
+    con.execute("UPDATE clips SET board = 'pico_no_adc' WHERE id = 'clip-b'")
+    try:
+        assert battery.line(con, "clip-b") == "battery: - (no battery ADC on this board)"
+        assert battery.line(con, "clip-a") == "battery: - (no reading in the log yet)"  # pico_mpu6050: not there
+    finally:
+        con.rollback()
+        con.close()

@@ -288,3 +288,27 @@ def test_a_damaged_settings_file_on_the_clip_runs_the_defaults_and_the_sync_says
     con.close()
     # a later session on a sound file is not reported again
     assert "settings file was damaged" not in sync(clip.url, tmp_path / "clips.db")
+
+
+def test_sync_brings_the_battery_home_falling_as_modelled(virtual_clip, tmp_path, two_hours):
+    """The unix virtual clip's battery: the board's modelled current (host_tools/power.py) over the virtual
+    time, on the LiPo curve; every block's header brings its reading home, and 2 h are too few for a rate."""
+    from host_tools import battery
+
+    project.use_firmware()
+    import lipo
+
+    clip = virtual_clip(tmp_path / "flash", two_hours, start="08:00")
+    ma = float(re.search(r"battery a model: 500 mAh from 100% at ([0-9.]+) mA", clip.banner).group(1))
+    clip.wait_finished()
+    database = tmp_path / "clips.db"
+    sync(clip.url, database)
+    con = db.connect(database)
+    points = battery.readings(con, con.execute("SELECT id FROM clips").fetchone()[0])
+    mvs = [mv for _, mv in points]
+    assert len(mvs) >= 8 and mvs[0] <= 4200 and all(a >= b for a, b in zip(mvs, mvs[1:])) and mvs[-1] < mvs[0]
+    hours = (points[-1][0] - points[0][0]) / 3600 + 16 / 60  # from power-on to the end of the last block
+    assert abs(mvs[-1] - lipo.millivolts(1 - ma * hours / 500)) <= 5
+    text = battery.line(con, con.execute("SELECT id FROM clips").fetchone()[0])
+    con.close()
+    assert f"{mvs[-1] / 1000:.2f} V" in text and "days left: not yet known" in text

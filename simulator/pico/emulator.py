@@ -163,8 +163,9 @@ class Pico:
     `speed`: emulated seconds per wall second, 0 for as fast as it goes; `idle_speed`: the same before the
     trace starts and after it has been played (None: `speed`).
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
-    `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: the board's battery ADC pin reads
-    a LiPo that the ledger's worn seconds drain.
+    `battery`: {mah, soc, ma: {run, wfi, lightsleep, dormant, rest, motor}} (simulator/currents.py
+    chip_battery): the board's battery ADC pin reads a LiPo on the curve of simulator/chips/lipo.py that
+    the ledger's worn seconds drain; `stats()['battery']` says its charge and voltage.
     `worn`: the USB is out while the trace plays and back in at its end; `stats()['ledger']` says where
     that time went (from `ledger_from_s` of the trace on).
     `cut`: {"op": N, "frac", "mode", "seed", "before"}: the power fails in the middle of the N-th flash
@@ -190,7 +191,7 @@ class Pico:
         self.idle_speed = idle_speed
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
-        self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest}}: a LiPo on VSYS
+        self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest, motor}}: a LiPo on VSYS
         self.cut_at_start = cut
         self.flash_events = flash_events  # a "flash" event for each operation (op, kind, addr, bytes, changed)
         self.hold_at_end = hold_at_end  # the trace played, the chip waits (no time passes) until the host talks
@@ -221,7 +222,10 @@ class Pico:
         adc = self.board.get("battery_adc")
         if not self.battery or not adc or not 26 <= adc["pin"] <= 29:
             return None
-        return dict(self.battery, pin=adc["pin"], divider=adc.get("divider", 1))
+        project.use_firmware()
+        import lipo
+
+        return dict(self.battery, pin=adc["pin"], divider=adc.get("divider", 1), curve_mv=list(lipo.CURVE_MV))
 
     def start(self, timeout=30):
         cfg = self._work / "pico.json"

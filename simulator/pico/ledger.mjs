@@ -176,23 +176,23 @@ export function plugUSB(usb) {
 
 // -- the battery the ledger drains ------------------------------------------
 
-// A LiPo cell's open-circuit voltage against its state of charge (a typical 1C discharge curve of a
-// 3.7 V cell: 4.20 V full, 3.70 V at half, 3.30 V empty), linear between the points.
-const LIPO = [[1.0, 4.2], [0.9, 4.06], [0.8, 3.98], [0.7, 3.92], [0.6, 3.87], [0.5, 3.82], [0.4, 3.79],
-  [0.3, 3.77], [0.2, 3.73], [0.1, 3.68], [0.05, 3.6], [0.0, 3.3]];
-
-export function lipoVolts(soc) {
-  for (let i = 1; i < LIPO.length; i++) {
-    const [s1, v1] = LIPO[i - 1];
-    const [s0, v0] = LIPO[i];
-    if (soc >= s0) return v0 + ((v1 - v0) * (Math.min(soc, s1) - s0)) / (s1 - s0);
-  }
-  return LIPO[LIPO.length - 1][1];
+export function lipoVolts(soc, curveMv) {
+  // The cell's voltage at state of charge `soc` on `curveMv`: mV from full to empty in equal steps of
+  // the charge, linear between the points (simulator/chips/lipo.py names the published curve).
+  const n = curveMv.length - 1;
+  if (soc >= 1) return curveMv[0] / 1000;
+  if (soc <= 0) return curveMv[n] / 1000;
+  const pos = (1 - soc) * n;
+  const i = Math.floor(pos);
+  return (curveMv[i] + (curveMv[i + 1] - curveMv[i]) * (pos - i)) / 1000;
 }
 
 export class Battery {
-  // cfg: {mah, soc (at power-on), ma: {run, wfi, lightsleep, dormant, rest}}: the charge spent is the
-  // ledger's worn seconds in each state times that state's current, plus `rest` (IMU, board) all along.
+  // cfg: {mah, soc (at power-on), ma: {run, wfi, lightsleep, dormant, rest, motor, imu: {mode: mA}},
+  // curve_mv}: the charge spent is the ledger's worn seconds in each chip state times that state's
+  // current, the IMU's worn seconds in each of its modes times that mode's ("normal ..." modes: `normal`;
+  // a mode not listed: `normal`, an upper bound), `rest` (the board) all the worn time and `motor` while
+  // it runs.
   constructor(ledger, cfg) {
     this.ledger = ledger;
     this.cfg = cfg;
@@ -201,13 +201,24 @@ export class Battery {
   soc() {
     const r = this.ledger.report();
     const ma = this.cfg.ma;
-    let mas = r.seconds_replayed * ma.rest;
+    let mas = r.seconds_replayed * ma.rest + r.motor_s * ma.motor;
     for (const [state, s] of Object.entries(r.seconds)) mas += s * ma[state];
+    for (const [mode, s] of Object.entries(r.imu_s)) {
+      mas += s * (ma.imu[mode.startsWith('normal') ? 'normal' : mode] ?? ma.imu.normal);
+    }
     return Math.max(this.cfg.soc - mas / 3600 / this.cfg.mah, 0);
+  }
+
+  volts() {
+    return lipoVolts(this.soc(), this.cfg.curve_mv);
   }
 
   adcRaw(divider) {
     // VSYS through the board's divider into a 12-bit ADC with a 3.3 V reference.
-    return Math.min(4095, Math.round((lipoVolts(this.soc()) / divider / 3.3) * 4095));
+    return Math.min(4095, Math.round((this.volts() / divider / 3.3) * 4095));
+  }
+
+  report() {
+    return { soc_start: this.cfg.soc, soc: this.soc(), mv: Math.round(this.volts() * 1000) };
   }
 }

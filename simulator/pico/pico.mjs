@@ -20,8 +20,8 @@
 //   idle_speed          the same, before the trace starts and once it has been played (default:
 //                       speed); a virtual clip at --speed max keeps to wall time there, as a
 //                       clip on the desk does, instead of racing through idle minutes it would log
-//   battery             {pin, divider, mah, soc, ma: {state: mA, rest}}: the ADC pin reads a LiPo
-//                       drained by the ledger's worn seconds (ledger.mjs)
+//   battery             {pin, divider, mah, soc, ma: {state: mA, rest, motor, imu}, curve_mv}: the ADC pin
+//                       reads a LiPo drained by the ledger's worn seconds (ledger.mjs)
 //   worn                unplug the USB while the trace plays (from its first sample until it is
 //                       played), plug it back in before end_pin says so; ledger.mjs counts that time
 //   ledger_from_s       worn, the ledger counts from this second of the trace on (a steady state: the
@@ -543,6 +543,7 @@ function stats() {
     flash: flashTally.stats(),
     stream: imu ? imu.stats() : null,
     ledger: ledger.report(),
+    battery: battery ? battery.report() : null,
   };
 }
 

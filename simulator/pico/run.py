@@ -14,7 +14,7 @@ from pathlib import Path
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
-from simulator import firmware_build, job as jobmod, project
+from simulator import currents, firmware_build, job as jobmod, project
 from simulator.pico import emulator
 
 NAME = "pico"
@@ -73,6 +73,10 @@ class Console:
 def run(job, work, progress=None):
     """Replay `job` (as simulator.job.prepare writes it) on an emulated Pico; the replay's result dict.
 
+    The board's battery ADC reads a LiPo (simulator/currents.py chip_battery; job["battery"]: its
+    `charge` at the start, 0..1, full by default, and `mah`) that the chip's worn time drains
+    (job["worn"]: the USB out while the trace plays).
+
     A lost or stuck chip is a SimError. `progress` is not reported from the chip.
     """
     try:
@@ -93,7 +97,8 @@ def _run(job, work):
     imu = emulator.imu_stream(job, s, work / "fifo.bin")
     seconds = Path(imu["fifo"]).stat().st_size / 6 / imu["rate_hz"]
     pico = emulator.Pico(flash, imu=imu, board_name=board["name"], deadline_s=600 + 2 * seconds,
-                         worn=job.get("worn", False), ledger_from_s=job.get("ledger_from_s", 0))
+                         worn=job.get("worn", False), ledger_from_s=job.get("ledger_from_s", 0),
+                         battery=currents.chip_battery(board, **job.get("battery", {})))
     with pico:
         mark = len(pico.events)
         console = execute(pico, entry_script(job.get("start_epoch", -1)))
@@ -109,6 +114,7 @@ def _run(job, work):
         from storage import Storage
 
         minutes, logged_s, watchdog_sessions = read_log(Storage(d), s)
+        logged_mv = battery_log(Storage(d), s)
     r = console.result
     return {
         "steps": r["steps"], "samples": r["samples"], "clock_s": r["clock_s"], "rate_hz": r["rate_hz"],
@@ -118,8 +124,16 @@ def _run(job, work):
         "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
                  "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
-                 "samples_lost": stats["stream"]["lost"], "flash": stats["flash"], "ledger": stats["ledger"]},
+                 "samples_lost": stats["stream"]["lost"], "flash": stats["flash"], "ledger": stats["ledger"],
+                 "battery": dict(stats["battery"] or {}, logged_mv=logged_mv)},
     }
+
+
+def battery_log(storage, settings):
+    """[trace second of the block's first minute, battery mV in its header] of each block the clip logged."""
+    from minutelog import MinuteLog
+
+    return [[b.minute * 60, b.battery_mv] for b in MinuteLog(storage, settings).blocks_after(0)]
 
 
 def execute(pico, code, timeout=None):

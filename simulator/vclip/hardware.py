@@ -13,6 +13,7 @@ import os
 import sys
 import time
 
+import lipo
 from rig import make_chip
 from vclock import VirtualClock
 from vi2c import VirtualI2C
@@ -97,8 +98,35 @@ def watchdog_restarted():
     return False
 
 
+class ModelBattery:
+    """The board's LiPo (simulator/chips/lipo.py) drained at a constant current over the virtual time since
+    the clip was switched on: the job's {mah, soc, ma}, `ma` host_tools/power.py's model of the board."""
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+
+    def millivolts(self):
+        used = self._cfg["ma"] * _clock.us / 3600000000 / self._cfg["mah"]
+        return int(lipo.millivolts(self._cfg["soc"] - used))
+
+
+class BoardIO:
+    """The battery read every `battery_every_s` of virtual time, from the start, as firmware/hardware.py's."""
+
+    def __init__(self, battery, battery_every_s):
+        self._battery = battery
+        self._every_ms = battery_every_s * 1000
+        self._next = _clock.ticks_ms()
+
+    def poll(self, clip):
+        if _clock.ticks_diff(_clock.ticks_ms(), self._next) >= 0:
+            self._next = _clock.ticks_add(self._next, self._every_ms)
+            clip.battery_mv = self._battery.millivolts()
+
+
 def build(desc, s):
-    """(imu, clock, motor, watchdog, board io) of the virtual board, fed from the trace."""
+    """(imu, clock, motor, watchdog, board io) of the virtual board, fed from the trace; the io reads a
+    battery where the job has one and the board a battery ADC."""
     from imu import open_imu
 
     bus = VirtualI2C()
@@ -106,4 +134,7 @@ def build(desc, s):
     bus.attach(desc["imu_addr"], chip)
     _clock.trace_over = chip.finished
     imu = open_imu(desc["imu"], bus, desc["imu_addr"], s["rate_hz"], s["accel_range_g"])
-    return imu, _clock, VirtualMotor(_clock), None, None
+    io = None
+    if _JOB.get("battery") and desc.get("battery_adc"):
+        io = BoardIO(ModelBattery(_JOB["battery"]), s["battery_every_s"])
+    return imu, _clock, VirtualMotor(_clock), None, io

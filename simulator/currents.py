@@ -1,0 +1,66 @@
+"""What each part of a clip draws, and its battery: every current a datasheet figure or a published
+measurement, named beside it (and in boards/README.md).
+
+host_tools/power.py turns these into a worn day's mean current and days per charge; the emulated
+Pico's battery (simulator/pico/ledger.mjs) is drained with them, state by state of the chip's ledger.
+"""
+
+from simulator import project
+
+BATTERY_MAH = 500  # a small 3.7 V LiPo
+BATTERY_USABLE = 0.85  # down to the regulator's dropout, with ageing
+MOTOR_MA = 75  # 10 mm coin motor at 3 V
+
+# MCU currents per chip state. RP2040 boards: the time in each state is the emulated chip's ledger
+# (simulator/pico/ledger.mjs, `pico.ledger` of `stepclip bench`); ESP32 boards stay a model.
+MCU = {
+    "rp2040": {"run_ma": 24.0, "wfi_ma": 24.0, "lightsleep_ma": 1.5, "dormant_ma": 0.9, "call_us": 9.0,
+               "source": "RP2040 datasheet ch. 5 (electrical: power consumption tables): ~24 mA running at 125 MHz, WFI at "
+                         "the system clock charged as running (upper bound); MicroPython rp2 port, the commit "
+                         "adding machine.lightsleep: ~1.5 mA in lightsleep, ~0.9 mA with the crystal dormant "
+                         "(a Pico on USB)"},
+    "esp32": {"run_ma": 40.0, "lightsleep_ma": 0.8, "call_us": 5.0,
+              "source": "ESP32 datasheet (power consumption by power modes table): 30-50 mA at 160 MHz with "
+                        "the radio off, 0.8 mA light-sleep"},
+}
+# IMU, accelerometer only at about 50 Hz, FIFO on, gyroscope off.
+IMU_MA = {
+    "mpu6050": (0.50, "MPU-6050 datasheet: accelerometer-only normal mode 500 uA"),
+    "mpu6500": (0.45, "MPU-6500 datasheet: accelerometer low-noise mode 450 uA"),
+    "mpu6886": (0.39, "MPU-6886 datasheet: accelerometer low-noise mode 390 uA"),
+    "lsm6dsox": (0.17, "LSM6DSOX datasheet: accelerometer high-performance mode 170 uA"),
+    "lsm6ds3": (0.24, "LSM6DS3 datasheet: accelerometer high-performance mode 240 uA"),
+    "qmi8658": (0.18, "QMI8658A datasheet: accelerometer-only normal mode about 180 uA"),
+    "bmi160": (0.18, "BMI160 datasheet: accelerometer alone in normal mode about 180 uA (925 uA with the gyroscope)"),
+}
+# The MPU-6050's current in each mode its model's ledger names (the emulated Pico's): PS-MPU-6000A rev. 3.4,
+# 6.3 (electrical and other common specifications), accelerometer-only normal mode and the low-power mode's
+# update rates.
+MPU6050_MODE_MA = {"normal": 0.50, "low power 1.25 Hz": 0.010, "low power 5 Hz": 0.020, "low power 20 Hz": 0.070,
+                   "low power 40 Hz": 0.140, "sleep": 0.005}
+MPU6050_MODE_SOURCE = ("MPU-6050 product specification PS-MPU-6000A rev. 3.4, 6.3: accelerometer only 500 uA; "
+                       "low-power mode 10 / 20 / 70 / 140 uA at 1.25 / 5 / 20 / 40 Hz; idle 5 uA")
+# What else on the board draws from the battery while the clip runs.
+BOARD_MA = {
+    "pico_mpu6050": (0.8, "GY-521 power LED (0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),
+    "pico_bmi160": (0.8, "BMI160 breakout power LED (about 0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),
+    "esp32_devkitc_mpu6050": (7.5, "DevKitC AMS1117 LDO quiescent ~5 mA, power LED ~2 mA, GY-521 LED 0.5 mA"),
+    "nano_rp2040_connect": (1.5, "MP2322 buck quiescent, NINA-W102 held in reset, power LED ~1 mA"),
+    "m5_atom_matrix": (8.0, "25 WS2812C LEDs idle at ~0.3 mA each, 3.3 V regulator"),
+    "waveshare_rp2040_lcd128": (0.4, "ME6217 LDO quiescent, LCD in sleep and backlight off, charger"),
+}
+
+
+def chip_battery(desc, charge=1.0, mah=BATTERY_MAH):
+    """The LiPo of an emulated RP2040 board: {mah, soc, ma, curve_mv}: the currents by the ledger's chip
+    state, the IMU's by its mode (the emulated chip carries an MPU-6050), `rest` the board all along,
+    `motor` while it runs; the cell's curve (simulator/chips/lipo.py)."""
+    project.use_firmware()
+    import lipo
+
+    mcu = MCU[desc["mcu"]]
+    ma = {state: mcu[state + "_ma"] for state in ("run", "wfi", "lightsleep", "dormant")}
+    ma["imu"] = dict(MPU6050_MODE_MA)
+    ma["rest"] = BOARD_MA.get(desc["name"], (0.0, ""))[0]
+    ma["motor"] = MOTOR_MA
+    return {"mah": mah, "soc": charge, "ma": ma, "curve_mv": list(lipo.CURVE_MV)}
