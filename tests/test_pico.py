@@ -185,11 +185,10 @@ def test_a_hung_loop_is_restarted_by_the_watchdog_with_the_log_intact(deployed, 
     assert len(flagged) == 1  # the session after the hang, and only it
 
 
-def test_the_mpu6050s_motion_interrupt_wakes_the_chip_from_light_sleep(tmp_path):
-    """The emulated Pico + MPU-6050 with its INT wired to GP6 (pico_mpu6050's imu_int): the driver's low-power
-    cycle while the wearer stands, the chip light-sleeping for seconds at a time; the walk's first swing raises
-    INT and the GPIO edge ends the sleep (its soft handler runs a little later: the level is what the loop reads)."""
-    from simulator import firmware_build, job as jobmod
+def standing_then_walking(tmp_path):
+    """(flash image, IMU stream) for the firmware `deploy` builds, on a pico_mpu6050 whose wearer stands 10 s,
+    then walks 8 s; the entry comes over the raw REPL."""
+    from simulator import firmware_build
     from simulator.pico import run as pico_run
 
     g = tracegen.generate([("stand", 10), ("walk", 8)], rate_hz=50, seed=2)
@@ -199,7 +198,16 @@ def test_the_mpu6050s_motion_interrupt_wakes_the_chip_from_light_sleep(tmp_path)
     del tree["main.py"]
     flash = tmp_path / "flash.img"
     emulator.make_image(flash, tree)
-    imu = emulator.imu_stream(job, s, tmp_path / "fifo.bin")
+    return flash, emulator.imu_stream(job, s, tmp_path / "fifo.bin")
+
+
+def test_the_mpu6050s_motion_interrupt_wakes_the_chip_from_light_sleep(tmp_path):
+    """The emulated Pico + MPU-6050 with its INT wired to GP6 (pico_mpu6050's imu_int): the driver's low-power
+    cycle while the wearer stands, the chip light-sleeping for seconds at a time; the walk's first swing raises
+    INT and the GPIO edge ends the sleep (its soft handler runs a little later: the level is what the loop reads)."""
+    from simulator.pico import run as pico_run
+
+    flash, imu = standing_then_walking(tmp_path)
     code = """
 import json, time, machine
 from machine import I2C, Pin
@@ -232,17 +240,9 @@ def test_in_dormant_the_chip_keeps_no_time_and_the_imus_motion_line_wakes_it(tmp
     the MPU-6050's motion line, enabled as a dormant wake pin, rises as the walk begins 10 s into the trace;
     time.ticks_ms and the RTC saw none of it. Why the clip does not sleep that way: nothing would count the
     coach's time (boards/README.md)."""
-    from simulator import firmware_build
     from simulator.pico import run as pico_run
 
-    g = tracegen.generate([("stand", 10), ("walk", 8)], rate_hz=50, seed=2)
-    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), tmp_path)
-    _settings_json, s = pico_run.settings_file({})
-    tree = firmware_build.tree("pico_mpu6050")
-    del tree["main.py"]
-    flash = tmp_path / "flash.img"
-    emulator.make_image(flash, tree)
-    imu = emulator.imu_stream(job, s, tmp_path / "fifo.bin")
+    flash, imu = standing_then_walking(tmp_path)
     code = """
 import json, time, machine
 from machine import I2C, Pin
