@@ -94,18 +94,26 @@ def block_size(count, version=VERSION):
     return _HEAD_SIZES[version] + count * RECORD_SIZE + CRC_SIZE
 
 
+def _length(magic, version, count):
+    """Bytes of the block whose header begins with these three bytes; 0 where they are no block's."""
+    if magic != MAGIC or not 1 <= version <= VERSION:
+        return 0
+    return block_size(count, version)
+
+
+def _intact(buf, start, n):
+    """Whether the `n` bytes of `buf` from `start` are a block whose CRC holds."""
+    return crc32(memoryview(buf)[start:start + n - CRC_SIZE]) == struct.unpack_from("<I", buf, start + n - CRC_SIZE)[0]
+
+
 def _spans(data):
     """(start, end) of every intact block in `data`; torn or damaged stretches are skipped."""
     i = 0
     end = len(data)
-    mv = memoryview(data)
     smallest = block_size(0, 1)
     while i + smallest <= end:
-        if data[i] != MAGIC or not 1 <= data[i + 1] <= VERSION:
-            i += 1
-            continue
-        n = block_size(data[i + 2], data[i + 1])
-        if i + n > end or crc32(mv[i:i + n - CRC_SIZE]) != struct.unpack_from("<I", data, i + n - CRC_SIZE)[0]:
+        n = _length(data[i], data[i + 1], data[i + 2])
+        if not n or i + n > end or not _intact(data, i, n):
             i += 1
             continue
         yield i, i + n
@@ -120,17 +128,15 @@ def _file_blocks(f):
         head = f.read(3)
         if len(head) < 3:
             return
-        if head[0] != MAGIC or not 1 <= head[1] <= VERSION:
-            i += 1
-            continue
-        n = block_size(head[2], head[1])
-        f.seek(i)
-        raw = f.read(n)
-        if len(raw) < n or crc32(memoryview(raw)[:n - CRC_SIZE]) != struct.unpack_from("<I", raw, n - CRC_SIZE)[0]:
-            i += 1
-            continue
-        yield raw
-        i += n
+        n = _length(head[0], head[1], head[2])
+        if n:
+            f.seek(i)
+            raw = f.read(n)
+            if len(raw) == n and _intact(raw, 0, n):
+                yield raw
+                i += n
+                continue
+        i += 1
 
 
 def decode(data):
