@@ -26,8 +26,9 @@ $(PICO)/node_modules/.installed: $(PICO)/package-lock.json
 demo: setup
 	$(BIN)/stepclip demo
 
+# one worker per core (CI has two), a test file to a worker: a file's module fixtures are built once
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: setup
 	$(BIN)/stepclip bench

@@ -60,7 +60,7 @@ def plan(board_name, port=None, epoch=None, arch=None):
     """The steps of a deploy: (what, argv) pairs; compiled for `arch` (mpy-cross -march), else the board's."""
     desc = boards.load(board_name)
     arch = arch or desc["arch"]
-    out = firmware_build.out_dir(desc)
+    out = firmware_build.out_dir(desc, arch)
     mods = modules()
     steps = firmware_build.compile_steps(desc, arch)
     # `resume`: no soft reset. A running clip's watchdog cannot be stopped; stopped by the host, main.py
@@ -97,9 +97,9 @@ def format_plan(steps):
     return "\n".join(lines)
 
 
-def compile_firmware(desc, steps):
+def compile_firmware(desc, steps, arch=None):
     try:
-        return firmware_build.compile_firmware(desc, steps)
+        return firmware_build.compile_firmware(desc, steps, arch)
     except firmware_build.BuildError as e:
         raise DeployError(str(e)) from None
 
@@ -136,8 +136,8 @@ def run(board_name, port=None, dry_run=False, echo=print):
     if arch != desc["arch"]:
         echo(f"the clip runs {arch} code, not the {desc['mcu']}'s {desc['arch']} (a virtual clip): compiling for {arch}")
         desc, steps = plan(board_name, port, arch=arch)
-    compile_firmware(desc, steps)
-    echo(f"compiled {len(modules())} modules for {arch} into {firmware_build.out_dir(desc)}")
+    compile_firmware(desc, steps, arch)
+    echo(f"compiled {len(modules())} modules for {arch} into {firmware_build.out_dir(desc, arch)}")
     want = local_version()
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):

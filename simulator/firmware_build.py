@@ -5,6 +5,7 @@ gets the same files written into its flash image.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,29 +30,43 @@ def modules():
     return sorted(p.relative_to(project.FIRMWARE) for p in project.FIRMWARE.rglob("*.py") if p.name != ENTRY)
 
 
-def out_dir(desc):
-    return BUILD / desc["name"]
+def out_dir(desc, arch=None):
+    """Where the build for `desc` compiled for `arch` goes: another machine code, another folder, so that a
+    virtual clip's deploy (x64) and a Pico's (armv6m) running side by side never mix their modules."""
+    if arch is None or arch == desc["arch"]:
+        return BUILD / desc["name"]
+    return BUILD / f"{desc['name']}.{arch}"
 
 
 def compile_steps(desc, arch):
-    """(what, argv) for each module: mpy-cross for `arch` into out_dir(desc)."""
-    out = out_dir(desc)
+    """(what, argv) for each module: mpy-cross for `arch` into out_dir(desc, arch)."""
+    out = out_dir(desc, arch)
     target = desc["mcu"] if arch == desc["arch"] else arch
     return [(f"compile {m} for {target}",
              [tool("mpy-cross"), f"-march={arch}", "-s", str(m), "-o", str(out / m.with_suffix(".mpy")),
               str(project.FIRMWARE / m)]) for m in modules()]
 
 
-def compile_firmware(desc, steps):
-    """Run the compile steps among `steps` and write the board description beside the modules."""
-    out = out_dir(desc)
+def compile_firmware(desc, steps, arch=None):
+    """Run the compile steps among `steps` and write the board description beside the modules.
+
+    Each file is written aside and renamed into place, so that a build running beside this one (two test
+    workers, a deploy while a replay reads the build) never reads a file half written."""
+    out = out_dir(desc, arch)
+    aside = f".{os.getpid()}.part"
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):
-            Path(argv[argv.index("-o") + 1]).parent.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run(argv, capture_output=True, text=True)
+            o = argv.index("-o") + 1
+            target = Path(argv[o])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(argv[:o] + [str(target) + aside] + argv[o + 1:], capture_output=True, text=True)
             if proc.returncode != 0:
+                Path(str(target) + aside).unlink(missing_ok=True)
                 raise BuildError(f"{what}: {(proc.stderr or proc.stdout).strip().splitlines()[-1]}")
-    (out / "board.json").write_text(json.dumps(desc, indent=1) + "\n")
+            os.replace(str(target) + aside, target)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ("board.json" + aside)).write_text(json.dumps(desc, indent=1) + "\n")
+    os.replace(out / ("board.json" + aside), out / "board.json")
     return out
 
 

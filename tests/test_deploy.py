@@ -49,7 +49,7 @@ def compiled(tmp_path_factory):
     old, firmware_build.BUILD = firmware_build.BUILD, build
     try:
         desc, steps = deploy.plan("nano_rp2040_connect", epoch=1767571200, arch="x64")
-        return deploy.compile_firmware(desc, steps)
+        return deploy.compile_firmware(desc, steps, "x64")
     finally:
         firmware_build.BUILD = old
 

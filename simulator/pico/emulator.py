@@ -189,6 +189,7 @@ class Pico:
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
         self.idle_speed = idle_speed
+        self._asking = False  # a stats request is out to say where a timed-out wait left the chip
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest, motor}}: a LiPo on VSYS
@@ -273,8 +274,26 @@ class Pico:
                         raise PicoError(f"emulated Pico stopped: {self.stderr()[-300:]}")
                 left = end - time.monotonic()
                 if left <= 0:
-                    raise PicoError(f"emulated Pico: no '{kind}' within {timeout} s")
+                    break
                 self._cv.wait(left)
+        raise PicoError(f"emulated Pico: no '{kind}' within {timeout} s ({self._where_it_is()})")
+
+    def _where_it_is(self):
+        """What the chip was doing when a wait ran out: enough to tell a stall from a slow machine."""
+        if self._asking:  # the stats asked for below did not come either
+            return "no answer"
+        self._asking = True
+        try:
+            st = self.command("stats", "stats", timeout=5)
+        except PicoError as e:
+            return str(e)
+        finally:
+            self._asking = False
+        last = [ev["ev"] + (f":{ev['state']}" if "state" in ev else "") for ev in self.events if ev["ev"] != "stats"]
+        return (f"at {st['emulated_us'] / 1e6:.1f} s emulated after {st['wall_ms'] / 1000:.0f} s wall, boots "
+                f"{st['boots']}, idle waits {st['idle_waits']}, lightsleeps {st['lightsleeps']}, dormant "
+                f"{st['dormant']}, stream {st['stream']}, last events {last[-6:]}; node: "
+                f"{self.stderr()[-300:].strip() or 'nothing on stderr'}")
 
     def stderr(self):
         p = self._work / "node.err"
