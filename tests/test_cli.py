@@ -160,12 +160,14 @@ def test_bench_prints_the_figures():
         led = figures["pico"]["ledger"]
         assert sum(led["seconds"].values()) == pytest.approx(led["seconds_replayed"], rel=0.01)
     assert any("mAh" in line for line in figures["power_assumptions"])
-    # boards/README.md's table says what the bench says (to its rounding)
+    # boards/README.md's table says what the bench says (to its rounding); it holds the chip's measured figures,
+    # so without the emulated Pico only the boards that are a model either way are compared
     table = dict(re.findall(r"^\| `(\w+)` \|.*\| ([\d.]+) mA, [\d.]+ days \|$",
                             (project.BOARDS / "README.md").read_text(), re.M))
     assert set(table) == set(figures["power"])
     for name, p in figures["power"].items():
-        assert abs(float(table[name]) - p["ma"]) <= 0.1, (name, table[name], p["ma"])
+        if p["measured"] or project.board(name)["mcu"] != "rp2040":
+            assert abs(float(table[name]) - p["ma"]) <= 0.1, (name, table[name], p["ma"])
 
 
 def test_demo_summarises_the_working_day(tmp_path):

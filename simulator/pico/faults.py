@@ -44,8 +44,14 @@ def entry_script(start_epoch, faults, heap_every_s):
 
 
 def _wait_played(pico, timeout, progress=None):
-    """Until the trace has been played; `progress(stats)` every minute meanwhile."""
+    """Until the trace has been played; `progress(stats)` every minute meanwhile.
+
+    Gives up at once on a chip that cannot finish: its clock stopped (waiting for a host that is not
+    there), or the whole trace sampled a minute of its time ago and the FIFO still not drained (the
+    firmware stopped reading it)."""
     end = time.monotonic() + timeout
+    last = None
+    played_us = None  # the chip's time when it was first seen with the whole trace sampled
     while True:
         try:
             return pico.wait("stream", min(60, max(end - time.monotonic(), 0.1)),
@@ -53,8 +59,19 @@ def _wait_played(pico, timeout, progress=None):
         except emulator.PicoError:
             if time.monotonic() >= end or pico.proc.poll() is not None:
                 raise
+        now = pico.stats()
+        stream, t_us = now["stream"], now["emulated_us"]
+        if last is not None and t_us == last["emulated_us"]:
+            raise emulator.PicoError(f"the worn chip's clock stopped at {t_us / 1e6:.1f} s: stream {stream}, "
+                                     f"boots {now['boots']}, idle waits {now['idle_waits']}")
+        if stream["produced"] >= stream["samples"]:
+            played_us = t_us if played_us is None else played_us
+            if t_us - played_us > 60e6:
+                raise emulator.PicoError(f"the worn chip has not drained its FIFO a minute after the trace was "
+                                         f"played: stream {stream}, boots {now['boots']}")
+        last = now
         if progress:
-            progress(pico.stats())
+            progress(now)
 
 
 def wear(trace, work, sync, overrides=None, faults=None, bus=None, start_minute=DAY_START_MIN,
