@@ -53,21 +53,26 @@ def compile_firmware(desc, steps, arch=None):
     Each file is written aside and renamed into place, so that a build running beside this one (two test
     workers, a deploy while a replay reads the build) never reads a file half written."""
     out = out_dir(desc, arch)
-    aside = f".{os.getpid()}.part"
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):
             o = argv.index("-o") + 1
             target = Path(argv[o])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            proc = subprocess.run(argv[:o] + [str(target) + aside] + argv[o + 1:], capture_output=True, text=True)
+            part = _aside(target)
+            proc = subprocess.run(argv[:o] + [str(part)] + argv[o + 1:], capture_output=True, text=True)
             if proc.returncode != 0:
-                Path(str(target) + aside).unlink(missing_ok=True)
+                part.unlink(missing_ok=True)
                 raise BuildError(f"{what}: {(proc.stderr or proc.stdout).strip().splitlines()[-1]}")
-            os.replace(str(target) + aside, target)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / ("board.json" + aside)).write_text(json.dumps(desc, indent=1) + "\n")
-    os.replace(out / ("board.json" + aside), out / "board.json")
+            os.replace(part, target)
+    part = _aside(out / "board.json")
+    part.write_text(json.dumps(desc, indent=1) + "\n")
+    os.replace(part, out / "board.json")
     return out
+
+
+def _aside(path):
+    """Where this process writes `path` before renaming it into place (its folder made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.with_name(f"{path.name}.{os.getpid()}.part")
 
 
 def tree(board_name):

@@ -6,20 +6,19 @@ from simulator.pico import emulator, faults
 
 
 class Chip:
-    """Answers like emulator.Pico: a wait that never sees the stream finish, and the stats of each look."""
+    """Answers like emulator.Pico: no wait ever sees the stream finish; the stats of each look."""
 
     def __init__(self, looks):
         self.looks = iter(looks)
-        self.proc = self
 
-    def poll(self):
-        return None  # the node process still runs
-
-    def wait(self, kind, timeout, where=None):
-        raise emulator.PicoError(f"emulated Pico: no '{kind}' within {timeout} s")
+    def next_event(self, kind, timeout, where=None):
+        return None
 
     def stats(self):
         return next(self.looks)
+
+    def describe(self, st):
+        return f"stream {st['stream']}"
 
 
 def look(t_s, produced, samples=1000):

@@ -189,7 +189,6 @@ class Pico:
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does
         self.speed = speed
         self.idle_speed = idle_speed
-        self._asking = False  # a stats request is out to say where a timed-out wait left the chip
         self.worn = worn  # USB unplugged while the trace plays (simulator/pico/ledger.mjs)
         self.ledger_from_s = ledger_from_s  # worn, the ledger counts from this second of the trace
         self.battery = battery  # {mah, soc, ma: {run, wfi, lightsleep, dormant, rest, motor}}: a LiPo on VSYS
@@ -262,6 +261,13 @@ class Pico:
 
     def wait(self, kind, timeout=60, after=0, where=None):
         """The first event of `kind` at or after index `after` (matching `where`), waiting up to `timeout` s."""
+        ev = self.next_event(kind, timeout, after, where)
+        if ev is None:
+            raise PicoError(f"emulated Pico: no '{kind}' within {timeout} s ({self.describe()})")
+        return ev
+
+    def next_event(self, kind, timeout, after=0, where=None):
+        """As wait(), but None when `timeout` runs out (the chip's errors and exit still raise)."""
         end = time.monotonic() + timeout
         with self._cv:
             while True:
@@ -274,21 +280,21 @@ class Pico:
                         raise PicoError(f"emulated Pico stopped: {self.stderr()[-300:]}")
                 left = end - time.monotonic()
                 if left <= 0:
-                    break
+                    return None
                 self._cv.wait(left)
-        raise PicoError(f"emulated Pico: no '{kind}' within {timeout} s ({self._where_it_is()})")
 
-    def _where_it_is(self):
-        """What the chip was doing when a wait ran out: enough to tell a stall from a slow machine."""
-        if self._asking:  # the stats asked for below did not come either
-            return "no answer"
-        self._asking = True
-        try:
-            st = self.command("stats", "stats", timeout=5)
-        except PicoError as e:
-            return str(e)
-        finally:
-            self._asking = False
+    def describe(self, st=None):
+        """What the chip is doing (from `st`, its stats, else asked for now): enough to tell a stall from a slow
+        machine when a wait runs out."""
+        if st is None:
+            mark = len(self.events)
+            self.command("stats")
+            try:
+                st = self.next_event("stats", 5, after=mark)
+            except PicoError as e:
+                return str(e)
+            if st is None:
+                return "no stats within 5 s either"
         last = [ev["ev"] + (f":{ev['state']}" if "state" in ev else "") for ev in self.events if ev["ev"] != "stats"]
         return (f"at {st['emulated_us'] / 1e6:.1f} s emulated after {st['wall_ms'] / 1000:.0f} s wall, boots "
                 f"{st['boots']}, idle waits {st['idle_waits']}, lightsleeps {st['lightsleeps']}, dormant "

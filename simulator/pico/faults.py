@@ -53,22 +53,21 @@ def _wait_played(pico, timeout, progress=None):
     last = None
     played_us = None  # the chip's time when it was first seen with the whole trace sampled
     while True:
-        try:
-            return pico.wait("stream", min(60, max(end - time.monotonic(), 0.1)),
+        ev = pico.next_event("stream", min(60, max(end - time.monotonic(), 0.1)),
                              where=lambda ev: ev["state"] == "finished")
-        except emulator.PicoError:
-            if time.monotonic() >= end or pico.proc.poll() is not None:
-                raise
+        if ev is not None:
+            return ev
         now = pico.stats()
-        stream, t_us = now["stream"], now["emulated_us"]
+        if time.monotonic() >= end:
+            raise emulator.PicoError(f"the worn chip did not play its trace within {timeout} s: {pico.describe(now)}")
+        t_us = now["emulated_us"]
         if last is not None and t_us == last["emulated_us"]:
-            raise emulator.PicoError(f"the worn chip's clock stopped at {t_us / 1e6:.1f} s: stream {stream}, "
-                                     f"boots {now['boots']}, idle waits {now['idle_waits']}")
-        if stream["produced"] >= stream["samples"]:
+            raise emulator.PicoError(f"the worn chip's clock stopped at {t_us / 1e6:.1f} s: {pico.describe(now)}")
+        if now["stream"]["produced"] >= now["stream"]["samples"]:
             played_us = t_us if played_us is None else played_us
             if t_us - played_us > 60e6:
-                raise emulator.PicoError(f"the worn chip has not drained its FIFO a minute after the trace was "
-                                         f"played: stream {stream}, boots {now['boots']}")
+                raise emulator.PicoError("the worn chip has not drained its FIFO a minute after the trace was "
+                                         f"played: {pico.describe(now)}")
         last = now
         if progress:
             progress(now)
