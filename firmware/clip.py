@@ -18,10 +18,16 @@
 # The day's step goal is asked once a second too: when the day's steps reach
 # it, the motor plays a pattern of its own, once a day, not while lying or
 # off the body, nor in quiet hours (it waits for the next second it may).
-# Off the body (the night on the bedside table) the IMU rests in its
+# Off the body (the night on the bedside table), and worn after
+# worn_rest_s of stillness (a desk, a sofa, a bed), the IMU rests in its
 # low-power cycle, where it has one, until it feels motion: the loop then
-# counts the still seconds by the MCU's clock, as the posture left them,
-# and sleeps up to rest_poll_ms at a time (a minute's end, the watchdog).
+# counts the seconds by the MCU's clock, each a still second to the
+# posture at the gravity the rest began with, and sleeps up to
+# rest_poll_ms at a time (a minute's end, a nudge due, the watchdog). At
+# each wake it reads the IMU's last sample: a tilt that drifted
+# rest_tilt_mg, too slowly for the motion interrupt, ends the rest. A
+# double tap is seen in a rest only if its first knock wakes the IMU (the
+# button always is).
 
 from array import array
 
@@ -97,8 +103,12 @@ class Clip:
         self._imu_state = _IMU_OK
         self._rest_ms = s["rest_poll_ms"] if getattr(imu, "LOW_POWER_CYCLE", False) else 0
         self._rest_args = (s["still_wake_hz"], s["motion_mg"], s["motion_ms"])
+        self._rest_tilt = s["rest_tilt_mg"] * 1024 // 1000
+        self._g_now = array("i", (0, 0, 0))
+        self._worn_rest_s = s["worn_rest_s"]
         self.resting = False
         self.rests = 0  # times the IMU went to its low-power cycle
+        self.rest_s = array("i", bytes(4 * len(NAMES)))  # seconds rested, per posture state
         self._rest_at = 0  # ticks_ms up to which the rest's samples are counted...
         self._rest_frac = 0  # ...and the part of a sample over, times 1000
         self._woke_at = -_REST_AGAIN_S  # self.seconds when the last rest ended
@@ -175,39 +185,54 @@ class Clip:
         motion = steps.take_motion() // self._rate
         before = self.posture.state
         state = self.posture.second(self._g, steps.walking(), motion, self.sitstand.take())
-        self.seconds += 1
-        self._posture_s[state] += 1
-        if state != before and self.events:
-            self.events.posture(self.seconds, NAMES[state])
         # a swing this second may be a walk's first step: a nudge due now waits a second to see
         mark = steps.swing_mark()
         swung = mark != self._swing_mark
         self._swing_mark = mark
-        unsettled = swung or steps.stepping() or self.posture.changing() or self.taps.pending()
+        self._tick(before, state, swung or steps.stepping() or self.posture.changing() or self.taps.pending())
+
+    @micropython.native  # compiled: its frame on the C stack (as bytecode, one this size is allocated per call)
+    def _tick(self, before, state, unsettled):
+        """A second told, at the full rate or resting: summed into the minute; the coach and the goal asked."""
+        self.seconds += 1
+        self._posture_s[state] += 1
+        if state != before and self.events:
+            self.events.posture(self.seconds, NAMES[state])
         minute = self._wall_minute()
         if self.coach.second(state, minute, unsettled):
             self.vibrator.start(self._nudge_pattern)
             self._minute_nudges += 1
             if self.events:
                 self.events.nudge(self.seconds)
-        if self.goal.due(steps.total, self._wall_day):
-            self._announce_goal(state, minute)
-
-    def _rest_second(self):
-        """A second gone by while the IMU rests: the posture as it was (off the body), no steps."""
-        state = self.posture.state
-        self.seconds += 1
-        self._posture_s[state] += 1
-        minute = self._wall_minute()
-        self.coach.second(state, minute)  # off the body: it counts the rest, it never nudges
         if self.goal.due(self.steps.total, self._wall_day):
             self._announce_goal(state, minute)
 
+    def _rest_second(self):
+        """A second gone by while the IMU rests: to the posture, a still second at the gravity the rest began with
+        (no farther than rest_tilt_mg from it, see _tilted); no steps."""
+        posture = self.posture
+        before = posture.state
+        state = posture.second(self._g, False, 0)
+        self.rest_s[state] += 1
+        self._tick(before, state, posture.changing())
+
     def _may_rest(self):
         posture = self.posture
-        return (posture.state == OFF_BODY and not posture.changing() and not self.taps.pending()
+        if posture.state != OFF_BODY and not (self._worn_rest_s and posture.still_s() >= self._worn_rest_s):
+            return False
+        return (not posture.changing() and not self.taps.pending() and not self.steps.stepping()
                 and self.seconds - self._woke_at >= _REST_AGAIN_S
                 and self._imu_state == _IMU_OK and not self.vibrator.playing() and not self._write_due)
+
+    def _nudge_ms(self):
+        """While resting worn: ms until the second a nudge may be due (0: none to wake for)."""
+        state = self.posture.state
+        d = self.coach.due_in()
+        if d == 0 or d * 1000 > self._rest_ms + 1000 or state == LYING or state == OFF_BODY:
+            return 0
+        # the due second ends with the sample that many samples on, less the part of one _rest counted
+        v = ((d - 1) * self._rate + self._left) * 1000 - self._rest_frac
+        return (v + self._rate - 1) // self._rate
 
     def _start_rest(self):
         try:
@@ -232,22 +257,42 @@ class Clip:
         self._rest_at = now
         self._rest_frac = v % 1000
         n = v // 1000
+        imu = self.imu
+        try:
+            moved = imu.moved() or self._tilted()
+            if moved:
+                imu.full_rate()
+        except OSError:
+            self.i2c_errors += 1
+            self._imu_state = _IMU_REINIT
+            moved = True
         while n >= self._left:
             n -= self._left
             self._left = self._rate
             self._rest_second()
         self._left -= n
-        try:
-            if not self.imu.moved():
-                return
-            self.imu.full_rate()
-        except OSError:
-            self.i2c_errors += 1
-            self._imu_state = _IMU_REINIT
+        if not moved:
+            return
         self.resting = False
         self._woke_at = self.seconds
         self._realign = True
         self._last_data = clock.ticks_ms()
+
+    def _tilted(self):
+        """Whether the IMU's last sample is tilted rest_tilt_mg (on an axis) from the gravity the rest began
+        with: a drift too slow for the motion interrupt, which the full rate must follow (the posture's
+        stillness and its tilt thresholds)."""
+        now = self._g_now
+        self.imu.accel_into(now)
+        g = self._g
+        lim = self._rest_tilt
+        i = 0
+        while i < 3:
+            d = now[i] - g[i]
+            if d > lim or -d > lim:
+                return True
+            i += 1
+        return False
 
     def _announce_goal(self, state, minute):
         """The day's goal is reached: the pattern plays now, unless the wearer lies (or may be lying down: a
@@ -372,9 +417,12 @@ class Clip:
         if self._rest_ms and not self.resting and self._may_rest():
             self._start_rest()
         poll = self._poll_ms
-        if self.resting:  # up to the minute's end, which closes it
+        if self.resting:  # up to the minute's end, which closes it, or a nudge due
             poll = clock.ticks_diff(self._minute_end, clock.ticks_ms())
             poll = self._rest_ms if poll > self._rest_ms else (poll if poll > 0 else 0)
+            due = self._nudge_ms()
+            if 0 < due < poll:
+                poll = due
         elif self._realign:
             # woken by motion at any moment: the polls go on at the times (a whole number of polls from a
             # minute's end) they would have kept without the rest, so that each minute gets the same batches

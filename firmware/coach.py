@@ -81,6 +81,11 @@ class Coach:
         self.nudges += 1
         return True
 
+    def due_in(self):
+        """Inactive seconds left before the next nudge may come (0: due, if nothing holds it back)."""
+        d = self._due - self.inactive
+        return d if d > 0 else 0
+
     def snooze(self):
         """Postpone the next nudge by `snooze_s`."""
         self._due += self._snooze_s

@@ -200,6 +200,10 @@ class Posture:
         hold `posture_hold_s`): lying down, the tilt takes a few seconds to tell."""
         return self._tilting or self._cand_n > 0
 
+    def still_s(self):
+        """Seconds the clip has been still (under `still_mg`, gravity unmoved) while not walking."""
+        return self._still_n
+
     def _tilt_state(self, cos):
         state = self.state
         lying = cos <= (self._cos_lie_out if state == LYING else self._cos_lie_in)

@@ -14,9 +14,11 @@ SCHEMA = {
     "poll_ms": (200, 20, 1000, "how often the IMU FIFO is drained, ms"),
     "imu_watermark": (32, 2, 100, "on a board whose IMU line wakes the MCU (imu_int), samples in the FIFO that raise it; the loop's timer then only backs it up"),
     "still_wake_hz": (20, 1, 40, "while the clip rests (rest_poll_ms), the IMU's low-power sampling rate (MPU-6050: 1.25, 5, 20 or 40 Hz, the first at or above), Hz"),
-    "motion_mg": (64, 2, 510, "while it rests, a change of acceleration this big wakes the IMU to its full rate (motion interrupt), mg"),
+    "motion_mg": (24, 2, 510, "while it rests, a change of acceleration this big wakes the IMU to its full rate (motion interrupt): small, as a still wearer's first move may be gentle (getting up from bed), mg"),
     "motion_ms": (1, 1, 255, "...held this long, ms"),
-    "rest_poll_ms": (4000, 0, 7000, "off the body, the IMU rests in its low-power cycle (still_wake_hz) until motion (motion_mg), and the loop wakes at most this far apart to count the time, under the watchdog's 8 s (0: the IMU stays at full rate), ms"),
+    "rest_tilt_mg": (16, 2, 200, "while it rests, its last sample this far from the gravity the rest began with, on an axis, ends the rest (a slow drift the posture must follow at the full rate), mg"),
+    "worn_rest_s": (30, 0, 3600, "worn, sitting, standing or lying still (still_mg) this long: the IMU rests too (rest_poll_ms; 0: only off the body), s"),
+    "rest_poll_ms": (4000, 0, 7000, "off the body (and worn still, worn_rest_s), the IMU rests in its low-power cycle (still_wake_hz) until motion (motion_mg), and the loop wakes at most this far apart to count the time, under the watchdog's 8 s (0: the IMU stays at full rate), ms"),
     "imu_stall_ms": (2000, 500, 60000, "no samples for this long: the IMU is re-initialised (it may have reset), ms"),
     # step counter
     "step_threshold_mg": (50, 10, 500, "vertical acceleration swing that makes a step, mg"),

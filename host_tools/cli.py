@@ -183,6 +183,14 @@ def cmd_eval_steps(args):
             raise UserError(reason)
 
 
+def cmd_eval_rest(args):
+    from simulator import project, rest_effect
+
+    folders = args.dir or [str(project.datasets_dir() / "steps"), str(project.datasets_dir() / "posture")]
+    result = rest_effect.run(folders, runtime=args.runtime, overrides=_parse_set(args.set))
+    print(json.dumps(result) if args.json else rest_effect.text(result))
+
+
 def cmd_bench(args):
     from host_tools import bench
 
@@ -516,6 +524,16 @@ def build_parser():
     e.add_argument("--board", default=DEFAULT_BOARD, help=f"board description from boards/ (default: {DEFAULT_BOARD})")
     e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     e.set_defaults(func=cmd_eval_steps)
+
+    e = ev.add_parser("rest", help="what the IMU's rests change: each recording at the full rate and rested",
+                      description="Replay every recording through the whole clip at the full rate (rest_poll_ms 0) "
+                                  "and with the settings' rests (off the body; worn still after worn_rest_s), and "
+                                  "list each whose steps, posture changes or nudges differ.")
+    e.add_argument("dir", nargs="*", help="folders of recordings (default: the shared steps/ and posture/)")
+    e.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
+    e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.set_defaults(func=cmd_eval_rest)
 
     b = sub.add_parser("bench", help="measure per-sample cost, allocation, simulator speed; estimate battery life")
     b.add_argument("--json", action="store_true", help="print one line of JSON")

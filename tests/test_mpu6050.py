@@ -164,15 +164,21 @@ def test_still_the_chip_cycles_at_its_low_power_rate_and_motion_brings_it_back(t
 
     t = np.arange(1500) / 50
     ax = np.where(t >= 10, 0.3 * np.sin(2 * np.pi * 1.7 * (t - 10)), 0.0)  # still for 10 s, then swinging
+    ay = -0.25 * np.clip((t - 2) / 5, 0, 1)  # turning slowly from 2 to 7 s: no motion, a new tilt
     stream = tmp_path / "s.bin"
-    tracemod.write_stream(np.stack([ax, 0 * t, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
+    tracemod.write_stream(np.stack([ax, ay, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
     clock, bus, chip = imu_check._rig("mpu6050", 0x68, str(stream), 50)
     imu = MPU6050(bus, 0x68)
     clock.sleep_ms(2000)
     assert imu.low_power(4, 64, 1) == 5 and chip.mode() == "low power 5 Hz"
     taken = chip.fifo_count(), chip.motion_edges
+    g = [0, 0, 0]
+    imu.accel_into(g)
+    assert g == [0, 0, 1024]  # the cycle's last sample (taken at 2 s), 1/1024 g
     clock.sleep_ms(7000)
     assert (chip.int_pin(), imu.moved(), chip.fifo_count()) == (False, False, taken[0])  # the FIFO stopped
+    imu.accel_into(g)
+    assert g == [0, -256, 1024]  # its samples still reach the data registers
     clock.sleep_ms(1300)  # the swing starts at 10 s; the next 5 Hz sample after it at 10.18 s
     high = chip.int_pin()
     assert high and imu.moved() and not chip.int_pin() and chip.motion_edges == taken[1] + 1

@@ -69,7 +69,8 @@ def test_nudges_and_the_goal_on_the_chip(tmp_path):
 
     g = tracegen.generate([("walk", 40), ("sit", 140)], rate_hz=50, seed=4)
     trace = tracemod.Trace("walk-sit", g.t, g.acc, g.gyro)
-    unix, pico = both(trace, overrides={"inactive_s": 60, "renudge_s": 60, "goal_steps": 30}, start_minute=9 * 60)
+    unix, pico = both(trace, overrides={"inactive_s": 60, "renudge_s": 60, "goal_steps": 30, "worn_rest_s": 0},
+                      start_minute=9 * 60)  # at the full rate: the samples alike to the one
     assert len(unix["nudges"]) == 3 and len(unix["goal_reached"]) == 1
     assert_alike(unix, pico)
 

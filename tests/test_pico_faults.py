@@ -33,7 +33,7 @@ def test_a_short_worn_day_with_nacks_reaches_the_database_with_a_flat_heap(tmp_p
     gyro = np.concatenate([np.zeros((len(night), 3)), g.gyro])
     trace = tracemod.Trace("<short day>", np.arange(len(acc)) / 50, acc, gyro)
     r = chip.soak(0, tmp_path / "clip", bench_faults.chip_sync(tmp_path / "stepclip.db"), heap_every_s=60,
-                  overrides={"inactive_s": 60, "renudge_s": 60, "log_block_min": 1}, trace=trace,
+                  overrides={"inactive_s": 60, "renudge_s": 60, "log_block_min": 1, "worn_rest_s": 0}, trace=trace,
                   bus={"seed": 2, "nack_per_k": 20})
     assert r["errors"]["i2c"] > 0  # met, and counted
     assert r["errors"]["flash"] == r["errors"]["fifo_overflows"] == r["errors"]["dropped"] == r["samples_lost"] == 0

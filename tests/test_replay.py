@@ -34,7 +34,8 @@ def mixed_csv(tmp_path_factory):
 @pytest.fixture(scope="module")
 def mixed_results(mixed_csv):
     path, _ = mixed_csv
-    return {rt: replay.replay(path, runtime=rt) for rt in replay.SIMULATED}
+    # worn at the full rate: the stream's every sample (a still wearer's rests are test_rest.py's)
+    return {rt: replay.replay(path, runtime=rt, overrides={"worn_rest_s": 0}) for rt in replay.SIMULATED}
 
 
 def test_json_contract(mixed_results, mixed_csv):
@@ -87,7 +88,7 @@ def test_settings_reach_the_firmware():
     trace, _ = generated([("sit", 12 * 60)], seed=4)
     r = replay.replay(trace, runtime="cpython", overrides={"inactive_s": 300, "renudge_s": 240})
     assert [round(t / 60) for t in r["nudges"]] == [5, 9]
-    r = replay.replay(trace, runtime="cpython", overrides={"rate_hz": 100})
+    r = replay.replay(trace, runtime="cpython", overrides={"rate_hz": 100, "worn_rest_s": 0})
     assert r["rate_hz"] == 100 and r["samples"] == pytest.approx(12 * 60 * 100, abs=50)
 
 
@@ -106,7 +107,7 @@ def cli(*args, cwd=None):
 
 def test_cli_json_is_exactly_one_object(mixed_csv, mixed_results):
     path, _ = mixed_csv
-    proc = cli("sim", "replay", str(path), "--json")
+    proc = cli("sim", "replay", str(path), "--json", "--set", "worn_rest_s=0")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 1

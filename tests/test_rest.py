@@ -86,3 +86,82 @@ def test_a_rest_pauses_the_coach_as_the_full_rate_does_and_the_nudge_comes_at_30
     (sat, _), (paused, _), _, (again, _) = changes[1:]
     inactive_s = replay.resolve_settings({})["inactive_s"]
     assert abs(rested["nudges"][0] - (again + inactive_s - (paused - sat))) <= 5
+
+
+@pytest.mark.parametrize("runtime", ["micropython", "cpython"])
+def test_worn_and_still_the_imu_rests_and_the_counts_are_those_of_the_full_rate(runtime):
+    """Sitting, standing and lying still for longer than worn_rest_s: the IMU rests through most of it; the
+    stand-ups, the walks that follow and every minute's record are the full rate's (a walk at the end: a
+    replay that ends in a rest counts its last part-second by the clock, not by samples)."""
+    trace = bench_traces.generated(bench_traces.MIXED[:5] + [("lie", 240), ("walk", 60)])
+    full = replay.replay(trace, runtime=runtime, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, runtime=runtime)
+    for key in COUNTS:
+        assert rested[key] == full[key], key
+    assert full["rest_s"] == {}
+    assert set(rested["rest_s"]) >= {"sitting", "standing", "lying"}
+    assert rested["rest_s"]["sitting"] > 0.15 * full["posture_s"]["sitting"]
+    assert full["samples"] - rested["samples"] >= 50 * sum(rested["rest_s"].values())  # no samples while resting
+
+
+def test_a_nudge_due_while_the_imu_rests_comes_when_the_full_rate_gives_it():
+    """The loop wakes for the second a nudge falls due, not only every rest_poll_ms: the same moment."""
+    trace = bench_traces.generated([("walk", 60), ("sit", 2000)])
+    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace)
+    assert len(full["nudges"]) == 1 and rested["nudges"] == full["nudges"]
+    assert rested["motor"] == full["motor"]
+    assert rested["rest_s"]["sitting"] > 300
+
+
+def test_a_tilt_that_drifts_too_slowly_to_wake_the_imu_still_ends_the_stillness():
+    """Half an hour slumping slowly into the chair (8 degrees, far under motion_mg per sample): at the full
+    rate the tilt's drift keeps the posture from calling the clip still long enough to be off the body; the
+    rest reads the tilt at every wake, so the posture sees the same drift (a rest that kept the tilt it began
+    with called the wearer off the body after off_body_s, and the coach's timer paused)."""
+    import numpy as np
+
+    trace = bench_traces.generated([("walk", 60), ("sit", 1800), ("walk", 60)])
+    t = trace.t - 200
+    a = np.radians(8) * np.clip(t / 1600, 0, 1)  # from 200 s on
+    x, z = trace.acc[:, 0].copy(), trace.acc[:, 2].copy()
+    trace.acc[:, 0] = x * np.cos(a) - z * np.sin(a)
+    trace.acc[:, 2] = x * np.sin(a) + z * np.cos(a)
+    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace)
+    assert "off_body" not in [c for _, c in full["posture_changes"]]
+    for key in COUNTS:
+        assert rested[key] == full[key], key
+    assert rested["rest_s"]["sitting"] > 300
+
+
+def _csv(trace, path):
+    import numpy as np
+
+    np.savetxt(path, np.column_stack([trace.t, trace.acc]), delimiter=",", header="t,ax,ay,az", comments="",
+               fmt="%.4f")
+
+
+def test_eval_rest_lists_what_moved_and_says_how_much_was_rested(tmp_path):
+    """`stepclip sim eval rest` on a folder: a put-down (the rest's counts the full rate's) and a walk (no rest);
+    a rest that changes counts (one the pickup wakes late) lists the recording; a missing folder is named."""
+    import json
+    import subprocess
+    import sys
+
+    _csv(put_down(), tmp_path / "put_down.csv")
+    _csv(bench_traces.generated([("walk", 30)]), tmp_path / "walk.csv")
+    stepclip = [sys.executable, "-m", "host_tools.cli", "sim", "eval", "rest"]
+    out = subprocess.run([*stepclip, str(tmp_path), "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)
+    assert (r["recordings"], r["rested"], r["moved"]) == (2, 1, [])
+    assert r["samples_full"] - r["samples_rested"] >= 50 * (OFF_S - 300 - SETTLE_S)
+    # a wake that needs a quarter second over 510 mg: the pickup is told late, and the recording is listed
+    out = subprocess.run([*stepclip, str(tmp_path), "--set", "motion_mg=510", "--set", "motion_ms=255",
+                          "--set", "rest_tilt_mg=200"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "put_down.csv: posture_changes" in out.stdout and "1 recordings moved" in out.stdout
+    out = subprocess.run([*stepclip, str(tmp_path / "nowhere")], capture_output=True, text=True)
+    assert out.returncode != 0 and "nowhere: no such folder of recordings" in out.stderr

@@ -27,6 +27,7 @@ _PWR_MGMT_2 = const(0x6C)  # PWR_MGMT_2: STBY_XA .. STBY_ZG
 _FIFO_COUNTH = const(0x72)  # FIFO_COUNT_H, FIFO_COUNT_L: bytes in the FIFO (read high first)
 _FIFO_R_W = const(0x74)  # FIFO_R_W: each byte read leaves the FIFO
 _WHO_AM_I = const(0x75)  # WHO_AM_I
+_ACCEL_XOUT_H = const(0x3B)  # ACCEL_XOUT_H .. ACCEL_ZOUT_L: the last sample, big-endian
 
 _ACCEL_FIFO_EN = const(0x08)  # FIFO_EN.ACCEL_FIFO_EN
 _USER_FIFO_EN = const(0x40)  # USER_CTRL.FIFO_EN
@@ -74,6 +75,7 @@ class MPU6050(FifoDriver):
 
     def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)
+        self._b6 = bytearray(6)
         self._div = _divider(rate_hz)
         self.rate_hz = output_rate(rate_hz)
         self._afs = (2, 4, 8, 16).index(range_g)
@@ -97,7 +99,7 @@ class MPU6050(FifoDriver):
     def low_power(self, wake_hz, motion_mg, motion_ms):
         """While the wearer is still: the low-power accelerometer cycle (product specification 4.6) at the
         LP_WAKE_CTRL rate at or above `wake_hz`, with the motion interrupt (over `motion_mg` for `motion_ms`)
-        held on INT until INT_STATUS is read. The FIFO stops; full_rate() starts it again, empty. Hz set."""
+        held on INT until INT_STATUS is read. The FIFO stops, emptied; full_rate() starts it again. Hz set."""
         code = 0
         while code < 3 and LP_WAKE_HZ[code] < wake_hz:
             code += 1
@@ -105,12 +107,22 @@ class MPU6050(FifoDriver):
         self._write_reg(_MOT_THR, 1 if thr < 1 else (255 if thr > 255 else thr))
         self._write_reg(_MOT_DUR, motion_ms)
         self._write_reg(_INT_PIN_CFG, _LATCH_INT_EN)
-        self._write_reg(_USER_CTRL, 0)
+        self._write_reg(_USER_CTRL, _FIFO_RESET)  # stopped and emptied: a sample after the last read is stale
         self._read_reg(_INT_STATUS)  # an old motion flag must not wake it at once
         self._write_reg(_INT_ENABLE, _MOT)
         self._write_reg(_PWR_MGMT_2, (code << 6) | _STBY_XYZG)
         self._write_reg(_PWR_MGMT_1, _CYCLE_ACCEL_ONLY)
         return LP_WAKE_HZ[code]
+
+    def accel_into(self, g):
+        """The last sample taken (in the low-power cycle too), from the data registers, into `g`: 1/1024 g per axis."""
+        b = self._b6
+        self.i2c.readfrom_mem_into(self.addr, _ACCEL_XOUT_H, b)
+        i = 0
+        while i < 3:
+            v = (b[2 * i] << 8) | b[2 * i + 1]
+            g[i] = (v - 65536 if v & 0x8000 else v) * 1024 // self.lsb_per_g
+            i += 1
 
     def moved(self):
         """Whether the motion interrupt fired since the last look (reading INT_STATUS clears it and INT)."""

@@ -7,7 +7,11 @@ replayed seconds they add up to, wake-ups, I2C bytes, flash programs/erases and 
 as JSON lines. The firmware is the one `stepclip deploy` builds, with usb_window_s 0 (no
 USB window: the clip is worn from its first sample). Off the body, the ledger is the night's
 steady state: it counts from OFF_SETTLE_S after the clip was put down, once the clip knows it
-is off the body (off_body_s) and its IMU rests.
+is off the body (off_body_s) and its IMU rests. Worn and still, the ledger is "rest": a clip
+on the belt that has not moved for worn_rest_s + REST_SETTLE_S (what the chip does then does not
+depend on the posture: it wakes to count the time and look at the IMU). A worn day weighs each
+still activity's full-rate ledger and the rest's by the share of that posture's seconds the
+clip rested through on the demo day, replayed on the unix port (rest_shares).
 """
 
 import json
@@ -20,14 +24,21 @@ from simulator.bench_traces import off_body
 from simulator.job import resolve_settings as job_settings
 from simulator.pico import run as pico_run
 
-ACTIVITIES = ("sit", "stand", "walk", "lie", "off")
+ACTIVITIES = ("sit", "stand", "walk", "lie", "off", "rest")
 WORN = {"usb_window_s": 0}
 OFF_SETTLE_S = 30  # beyond off_body_s: the posture held (posture_hold_s), the IMU resting
+REST_SETTLE_S = 10  # beyond worn_rest_s: the rest begun
+STILL = {"sit": "sitting", "stand": "standing", "lie": "lying"}  # activities that rest, as the posture names them
 
 
 def activity_trace(activity, seconds, seed=0):
     if activity == "off":
         return off_body(seconds, seed=seed)
+    if activity == "rest":  # worn, still: a sitting trunk's gravity, the accelerometer's noise
+        sit = activity_trace("sit", 1, seed)
+        still = off_body(seconds, seed=seed)
+        still.acc += sit.acc.mean(axis=0) - (0.0, 0.0, 1.0)
+        return still
     g = tracegen.generate([(activity, seconds)], rate_hz=50, seed=seed)
     return tracemod.Trace(f"<{activity}>", g.t, g.acc, g.gyro)
 
@@ -37,6 +48,8 @@ def ledger(activity, seconds, work):
     settle = 0
     if activity == "off":
         settle = job_settings(WORN)["off_body_s"] + OFF_SETTLE_S
+    elif activity == "rest":
+        settle = job_settings(WORN)["worn_rest_s"] + REST_SETTLE_S
     job = replay.prepare(activity_trace(activity, settle + seconds), Path(work), overrides=dict(WORN))
     job["worn"] = True
     job["ledger_from_s"] = settle
@@ -58,11 +71,21 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def day_shares(per_activity, key="seconds", night="off", seed=0):
+def rest_shares(seed=0):
+    """Of each still activity's seconds on the demo day (from 08:30, on the unix port), the share the clip
+    rested its IMU through, as the posture told the seconds."""
+    trace, _ = tracegen.working_day(seed=seed)
+    r = replay.replay(tracemod.Trace("<day>", trace.t, trace.acc, trace.gyro), start_minute=trace.start_hhmm)
+    return {act: round(r["rest_s"].get(name, 0) / r["posture_s"][name], 4)
+            for act, name in STILL.items() if r["posture_s"].get(name)}
+
+
+def day_shares(per_activity, key="seconds", night="off", rest=None, seed=0):
     """Each chip state's share of a worn day (`key` "imu_s": each of the IMU's modes'): the demo day's
     minutes of each activity (tracegen's working_day), the rest of the 24 hours off the body (the night on
-    the bedside table), each weighted by its activity's ledger. `night` "sit": a clip whose IMU cannot rest
-    spends the night as a still worn clip does, reading a full-rate FIFO."""
+    the bedside table), each weighted by its activity's ledger: a still one's by its full-rate ledger and
+    the rest's, in the shares `rest` gives. `night` "sit": a clip whose IMU
+    cannot rest spends the night as a still worn clip does, reading a full-rate FIFO (and `rest` None)."""
     _, schedule = tracegen.working_day(seed=seed)
     weights = {}
     for act, secs, *_ in schedule:
@@ -72,9 +95,11 @@ def day_shares(per_activity, key="seconds", night="off", seed=0):
     weights[night] = weights.get(night, 0.0) + max(86400 - sum(weights.values()), 0.0)
     shares = {}
     for act, secs in weights.items():
-        led = per_activity[act]
-        for state, s in led[key].items():
-            shares[state] = shares.get(state, 0.0) + secs / 86400 * s / led["seconds_replayed"]
+        r = (rest or {}).get(act, 0.0)
+        for led, part in ((per_activity[act], 1 - r), (per_activity["rest"], r)):
+            if part:
+                for state, s in led[key].items():
+                    shares[state] = shares.get(state, 0.0) + secs * part / 86400 * s / led["seconds_replayed"]
     return {k: round(v, 5) for k, v in shares.items() if v > 0 or key == "seconds"}
 
 
@@ -84,6 +109,7 @@ def measure(seconds=30):
     for act in ACTIVITIES:
         with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
             per[act] = ledger(act, seconds, work)
+    rest = rest_shares()
     total = {state: round(sum(p["seconds"][state] for p in per.values()), 3) for state in per["sit"]["seconds"]}
     return {"seconds": total, "seconds_replayed": round(sum(p["seconds_replayed"] for p in per.values()), 3),
             "wakeups": sum(p["wakeups"]["lightsleep"] + p["wakeups"]["wfi"] for p in per.values()),
@@ -92,5 +118,6 @@ def measure(seconds=30):
             "flash_erases": sum(p["flash_erases"] for p in per.values()),
             "per_activity": {a: p["seconds"] for a, p in per.items()},
             "per_activity_imu": {a: p["imu_s"] for a, p in per.items()},
-            "day_shares": day_shares(per), "day_shares_no_rest": day_shares(per, night="sit"),
-            "imu_day_shares": day_shares(per, "imu_s")}
+            "rest_shares": rest,
+            "day_shares": day_shares(per, rest=rest), "day_shares_no_rest": day_shares(per, night="sit"),
+            "imu_day_shares": day_shares(per, "imu_s", rest=rest)}

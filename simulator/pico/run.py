@@ -113,13 +113,13 @@ def _run(job, work):
         from run_clip import read_log
         from storage import Storage
 
-        minutes, logged_s, watchdog_sessions = read_log(Storage(d), s)
+        minutes, logged_s, watchdog_sessions, posture_s = read_log(Storage(d), s)
         logged_mv = battery_log(Storage(d), s)
     r = console.result
     return {
         "steps": r["steps"], "samples": r["samples"], "clock_s": r["clock_s"], "rate_hz": r["rate_hz"],
         "minutes": minutes, "logged_s": logged_s, "posture_changes": console.posture_changes,
-        "nudges": console.nudges, "goal_reached": console.goals, "motor": motor,
+        "posture_s": posture_s, "nudges": console.nudges, "goal_reached": console.goals, "motor": motor,
         "errors": {k: r[k] for k in ("i2c", "flash", "fifo_overflows", "imu_stalls")},
         "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],

@@ -66,7 +66,7 @@ def run(job, progress=None):
             clip = Clip(rig.imu, clock, motor, rig.storage, rig.settings, events=events, watchdog_restart=True)
             clips.append(clip)
     rig.chip.close()
-    minutes, logged_s, watchdog_sessions = read_log(rig.storage, rig.settings)
+    minutes, logged_s, watchdog_sessions, posture_s = read_log(rig.storage, rig.settings)
     cut = rig.faults.writes_cut if rig.faults else 0  # writes a restarting MCU never made, nor counted
     return {
         "steps": sum(c.steps.total for c in clips),
@@ -76,6 +76,8 @@ def run(job, progress=None):
         "minutes": minutes,
         "logged_s": logged_s,
         "posture_changes": events.posture_changes,
+        "posture_s": posture_s,
+        "rest_s": rest_seconds(clips),
         "nudges": events.nudges,
         "goal_reached": events.goals,
         "motor": motor.pulses,
@@ -87,24 +89,35 @@ def run(job, progress=None):
     }
 
 
+def rest_seconds(clips):
+    """The seconds the clips rested their IMU through, per posture state that was told then."""
+    from posture import NAMES
+
+    return {name: sum(c.rest_s[i] for c in clips) for i, name in enumerate(NAMES) if any(c.rest_s[i] for c in clips)}
+
+
 def read_log(storage, settings):
     """The minute log on a clip's flash: (minutes as `sim replay --json` lists them, seconds they account
-    for, sessions whose blocks say they began with a watchdog restart)."""
+    for, sessions whose blocks say they began with a watchdog restart, seconds logged per posture state)."""
     from minutelog import FLAG_WATCHDOG, MinuteLog
     from posture import NAMES
 
     minutes = []
     logged_s = 0
     watchdog_sessions = []
+    posture_s = {}
     for block in MinuteLog(storage, settings).blocks_after(0):
         if block.flags & FLAG_WATCHDOG and block.session not in watchdog_sessions:
             watchdog_sessions.append(block.session)
         for k, (steps, secs, nudges, snoozes) in enumerate(block.records):
             logged_s += sum(secs)
+            for i, n in enumerate(secs):
+                if n:
+                    posture_s[NAMES[i]] = posture_s.get(NAMES[i], 0) + n
             posture = NAMES[secs.index(max(secs))]
             minutes.append({"t": (block.minute + k) * 60, "steps": steps, "posture": posture, "nudges": nudges,
                             "snoozes": snoozes, "goal": k == block.goal})
-    return minutes, logged_s, watchdog_sessions
+    return minutes, logged_s, watchdog_sessions, posture_s
 
 
 if __name__ == "__main__":
