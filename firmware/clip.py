@@ -226,9 +226,8 @@ class Clip:
 
     def _nudge_ms(self):
         """While resting worn: ms until the second a nudge may be due (0: none to wake for)."""
-        state = self.posture.state
-        d = self.coach.due_in()
-        if d == 0 or d * 1000 > self._rest_ms + 1000 or state == LYING or state == OFF_BODY:
+        d = self.coach.due_in(self.posture.state)
+        if d == 0 or d * 1000 > self._rest_ms + 1000:
             return 0
         # the due second ends with the sample that many samples on, less the part of one _rest counted
         v = ((d - 1) * self._rate + self._left) * 1000 - self._rest_frac

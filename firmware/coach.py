@@ -81,8 +81,11 @@ class Coach:
         self.nudges += 1
         return True
 
-    def due_in(self):
-        """Inactive seconds left before the next nudge may come (0: due, if nothing holds it back)."""
+    def due_in(self, state):
+        """Seconds in `state` left before the next nudge may come; 0: due (if nothing holds it back), or a
+        state that is never nudged (lying, off the body)."""
+        if state == LYING or state == OFF_BODY:
+            return 0
         d = self._due - self.inactive
         return d if d > 0 else 0
 

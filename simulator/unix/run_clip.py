@@ -93,7 +93,8 @@ def rest_seconds(clips):
     """The seconds the clips rested their IMU through, per posture state that was told then."""
     from posture import NAMES
 
-    return {name: sum(c.rest_s[i] for c in clips) for i, name in enumerate(NAMES) if any(c.rest_s[i] for c in clips)}
+    seconds = {name: sum(c.rest_s[i] for c in clips) for i, name in enumerate(NAMES)}
+    return {name: s for name, s in seconds.items() if s}
 
 
 def read_log(storage, settings):
