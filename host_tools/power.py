@@ -9,7 +9,7 @@ published measurement, named beside it and in boards/README.md.
 """
 
 from simulator import project
-from simulator.currents import (BATTERY_MAH, BATTERY_USABLE, BOARD_MA, IMU_MA, MCU, MOTOR_MA,  # noqa: F401 (power's API)
+from simulator.currents import (BATTERY_MAH, BATTERY_USABLE, BOARD_MA, IMU_MA, IMU_REST_MA, MCU, MOTOR_MA,  # noqa: F401 (power's API)
                                 MPU6050_MODE_MA, MPU6050_MODE_SOURCE)
 
 NUDGES_PER_DAY = 8
@@ -30,17 +30,23 @@ def assumptions():
     lines += [f"{k}: {v['source']}; empty call ~{v['call_us']} us" for k, v in MCU.items()]
     lines += [f"{k}: {v[1]}" for k, v in IMU_MA.items()]
     lines.append(f"mpu6050 by mode (measured boards, the emulated chip's IMU ledger): {MPU6050_MODE_SOURCE}")
+    lines += [f"{k} resting (for the MPU-6050's share in its cycle): {v[0]} mA, {v[1]}" for k, v in IMU_REST_MA.items()]
     lines += [f"{k}: {v[0]} mA, {v[1]}" for k, v in BOARD_MA.items()]
     return lines
 
 
 def imu_ma(desc, imu_shares=None):
-    """The IMU's mean current: from the share of a worn day in each of its modes where the emulated chip
-    carries this IMU (the MPU-6050) and measured them, else its normal mode all day."""
-    if not imu_shares or desc["imu"] != "mpu6050":
-        return IMU_MA[desc["imu"]][0]
+    """The IMU's mean current: from the share of a worn day in each of the emulated chip's MPU-6050 modes,
+    measured: the MPU-6050's own currents, or another resting IMU's normal and low-power currents for the
+    shares the MPU-6050 spent at its full rate and in its cycle; else its normal mode all day."""
+    chip = desc["imu"]
+    if not imu_shares or (chip != "mpu6050" and chip not in IMU_REST_MA):
+        return IMU_MA[chip][0]
     total = sum(imu_shares.values())
-    return sum(f / total * MPU6050_MODE_MA["normal" if mode.startswith("normal") else mode]
+    if chip == "mpu6050":
+        return sum(f / total * MPU6050_MODE_MA["normal" if mode.startswith("normal") else mode]
+                   for mode, f in imu_shares.items())
+    return sum(f / total * (IMU_MA[chip][0] if mode.startswith("normal") else IMU_REST_MA[chip][0])
                for mode, f in imu_shares.items())
 
 

@@ -40,6 +40,13 @@ MPU6050_MODE_MA = {"normal": 0.50, "low power 1.25 Hz": 0.010, "low power 5 Hz":
                    "low power 40 Hz": 0.140, "sleep": 0.005}
 MPU6050_MODE_SOURCE = ("MPU-6050 product specification PS-MPU-6000A rev. 3.4, 6.3: accelerometer only 500 uA; "
                        "low-power mode 10 / 20 / 70 / 140 uA at 1.25 / 5 / 20 / 40 Hz; idle 5 uA")
+# The IMUs other than the MPU-6050 that rest (firmware LOW_POWER_CYCLE): their current in the low-power mode the
+# firmware drives, charged for the share of the day the emulated chip's MPU-6050 spent in its own cycle.
+IMU_REST_MA = {
+    "bmi160": (0.010, "BMI160 datasheet (BST-BMI160-DS000), power consumption in low power mode, as quoted in "
+                      "boschsensortec/BMI160_SensorAPI issue #41: about 10 uA at 12.5 Hz with 4 samples averaged; "
+                      "the rest's 25 Hz without averaging measures half as often: at most that (an upper bound)"),
+}
 # What else on the board draws from the battery while the clip runs.
 BOARD_MA = {
     "pico_mpu6050": (0.8, "GY-521 power LED (0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),

@@ -52,16 +52,16 @@ def test_a_full_fifo_drops_whole_frames_and_is_flushed_and_counted(rig):
 def test_the_fifo_watermark_raises_int1_until_the_fifo_is_drained_and_survives_a_reset(rig):
     clock, bus, chip = rig
     imu = BMI160(bus, 0x68, max_batch=32)
-    assert imu.wake_ms == 0 and not chip.int1()  # no line until asked
+    assert imu.wake_ms == 0 and not chip.int_pin()  # no line until asked
     assert imu.wake_on_watermark(19) == 400  # made even: 20 samples at 50 Hz
     assert chip.regs[0x46] == 30 and chip.regs[0x53] == 0x0A  # 30 words of 4 bytes; INT1 push-pull, active high
     clock.sleep_ms(19 * 20)
-    low = chip.int1()
+    low = chip.int_pin()
     clock.sleep_ms(20)
-    high = chip.int1()
+    high = chip.int_pin()
     buf = [0] * 96
     n = imu.read(buf)
-    assert (low, high, n, chip.int1()) == (False, True, 20, False)
+    assert (low, high, n, chip.int_pin()) == (False, True, 20, False)
     bus.writeto_mem(0x68, 0x7E, b"\xb6")  # the chip resets (a brown-out): its configuration is gone
     assert imu.recover() is True and chip.regs[0x46] == 30 and chip.regs[0x56] == 0x40
 
@@ -83,3 +83,53 @@ def test_the_bmi160_board_counts_the_shipped_traces_as_the_mpu6050_board(trace, 
     mpu = replay.replay(t, board_name="pico_mpu6050", overrides=overrides)
     for key in ("rate_hz", "samples", "steps", "minutes", "posture_changes", "nudges", "motor", "errors"):
         assert bmi[key] == mpu[key], key
+
+
+def test_still_the_chip_rests_in_low_power_mode_and_any_motion_brings_it_back(tmp_path):
+    """Low power mode at 6.25 Hz (the first at or above 4 Hz) with the FIFO stopped; a slow tilt raises nothing
+    and reaches the data registers; the first swing over the threshold latches INT1 until full_rate(); the
+    ledger has each mode's time."""
+    t = np.arange(1500) / 50
+    ax = np.where(t >= 10, 0.3 * np.sin(2 * np.pi * 1.7 * (t - 10)), 0.0)  # still for 10 s, then swinging
+    ay = -0.25 * np.clip((t - 2) / 5, 0, 1)  # turning slowly from 2 to 7 s: no motion, a new tilt
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(np.stack([ax, ay, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
+    clock, bus, chip = imu_check._rig("bmi160", 0x68, str(stream), 50)
+    imu = BMI160(bus, 0x68)
+    clock.sleep_ms(2000)
+    assert imu.low_power(4, 64, 1) == 6 and chip.mode() == "low power 6.25 Hz"
+    assert chip.regs[0x40] == 0x84 and chip.regs[0x60] == 8  # acc_us, no averaging; 64 mg at 4 g: 8 x 7.81 mg
+    g = [0, 0, 0]
+    imu.accel_into(g)
+    assert g == [0, 0, 1024]  # the last sample (taken at 2 s), 1/1024 g
+    clock.sleep_ms(7000)
+    assert (chip.int_pin(), imu.moved(), chip.fifo_count()) == (False, False, 0)  # stopped and emptied
+    imu.accel_into(g)
+    assert g == [0, -256, 1024]  # its samples still reach the data registers
+    clock.sleep_ms(1300)  # the swing starts at 10 s
+    assert chip.int_pin() and imu.moved() and chip.int_pin() and chip.motion_edges == 1  # latched
+    imu.full_rate()
+    assert chip.mode() == "normal 50 Hz" and not chip.int_pin() and not imu.moved()
+    clock.sleep_ms(1000)
+    buf = [0] * 96
+    assert imu.read(buf) == 32  # back at the full rate: 50 samples a second into the FIFO
+    ledger = chip.ledger_s()
+    assert abs(ledger["low power 6.25 Hz"] - 8.3) < 0.01 and abs(ledger["normal 50 Hz"] - 3.0) < 0.01
+    chip.close()
+
+
+def test_any_motion_wants_its_samples_in_a_row(tmp_path):
+    """int_anym_dur: motion_ms over one low-power period needs that many slopes in a row (a single knock
+    is not enough)."""
+    t = np.arange(1500) / 50
+    ax = np.where((t >= 5) & (t < 5.04), 0.5, 0.0)  # one 25 Hz sample knocked
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(np.stack([ax, 0 * t, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
+    for motion_ms, fired in ((1, True), (120, False)):
+        clock, bus, chip = imu_check._rig("bmi160", 0x68, str(stream), 50)
+        imu = BMI160(bus, 0x68)
+        imu.low_power(25, 64, motion_ms)
+        assert chip.regs[0x5F] == (0 if motion_ms == 1 else 3)
+        clock.sleep_ms(8000)
+        assert imu.moved() is fired
+        chip.close()

@@ -1,5 +1,6 @@
-"""Off the body the MPU-6050 rests in its low-power cycle (firmware/clip.py): what the clip counts stays
-that of the full rate, on the unix port and in CPython; the pickup ends the rest within a low-power period."""
+"""Off the body, and worn and still, the IMU rests in its low-power cycle (firmware/clip.py; the MPU-6050's
+cycle and the BMI160's low power mode): what the clip counts stays that of the full rate, on the unix port
+and in CPython; the pickup ends the rest within a low-power period."""
 
 import pytest
 
@@ -7,6 +8,7 @@ from simulator import bench_traces, replay
 from simulator.unix import wake_latency
 
 COUNTS = ("steps", "minutes", "posture_changes", "nudges", "logged_s", "errors")
+RESTING = ("pico_mpu6050", "pico_bmi160")  # the boards whose IMU rests
 OFF_S = 420
 SETTLE_S = 30  # off_body_s 300, then the posture held: resting by then
 
@@ -16,11 +18,12 @@ def put_down(**kw):
                                  **kw)
 
 
+@pytest.mark.parametrize("board", RESTING)
 @pytest.mark.parametrize("runtime", ["micropython", "cpython"])
-def test_off_the_body_the_imu_rests_and_the_counts_are_those_of_the_full_rate(runtime):
+def test_off_the_body_the_imu_rests_and_the_counts_are_those_of_the_full_rate(runtime, board):
     trace = put_down()
-    full = replay.replay(trace, runtime=runtime, overrides={"rest_poll_ms": 0})
-    rested = replay.replay(trace, runtime=runtime)
+    full = replay.replay(trace, runtime=runtime, board_name=board, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, runtime=runtime, board_name=board)
     for key in COUNTS:
         assert rested[key] == full[key], key
     assert [c for _, c in full["posture_changes"]].count("off_body") == 1
@@ -29,12 +32,14 @@ def test_off_the_body_the_imu_rests_and_the_counts_are_those_of_the_full_rate(ru
     assert full["samples"] - rested["samples"] >= 50 * (OFF_S - 300 - SETTLE_S)
 
 
-def test_a_clip_picked_up_is_at_the_full_rate_within_one_low_power_period(tmp_path):
-    ms, rests = wake_latency.latency_ms(0, tmp_path)
+@pytest.mark.parametrize("board, period_ms", [("pico_mpu6050", 50), ("pico_bmi160", 40)])  # 20 Hz, 25 Hz
+def test_a_clip_picked_up_is_at_the_full_rate_within_one_low_power_period(tmp_path, board, period_ms):
+    ms, rests = wake_latency.latency_ms(0, tmp_path, board)
     assert rests == 1
     s = replay.resolve_settings({})
+    assert 1000 // s["still_wake_hz"] == 50  # the rate asked; each chip takes the first it has at or above it
     # the cycle samples the frame nearest each of its wakes: a low-power period, and a frame at most
-    assert ms is not None and 0 < ms <= 1000 // s["still_wake_hz"] + 1000 // s["rate_hz"]
+    assert ms is not None and 0 < ms <= period_ms + 1000 // s["rate_hz"]
 
 
 def test_a_bump_the_posture_calls_still_wakes_the_imu_and_it_rests_again():
@@ -57,8 +62,8 @@ def test_a_bump_the_posture_calls_still_wakes_the_imu_and_it_rests_again():
 
 def test_an_imu_without_a_low_power_cycle_stays_at_the_full_rate():
     trace = put_down()
-    full = replay.replay(trace, board_name="pico_bmi160", overrides={"rest_poll_ms": 0})
-    rested = replay.replay(trace, board_name="pico_bmi160")
+    full = replay.replay(trace, board_name="waveshare_rp2040_lcd128", overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, board_name="waveshare_rp2040_lcd128")
     assert rested["samples"] == full["samples"]
     assert rested["steps"] == full["steps"]
 
@@ -88,14 +93,15 @@ def test_a_rest_pauses_the_coach_as_the_full_rate_does_and_the_nudge_comes_at_30
     assert abs(rested["nudges"][0] - (again + inactive_s - (paused - sat))) <= 5
 
 
+@pytest.mark.parametrize("board", RESTING)
 @pytest.mark.parametrize("runtime", ["micropython", "cpython"])
-def test_worn_and_still_the_imu_rests_and_the_counts_are_those_of_the_full_rate(runtime):
+def test_worn_and_still_the_imu_rests_and_the_counts_are_those_of_the_full_rate(runtime, board):
     """Sitting, standing and lying still for longer than worn_rest_s: the IMU rests through most of it; the
     stand-ups, the walks that follow and every minute's record are the full rate's (a walk at the end: a
     replay that ends in a rest counts its last part-second by the clock, not by samples)."""
     trace = bench_traces.generated(bench_traces.MIXED[:5] + [("lie", 240), ("walk", 60)])
-    full = replay.replay(trace, runtime=runtime, overrides={"rest_poll_ms": 0})
-    rested = replay.replay(trace, runtime=runtime)
+    full = replay.replay(trace, runtime=runtime, board_name=board, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, runtime=runtime, board_name=board)
     for key in COUNTS:
         assert rested[key] == full[key], key
     assert full["rest_s"] == {}
@@ -104,17 +110,19 @@ def test_worn_and_still_the_imu_rests_and_the_counts_are_those_of_the_full_rate(
     assert full["samples"] - rested["samples"] >= 50 * sum(rested["rest_s"].values())  # no samples while resting
 
 
-def test_a_nudge_due_while_the_imu_rests_comes_when_the_full_rate_gives_it():
+@pytest.mark.parametrize("board", RESTING)
+def test_a_nudge_due_while_the_imu_rests_comes_when_the_full_rate_gives_it(board):
     """The loop wakes for the second a nudge falls due, not only every rest_poll_ms: the same moment."""
     trace = bench_traces.generated([("walk", 60), ("sit", 2000)])
-    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
-    rested = replay.replay(trace)
+    full = replay.replay(trace, board_name=board, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, board_name=board)
     assert len(full["nudges"]) == 1 and rested["nudges"] == full["nudges"]
     assert rested["motor"] == full["motor"]
     assert rested["rest_s"]["sitting"] > 300
 
 
-def test_a_tilt_that_drifts_too_slowly_to_wake_the_imu_still_ends_the_stillness():
+@pytest.mark.parametrize("board", RESTING)
+def test_a_tilt_that_drifts_too_slowly_to_wake_the_imu_still_ends_the_stillness(board):
     """Half an hour slumping slowly into the chair (8 degrees, far under motion_mg per sample): at the full
     rate the tilt's drift keeps the posture from calling the clip still long enough to be off the body; the
     rest reads the tilt at every wake, so the posture sees the same drift (a rest that kept the tilt it began
@@ -127,8 +135,8 @@ def test_a_tilt_that_drifts_too_slowly_to_wake_the_imu_still_ends_the_stillness(
     x, z = trace.acc[:, 0].copy(), trace.acc[:, 2].copy()
     trace.acc[:, 0] = x * np.cos(a) - z * np.sin(a)
     trace.acc[:, 2] = x * np.sin(a) + z * np.cos(a)
-    full = replay.replay(trace, overrides={"rest_poll_ms": 0})
-    rested = replay.replay(trace)
+    full = replay.replay(trace, board_name=board, overrides={"rest_poll_ms": 0})
+    rested = replay.replay(trace, board_name=board)
     assert "off_body" not in [c for _, c in full["posture_changes"]]
     for key in COUNTS:
         assert rested[key] == full[key], key

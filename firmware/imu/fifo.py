@@ -50,6 +50,8 @@ class FifoDriver:
     FIFO_SAMPLES = 0  # accelerometer samples the FIFO holds
     RATES = ()  # the output data rates the chip offers, ascending, Hz
     LOW_POWER_CYCLE = False  # low_power(), moved(), full_rate(): a cycle that samples alone and raises INT on motion
+    DATA_REG = 0  # the first of the accelerometer's data registers (x, y, z words: the last sample), for accel_into
+    DATA_BIG_ENDIAN = False
 
     @classmethod
     def rate_for(cls, rate_hz):
@@ -66,6 +68,7 @@ class FifoDriver:
         self._config = []  # (register, value) as init left them: what recover reads back
         self._b1 = bytearray(1)
         self._b2 = bytearray(2)
+        self._b6 = bytearray(6)
         span = memoryview(bytearray(_SPAN))
         self._span = [span[:k] for k in range(1, _SPAN + 1)]
         self._fifo = bytearray(self.FRAME * max_batch)
@@ -79,6 +82,17 @@ class FifoDriver:
         0 where the chip has no FIFO watermark interrupt (the MPU-6050 and
         MPU-6500 have data-ready, FIFO overflow and motion only): the loop polls."""
         return 0
+
+    def accel_into(self, g):
+        """The last sample taken (in the low-power cycle too), from the data registers, into `g`: 1/1024 g per axis."""
+        b = self._b6
+        self.i2c.readfrom_mem_into(self.addr, self.DATA_REG, b)
+        big = self.DATA_BIG_ENDIAN
+        i = 0
+        while i < 6:
+            v = (b[i] << 8) | b[i + 1] if big else b[i] | (b[i + 1] << 8)
+            g[i >> 1] = (v - 65536 if v & 0x8000 else v) * 1024 // self.lsb_per_g
+            i += 2
 
     def fifo_ms(self):
         """How long the FIFO takes to fill at the output data rate, ms."""

@@ -71,11 +71,12 @@ class MPU6050(FifoDriver):
     FIFO_SIZE = 1024
     FIFO_SAMPLES = 1024 // 6
     LOW_POWER_CYCLE = True
+    DATA_REG = _ACCEL_XOUT_H
+    DATA_BIG_ENDIAN = True
     rate_for = staticmethod(output_rate)
 
     def __init__(self, i2c, addr=0x68, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)
-        self._b6 = bytearray(6)
         self._div = _divider(rate_hz)
         self.rate_hz = output_rate(rate_hz)
         self._afs = (2, 4, 8, 16).index(range_g)
@@ -113,16 +114,6 @@ class MPU6050(FifoDriver):
         self._write_reg(_PWR_MGMT_2, (code << 6) | _STBY_XYZG)
         self._write_reg(_PWR_MGMT_1, _CYCLE_ACCEL_ONLY)
         return LP_WAKE_HZ[code]
-
-    def accel_into(self, g):
-        """The last sample taken (in the low-power cycle too), from the data registers, into `g`: 1/1024 g per axis."""
-        b = self._b6
-        self.i2c.readfrom_mem_into(self.addr, _ACCEL_XOUT_H, b)
-        i = 0
-        while i < 3:
-            v = (b[2 * i] << 8) | b[2 * i + 1]
-            g[i] = (v - 65536 if v & 0x8000 else v) * 1024 // self.lsb_per_g
-            i += 1
 
     def moved(self):
         """Whether the motion interrupt fired since the last look (reading INT_STATUS clears it and INT)."""
