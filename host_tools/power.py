@@ -43,11 +43,13 @@ def imu_ma(desc, imu_shares=None):
     if not imu_shares or (chip != "mpu6050" and chip not in IMU_REST_MA):
         return IMU_MA[chip][0]
     total = sum(imu_shares.values())
-    if chip == "mpu6050":
-        return sum(f / total * MPU6050_MODE_MA["normal" if mode.startswith("normal") else mode]
-                   for mode, f in imu_shares.items())
-    return sum(f / total * (IMU_MA[chip][0] if mode.startswith("normal") else IMU_REST_MA[chip][0])
-               for mode, f in imu_shares.items())
+
+    def mode_ma(mode):
+        if mode.startswith("normal"):
+            return IMU_MA[chip][0]
+        return MPU6050_MODE_MA[mode] if chip == "mpu6050" else IMU_REST_MA[chip][0]
+
+    return sum(f / total * mode_ma(mode) for mode, f in imu_shares.items())
 
 
 def estimate(desc, call_equivalents, s=None, shares=None, imu_shares=None):

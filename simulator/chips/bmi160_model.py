@@ -140,13 +140,15 @@ class BMI160Model(StreamSensor):
         regs = self.regs
         prev = self._prev
         thr = regs[INT_MOTION_1] << 6  # range / 512 per LSB: 64 counts at every range
-        axes = regs[INT_EN_0]
+        axes = regs[INT_EN_0] & 0x07
         over = False
         for k in range(3):
             if self._has_prev and axes & (1 << k) and abs(acc[k] - prev[k]) > thr:
                 over = True
             prev[k] = acc[k]
         self._has_prev = True
+        if not axes:
+            return
         self._over = self._over + 1 if over else 0
         fired = self._over >= (regs[INT_MOTION_0] & 0x03) + 1
         if fired and not regs[INT_STATUS_0] & _ANYM:
@@ -165,8 +167,7 @@ class BMI160Model(StreamSensor):
         acc[0] = counts(chunk[f], shift)
         acc[1] = counts(chunk[f + 1], shift)
         acc[2] = counts(chunk[f + 2], shift)
-        if self.regs[INT_EN_0] & 0x07:
-            self._anymotion(acc)
+        self._anymotion(acc)  # the slope is taken on every sample, as the chip does, enabled or not
         cfg = self.regs[FIFO_CONFIG_1]
         if not cfg & _FIFO_ACC_EN:
             return
