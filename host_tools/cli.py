@@ -187,7 +187,7 @@ def cmd_eval_rest(args):
     from simulator import project, rest_effect
 
     folders = args.dir or [str(project.datasets_dir() / "steps"), str(project.datasets_dir() / "posture")]
-    result = rest_effect.run(folders, runtime=args.runtime, overrides=_parse_set(args.set))
+    result = rest_effect.run(folders, runtime=args.runtime, overrides=_parse_set(args.set), board_name=args.board)
     print(json.dumps(result) if args.json else rest_effect.text(result))
 
 
@@ -531,6 +531,7 @@ def build_parser():
                                   "list each whose steps, posture changes or nudges differ.")
     e.add_argument("dir", nargs="*", help="folders of recordings (default: the shared steps/ and posture/)")
     e.add_argument("--runtime", choices=("micropython", "cpython"), default="micropython")
+    e.add_argument("--board", default=DEFAULT_BOARD, help=f"board description from boards/ (default: {DEFAULT_BOARD})")
     e.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting (repeatable)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.set_defaults(func=cmd_eval_rest)

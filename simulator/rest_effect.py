@@ -9,7 +9,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from simulator import replay, trace as tracemod
+from simulator import project, replay, trace as tracemod
 
 COUNTS = ("steps", "posture_changes", "nudges")
 
@@ -29,11 +29,11 @@ def recordings(folder):
     return files
 
 
-def compare(path, runtime, overrides):
+def compare(path, runtime, overrides, board_name=project.DEFAULT_BOARD):
     """(full-rate result, rested result) of one recording."""
     trace = tracemod.load(path)
-    full = replay.replay(trace, runtime=runtime, overrides=dict(overrides, rest_poll_ms=0))
-    rested = replay.replay(trace, runtime=runtime, overrides=overrides)
+    full = replay.replay(trace, runtime=runtime, board_name=board_name, overrides=dict(overrides, rest_poll_ms=0))
+    rested = replay.replay(trace, runtime=runtime, board_name=board_name, overrides=overrides)
     return full, rested
 
 
@@ -41,14 +41,15 @@ def moved(full, rested):
     return [k for k in COUNTS if full[k] != rested[k]]
 
 
-def run(folders, runtime="micropython", overrides=None, jobs=None):
+def run(folders, runtime="micropython", overrides=None, jobs=None, board_name=project.DEFAULT_BOARD):
     """The summary dict: per-folder totals and the recordings that moved."""
     overrides = dict(overrides or {})
+    project.board(board_name)  # an unknown board stops here, not in every replay
     files = [p for f in folders for p in recordings(f)]
     jobs = jobs or os.cpu_count() or 1
     with ThreadPoolExecutor(jobs) as pool:
-        pairs = list(pool.map(lambda p: compare(p, runtime, overrides), files))
-    out = {"runtime": runtime, "settings": overrides, "recordings": len(files), "rested": 0,
+        pairs = list(pool.map(lambda p: compare(p, runtime, overrides, board_name), files))
+    out = {"runtime": runtime, "board": board_name, "settings": overrides, "recordings": len(files), "rested": 0,
            "samples_full": 0, "samples_rested": 0, "steps_full": 0, "steps_rested": 0, "moved": []}
     for path, (full, rested) in zip(files, pairs):
         out["rested"] += rested["samples"] < full["samples"]
@@ -67,9 +68,9 @@ def text(out):
     lines = ["%s: %s" % (m["file"], ", ".join("%s %s -> %s" % (k, m["full"][k], m["rested"][k]) for k in m["moved"]))
              for m in out["moved"]]
     saved = out["samples_full"] - out["samples_rested"]
-    lines.append("%d recordings (%s), %d rested at all; the rests left out %d of %d samples (%.1f %%); "
+    lines.append("%d recordings (%s, %s), %d rested at all; the rests left out %d of %d samples (%.1f %%); "
                  "steps %d at the full rate, %d rested; %d recordings moved"
-                 % (out["recordings"], out["runtime"], out["rested"], saved, out["samples_full"],
+                 % (out["recordings"], out["runtime"], out["board"], out["rested"], saved, out["samples_full"],
                     100.0 * saved / max(out["samples_full"], 1), out["steps_full"], out["steps_rested"],
                     len(out["moved"])))
     return "\n".join(lines)

@@ -171,5 +171,12 @@ def test_eval_rest_lists_what_moved_and_says_how_much_was_rested(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "put_down.csv: posture_changes" in out.stdout and "1 recordings moved" in out.stdout
+    # the BMI160 board rests through the put-down as well, and leaves the counts as they are
+    out = subprocess.run([*stepclip, str(tmp_path), "--board", "pico_bmi160", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)
+    assert (r["board"], r["recordings"], r["rested"], r["moved"]) == ("pico_bmi160", 2, 1, [])
     out = subprocess.run([*stepclip, str(tmp_path / "nowhere")], capture_output=True, text=True)
     assert out.returncode != 0 and "nowhere: no such folder of recordings" in out.stderr
+    out = subprocess.run([*stepclip, str(tmp_path), "--board", "nosuch"], capture_output=True, text=True)
+    assert out.returncode != 0 and "unknown board 'nosuch'" in out.stderr
