@@ -47,6 +47,22 @@ def datasets():
     return d
 
 
+@pytest.fixture
+def still_tilt_swing(tmp_path):
+    """A 30 s, 50 Hz stream for a resting IMU: still, turning slowly from 2 to 7 s (no motion, a new tilt),
+    then swinging along x from 10 s."""
+    import numpy as np
+
+    from simulator import trace as tracemod
+
+    t = np.arange(1500) / 50
+    ax = np.where(t >= 10, 0.3 * np.sin(2 * np.pi * 1.7 * (t - 10)), 0.0)
+    ay = -0.25 * np.clip((t - 2) / 5, 0, 1)
+    stream = tmp_path / "still_tilt_swing.bin"
+    tracemod.write_stream(np.stack([ax, ay, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
+    return str(stream)
+
+
 # CI explores the same examples on every run, so a red build is reproducible;
 # local runs keep exploring new ones.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

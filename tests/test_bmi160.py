@@ -85,16 +85,11 @@ def test_the_bmi160_board_counts_the_shipped_traces_as_the_mpu6050_board(trace, 
         assert bmi[key] == mpu[key], key
 
 
-def test_still_the_chip_rests_in_low_power_mode_and_any_motion_brings_it_back(tmp_path):
+def test_still_the_chip_rests_in_low_power_mode_and_any_motion_brings_it_back(still_tilt_swing):
     """Low power mode at 6.25 Hz (the first at or above 4 Hz) with the FIFO stopped; a slow tilt raises nothing
     and reaches the data registers; the first swing over the threshold latches INT1 until full_rate(); the
     ledger has each mode's time."""
-    t = np.arange(1500) / 50
-    ax = np.where(t >= 10, 0.3 * np.sin(2 * np.pi * 1.7 * (t - 10)), 0.0)  # still for 10 s, then swinging
-    ay = -0.25 * np.clip((t - 2) / 5, 0, 1)  # turning slowly from 2 to 7 s: no motion, a new tilt
-    stream = tmp_path / "s.bin"
-    tracemod.write_stream(np.stack([ax, ay, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
-    clock, bus, chip = imu_check._rig("bmi160", 0x68, str(stream), 50)
+    clock, bus, chip = imu_check._rig("bmi160", 0x68, still_tilt_swing, 50)
     imu = BMI160(bus, 0x68)
     clock.sleep_ms(2000)
     assert imu.low_power(4, 64, 1) == 6 and chip.mode() == "low power 6.25 Hz"
@@ -108,12 +103,9 @@ def test_still_the_chip_rests_in_low_power_mode_and_any_motion_brings_it_back(tm
     assert g == [0, -256, 1024]  # its samples still reach the data registers
     clock.sleep_ms(1300)  # the swing starts at 10 s
     assert chip.int_pin() and imu.moved() and chip.int_pin() and chip.motion_edges == 1  # latched
-    imu.full_rate()
-    assert chip.mode() == "normal 50 Hz" and not chip.int_pin() and not imu.moved()
-    clock.sleep_ms(1000)
-    buf = [0] * 96
-    assert imu.read(buf) == 32  # back at the full rate: 50 samples a second into the FIFO
-    ledger = chip.ledger_s()
+    mode, pin, n, ledger = imu_check.back_to_full_rate(clock, imu, chip)
+    assert (mode, pin, imu.moved()) == ("normal 50 Hz", False, False)  # the latch cleared
+    assert n == 32  # back at the full rate: 50 samples a second into the FIFO
     assert abs(ledger["low power 6.25 Hz"] - 8.3) < 0.01 and abs(ledger["normal 50 Hz"] - 3.0) < 0.01
     chip.close()
 

@@ -155,19 +155,13 @@ def test_a_chip_that_gave_nothing_for_imu_stall_ms_is_initialised_when_it_answer
     assert clip.samples == 50 + 50  # the first second, and the second after the chip came back
 
 
-def test_still_the_chip_cycles_at_its_low_power_rate_and_motion_brings_it_back(tmp_path):
+def test_still_the_chip_cycles_at_its_low_power_rate_and_motion_brings_it_back(still_tilt_swing):
     """Low-power cycle at 5 Hz with the FIFO stopped; stillness raises nothing, the first swing over motion_mg raises INT (held until read);
     the ledger has each mode's time."""
-    import numpy as np
     import imu_check
     from imu.mpu6050 import MPU6050
 
-    t = np.arange(1500) / 50
-    ax = np.where(t >= 10, 0.3 * np.sin(2 * np.pi * 1.7 * (t - 10)), 0.0)  # still for 10 s, then swinging
-    ay = -0.25 * np.clip((t - 2) / 5, 0, 1)  # turning slowly from 2 to 7 s: no motion, a new tilt
-    stream = tmp_path / "s.bin"
-    tracemod.write_stream(np.stack([ax, ay, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
-    clock, bus, chip = imu_check._rig("mpu6050", 0x68, str(stream), 50)
+    clock, bus, chip = imu_check._rig("mpu6050", 0x68, still_tilt_swing, 50)
     imu = MPU6050(bus, 0x68)
     clock.sleep_ms(2000)
     assert imu.low_power(4, 64, 1) == 5 and chip.mode() == "low power 5 Hz"
@@ -182,11 +176,7 @@ def test_still_the_chip_cycles_at_its_low_power_rate_and_motion_brings_it_back(t
     clock.sleep_ms(1300)  # the swing starts at 10 s; the next 5 Hz sample after it at 10.18 s
     high = chip.int_pin()
     assert high and imu.moved() and not chip.int_pin() and chip.motion_edges == taken[1] + 1
-    imu.full_rate()
-    assert chip.mode() == "normal 50 Hz, gyro off"
-    clock.sleep_ms(1000)
-    buf = [0] * 96
-    assert imu.read(buf) == 32  # back at the full rate: 50 samples a second into the FIFO
-    ledger = chip.ledger_s()
+    mode, _, n, ledger = imu_check.back_to_full_rate(clock, imu, chip)
+    assert (mode, n) == ("normal 50 Hz, gyro off", 32)  # back at the full rate: 50 samples a second into the FIFO
     assert abs(ledger["low power 5 Hz"] - 8.3) < 0.01 and abs(ledger["normal 50 Hz, gyro off"] - 3.0) < 0.01
     chip.close()

@@ -36,6 +36,16 @@ def _rig(chip, addr, stream, rate_hz):
     return clock, bus, model
 
 
+def back_to_full_rate(clock, imu, chip):
+    """A resting driver's full_rate(), then a second: (the chip's mode, its INT pin, the samples read, its
+    ledger in seconds)."""
+    imu.full_rate()
+    mode, pin = chip.mode(), chip.int_pin()
+    clock.sleep_ms(1000)
+    n = imu.read([0] * 96)
+    return mode, pin, n, chip.ledger_s()
+
+
 def fifo(chip, addr, stream, rate_hz=50, range_g=4):
     """Configuration, ten drains of 330 ms, then an overflow and what follows it."""
     clock, bus, model = _rig(chip, addr, stream, rate_hz)
