@@ -180,3 +180,27 @@ def test_still_the_chip_cycles_at_its_low_power_rate_and_motion_brings_it_back(s
     assert (mode, n) == ("normal 50 Hz, gyro off", 32)  # back at the full rate: 50 samples a second into the FIFO
     assert abs(ledger["low power 5 Hz"] - 8.3) < 0.01 and abs(ledger["normal 50 Hz, gyro off"] - 3.0) < 0.01
     chip.close()
+
+
+def test_a_rest_compares_its_first_sample_with_the_sample_before_not_with_the_last_rest(tmp_path):
+    """The motion filter's hold is renewed by every sample, the motion interrupt enabled or not: a tilt taken
+    slowly at the full rate between two rests is no motion when the second rest starts."""
+    import numpy as np
+    import imu_check
+    from imu.mpu6050 import MPU6050
+
+    t = np.arange(1500) / 50
+    ax = 0.5 * np.clip((t - 3) / 3, 0, 1)  # tilting slowly from 3 to 6 s, at the full rate
+    stream = tmp_path / "s.bin"
+    tracemod.write_stream(np.stack([ax, 0 * t, 1 + 0 * t, 0 * t, 0 * t, 0 * t], axis=1), stream)
+    clock, bus, chip = imu_check._rig("mpu6050", 0x68, str(stream), 50)
+    imu = MPU6050(bus, 0x68)
+    clock.sleep_ms(1000)
+    imu.low_power(4, 64, 1)
+    clock.sleep_ms(1000)
+    imu.full_rate()
+    clock.sleep_ms(6000)
+    imu.low_power(4, 64, 1)
+    clock.sleep_ms(2000)
+    assert (imu.moved(), chip.motion_edges) == (False, 0)
+    chip.close()

@@ -18,7 +18,8 @@
 # high-passed value exceeds MOT_THR (2 mg per LSB) on any axis for MOT_DUR
 # ms sets INT_STATUS.MOT_INT. The model's high-pass filter is the
 # difference from the previous sample (the chip's DHPF, ACCEL_HPF, is a
-# first-order filter or a hold: the model is the hold renewed each sample).
+# first-order filter or a hold: the model is the hold renewed each sample,
+# whether or not the motion interrupt is enabled).
 # The INT pin (int_pin()) is the OR of INT_STATUS and INT_ENABLE, as with
 # LATCH_INT_EN set (held until INT_STATUS is read); INT_PIN_CFG.INT_LEVEL
 # makes it active low. `motion_edges` counts its rising edges.
@@ -116,7 +117,8 @@ class MPU6050Model(StreamSensor):
         return active != bool(regs[INT_PIN_CFG] & 0x80)
 
     def _motion(self, last, afs):
-        """Motion detection on the sample just taken (last[0..2] and the one before)."""
+        """Motion detection on the sample just taken (last[0..2] and the one before). The hold is renewed by
+        every sample; MOT_INT is set only while the motion interrupt is enabled (MOT_EN)."""
         regs = self.regs
         prev = self._prev
         thr = regs[MOT_THR] * 2 * (16384 >> afs) // 1000  # 2 mg per LSB, in counts
@@ -126,6 +128,9 @@ class MPU6050Model(StreamSensor):
                 over = True
             prev[k] = last[k]
         self._has_prev = True
+        if not regs[INT_ENABLE] & _MOT_INT:
+            self._over_ms = 0
+            return
         cycle = self.cycle_mhz()
         period_ms = 1000000 // cycle if cycle else 1000 // self.output_rate()
         self._over_ms = self._over_ms + period_ms if over else 0
@@ -154,8 +159,7 @@ class MPU6050Model(StreamSensor):
         last[5] = 0 if stby & 0x02 else counts(chunk[f + 4], fs)
         last[6] = 0 if stby & 0x01 else counts(chunk[f + 5], fs)
         regs[INT_STATUS] |= _DATA_RDY_INT
-        if regs[INT_ENABLE] & _MOT_INT:  # MOT_INT is set only by a motion interrupt generated (MOT_EN)
-            self._motion(last, afs)
+        self._motion(last, afs)
         fifo_en = regs[FIFO_EN] if regs[USER_CTRL] & 0x40 else 0
         if fifo_en & 0x08:
             self._push(last[0])

@@ -183,6 +183,10 @@ export class MPU6050 {
       this.prev[a] = v;
     }
     this.hasPrev = true;
+    if (!(regs[INT_ENABLE] & MOT_INT)) {
+      this.overMs = 0; // the hold is renewed by every sample; MOT_INT is set only while it is enabled
+      return;
+    }
     const cycle = this.cycleMhz();
     const periodMs = cycle ? Math.floor(1e6 / cycle) : Math.floor(1000 / this.outputRate());
     this.overMs = over ? this.overMs + periodMs : 0;
@@ -264,7 +268,7 @@ export class MPU6050 {
       const s = this.stream.subarray(k * FRAME, (k + 1) * FRAME);
       regs.set(s, ACCEL_XOUT_H);
       regs[INT_STATUS] |= DATA_RDY_INT;
-      if (regs[INT_ENABLE] & MOT_INT) this.motion(s);
+      this.motion(s);
       if (!fifoOn) continue;
       for (let w = 0; w < FRAME; w += 2) this.push(s[w], s[w + 1]);
       this.taken += 1;
