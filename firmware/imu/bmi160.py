@@ -22,7 +22,7 @@
 
 from micropython import const
 
-from imu.fifo import FifoDriver, IMUError, at_or_above
+from imu.fifo import FifoDriver, IMUError, at_or_above, register_byte
 
 _CHIP_ID = const(0x00)  # CHIP_ID
 _PMU_STATUS = const(0x03)  # PMU_STATUS: acc_pmu_status[5:4], gyr_pmu_status[3:2], mag_pmu_status[1:0]
@@ -116,12 +116,12 @@ class BMI160(FifoDriver):
         th = (motion_mg * self.lsb_per_g + 32000) // 64000  # rounded, in LSBs of range / 512: 64 counts
         dur = motion_ms * hz // 1000  # samples beyond the first
         self._write_reg(_INT_MOTION_0, 3 if dur > 3 else dur)
-        self._write_reg(_INT_MOTION_1, 1 if th < 1 else (255 if th > 255 else th))
+        self._write_reg(_INT_MOTION_1, register_byte(th))
         self._write_reg(_INT_LATCH, _LATCHED)
         self._write_reg(_INT_OUT_CTRL, _INT1_PUSH_PULL_HIGH)
         self._write_reg(_INT_MAP_0, _INT1_ANYMOTION)
         self._write_reg(_FIFO_CONFIG_1, 0)  # stopped, then emptied: a sample after the last read is stale
-        self._write_reg(_CMD, _FIFO_FLUSH)
+        self.reset_fifo()
         self._write_reg(_CMD, _INT_RESET)  # an old motion must not wake it at once
         self._write_reg(_INT_EN_0, _ANYMOTION_XYZ)
         self._write_reg(_ACC_CONF, _ACC_US | (4 + i))

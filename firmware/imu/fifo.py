@@ -181,6 +181,11 @@ class FifoDriver:
                 raise IMUError("%s did not %s" % (self.CHIP, what))
 
 
+def register_byte(v):
+    """`v` held to 1..255: a motion threshold register's value (0 would take every sample for motion)."""
+    return 1 if v < 1 else (255 if v > 255 else v)
+
+
 def at_or_above(rates, rate_hz):
     """Index of the first of the ascending `rates` at or above `rate_hz` (the last if none)."""
     i = 0

@@ -10,7 +10,7 @@
 import micropython
 from micropython import const
 
-from imu.fifo import FifoDriver, IMUError
+from imu.fifo import FifoDriver, IMUError, at_or_above, register_byte
 
 _SMPLRT_DIV = const(0x19)  # SMPLRT_DIV: sample rate = gyroscope output rate / (1 + SMPLRT_DIV)
 _CONFIG = const(0x1A)  # CONFIG: DLPF_CFG[2:0]
@@ -101,11 +101,8 @@ class MPU6050(FifoDriver):
         """While the wearer is still: the low-power accelerometer cycle (product specification 4.6) at the
         LP_WAKE_CTRL rate at or above `wake_hz`, with the motion interrupt (over `motion_mg` for `motion_ms`)
         held on INT until INT_STATUS is read. The FIFO stops, emptied; full_rate() starts it again. Hz set."""
-        code = 0
-        while code < 3 and LP_WAKE_HZ[code] < wake_hz:
-            code += 1
-        thr = motion_mg // 2
-        self._write_reg(_MOT_THR, 1 if thr < 1 else (255 if thr > 255 else thr))
+        code = at_or_above(LP_WAKE_HZ, wake_hz)
+        self._write_reg(_MOT_THR, register_byte(motion_mg // 2))
         self._write_reg(_MOT_DUR, motion_ms)
         self._write_reg(_INT_PIN_CFG, _LATCH_INT_EN)
         self._write_reg(_USER_CTRL, _FIFO_RESET)  # stopped and emptied: a sample after the last read is stale

@@ -148,6 +148,7 @@ class BMI160Model(StreamSensor):
             prev[k] = acc[k]
         self._has_prev = True
         if not axes:
+            self._over = 0
             return
         self._over = self._over + 1 if over else 0
         fired = self._over >= (regs[INT_MOTION_0] & 0x03) + 1
