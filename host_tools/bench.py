@@ -38,7 +38,9 @@ def run():
     from simulator.pico import bench as pico_bench
 
     figures = firmware_figures()
-    figures = {k: round(v, 3) if isinstance(v, float) else v for k, v in figures.items()}
+    # four significant digits, not three decimals: call_us is about 0.05 us, and three decimals would leave
+    # it (and us_per_sample / call_us) only good to a percent or two
+    figures = {k: float("%.4g" % v) if isinstance(v, float) else v for k, v in figures.items()}
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
     figures["pico"] = pico_bench.run(generated(MIXED[:4]))
