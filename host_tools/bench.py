@@ -8,11 +8,19 @@ import time
 from pathlib import Path
 
 from host_tools import bench_sync, power
-from simulator import replay
+from simulator import project, replay
 from simulator.unix import runtime as unix_port
 from simulator.bench_traces import MIXED, generated
 
 LEDGER_S = 20  # seconds of each activity replayed worn on the emulated Pico for pico.ledger
+
+
+def ledger_boards():
+    """The RP2040 boards whose IMU the emulated Pico carries: each is measured on its own ledger."""
+    from simulator.pico import emulator
+
+    return [name for name in project.board_names()
+            if project.board(name)["mcu"] == "rp2040" and project.board(name)["imu"] in emulator.CHIP_WORDS]
 
 
 def firmware_figures():
@@ -44,13 +52,14 @@ def run():
     figures["sim_realtime_factor"] = realtime_factors()
     figures.update(bench_sync.run())
     figures["pico"] = pico_bench.run(generated(MIXED[:4]))
-    ledger = None
+    ledgers = None
     if "missing" not in figures["pico"]:
         figures["pico"].update(bench_sync.pico_figures())
         from simulator.pico import ledger_bench
 
-        figures["pico"]["ledger"] = ledger_bench.measure(LEDGER_S)
-        ledger = figures["pico"]["ledger"]
-    figures["power"] = power.all_boards(figures["call_equivalents"], ledger)
+        ledgers = {name: ledger_bench.measure(LEDGER_S, name) for name in ledger_boards()}
+        figures["pico"]["ledger"] = ledgers[project.DEFAULT_BOARD]  # pico.ledger: the default board's
+        figures["pico"]["ledgers"] = {k: v for k, v in ledgers.items() if k != project.DEFAULT_BOARD}
+    figures["power"] = power.all_boards(figures["call_equivalents"], ledgers)
     figures["power_assumptions"] = power.assumptions()
     return figures

@@ -203,8 +203,8 @@ def cmd_bench(args):
     print("\ncurrent and days per charge (host_tools/power.py; RP2040 boards from the emulated chip's ledger)")
     for name, p in figures["power"].items():
         parts = ", ".join(f"{k} {v:.3f}" for k, v in p["ma_by_part"].items())
-        print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  awake {p['awake_pct']}%  "
-              f"{'measured' if p['measured'] else 'model'}  mA: {parts}")
+        how = f"measured on {p['ledger_board']}" if p["measured"] else "model"
+        print(f"  {name:26s} {p['ma']:6.2f} mA  {p['days']:5.1f} days  awake {p['awake_pct']}%  {how}  mA: {parts}")
     print("assumptions:")
     for line in figures["power_assumptions"]:
         print(f"  - {line}")

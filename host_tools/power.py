@@ -9,8 +9,8 @@ published measurement, named beside it and in boards/README.md.
 """
 
 from simulator import project
-from simulator.currents import (BATTERY_MAH, BATTERY_USABLE, BOARD_MA, IMU_MA, IMU_REST_MA, MCU, MOTOR_MA,  # noqa: F401 (power's API)
-                                MPU6050_MODE_MA, MPU6050_MODE_SOURCE)
+from simulator.currents import (BATTERY_MAH, BATTERY_USABLE, BOARD_MA, IMU_MA, IMU_MODE_SOURCE, MCU,  # noqa: F401 (power's API)
+                                MOTOR_MA, imu_mode_ma)
 
 NUDGES_PER_DAY = 8
 I2C_BITS_PER_BYTE = 9
@@ -23,33 +23,26 @@ def assumptions():
              f"motor {MOTOR_MA} mA, {NUDGES_PER_DAY} nudges a day of the default pattern and the goal's once",
              "RP2040 boards (measured): the share of a worn day in each chip state is the emulated Pico's "
              "ledger (pico.ledger: a short worn replay of each activity, USB out, weighted by the demo "
-             "day's minutes with the rest of the 24 h off the body)",
+             "day's minutes with the rest of the 24 h off the body), on the board itself where the emulator "
+             "carries its IMU (pico_mpu6050, pico_bmi160: `ledger_board`), else on pico_mpu6050 with the IMU "
+             "at the full rate all day",
              "ESP32 boards (model): awake for the per-sample pipeline (call_equivalents x the empty-call "
              "time) and each FIFO batch's I2C burst at the bus speed, light sleep the rest",
              "every current from a datasheet or a published measurement (boards/README.md)"]
     lines += [f"{k}: {v['source']}; empty call ~{v['call_us']} us" for k, v in MCU.items()]
     lines += [f"{k}: {v[1]}" for k, v in IMU_MA.items()]
-    lines.append(f"mpu6050 by mode (measured boards, the emulated chip's IMU ledger): {MPU6050_MODE_SOURCE}")
-    lines += [f"{k} resting (for the MPU-6050's share in its cycle): {v[0]} mA, {v[1]}" for k, v in IMU_REST_MA.items()]
+    lines += [f"{k} by mode (its emulated model's ledger): {v}" for k, v in IMU_MODE_SOURCE.items()]
     lines += [f"{k}: {v[0]} mA, {v[1]}" for k, v in BOARD_MA.items()]
     return lines
 
 
 def imu_ma(desc, imu_shares=None):
-    """The IMU's mean current: from the share of a worn day in each of the emulated chip's MPU-6050 modes,
-    measured: the MPU-6050's own currents, or another resting IMU's normal and low-power currents for the
-    shares the MPU-6050 spent at its full rate and in its cycle; else its normal mode all day."""
-    chip = desc["imu"]
-    if not imu_shares or (chip != "mpu6050" and chip not in IMU_REST_MA):
-        return IMU_MA[chip][0]
+    """The IMU's mean current: from the share of a worn day in each of its modes on the emulated chip (its
+    own model's ledger), measured; else its normal mode all day."""
+    if not imu_shares:
+        return IMU_MA[desc["imu"]][0]
     total = sum(imu_shares.values())
-
-    def mode_ma(mode):
-        if mode.startswith("normal"):
-            return IMU_MA[chip][0]
-        return MPU6050_MODE_MA[mode] if chip == "mpu6050" else IMU_REST_MA[chip][0]
-
-    return sum(f / total * mode_ma(mode) for mode, f in imu_shares.items())
+    return sum(f / total * imu_mode_ma(desc["imu"], mode) for mode, f in imu_shares.items())
 
 
 def estimate(desc, call_equivalents, s=None, shares=None, imu_shares=None):
@@ -57,7 +50,7 @@ def estimate(desc, call_equivalents, s=None, shares=None, imu_shares=None):
 
     `shares`: the fraction of a worn day in each chip state (STATES), from the emulated RP2040's
     ledger; it is used for RP2040 boards (`measured`), the others are modelled. `imu_shares`: the
-    fraction in each of the MPU-6050's modes, from the same ledger.
+    fraction in each of the board's own IMU's modes, from the same ledger (None: normal mode all day).
     """
     project.use_firmware()
     import settings
@@ -90,10 +83,12 @@ def estimate(desc, call_equivalents, s=None, shares=None, imu_shares=None):
             "biggest": max(parts, key=parts.get)}
 
 
-def all_boards(call_equivalents, ledger=None):
-    """estimate() of every board; `ledger`: `pico.ledger` of the bench (its day shares), None where the
-    emulated chip could not run. A board whose IMU has no low-power cycle the firmware drives spends the
-    night at the full rate (day_shares_no_rest)."""
+def all_boards(call_equivalents, ledgers=None):
+    """estimate() of every board; `ledgers`: {board: `pico.ledger`} of the bench for the boards whose IMU the
+    emulated chip carries, None where it could not run. A board with a ledger of its own is measured from it
+    (chip states and IMU modes); another RP2040 board takes the default board's chip states with its IMU at
+    the full rate all day and spends the night at the full rate (day_shares_no_rest), since its IMU has no
+    low-power mode that the firmware drives."""
     project.use_firmware()
     from imu import driver
 
@@ -101,9 +96,15 @@ def all_boards(call_equivalents, ledger=None):
     for name in project.board_names():
         desc = project.board(name)
         shares = imu_shares = None
-        if ledger:
-            rests = driver(desc["imu"]).LOW_POWER_CYCLE
-            shares = ledger["day_shares"] if rests else ledger["day_shares_no_rest"]
-            imu_shares = ledger["imu_day_shares"]
-        out[name] = estimate(desc, call_equivalents, shares=shares, imu_shares=imu_shares)
+        source = name if ledgers and name in ledgers else project.DEFAULT_BOARD
+        if ledgers and source in ledgers:
+            led = ledgers[source]
+            own = source == name
+            rests = own and driver(desc["imu"]).LOW_POWER_CYCLE
+            shares = led["day_shares"] if rests else led["day_shares_no_rest"]
+            imu_shares = led["imu_day_shares"] if own else None
+        est = estimate(desc, call_equivalents, shares=shares, imu_shares=imu_shares)
+        if est["measured"]:
+            est["ledger_board"] = source
+        out[name] = est
     return out

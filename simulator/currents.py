@@ -33,20 +33,30 @@ IMU_MA = {
     "qmi8658": (0.18, "QMI8658A datasheet: accelerometer-only normal mode about 180 uA"),
     "bmi160": (0.18, "BMI160 datasheet: accelerometer alone in normal mode about 180 uA (925 uA with the gyroscope)"),
 }
-# The MPU-6050's current in each mode its model's ledger names (the emulated Pico's): PS-MPU-6000A rev. 3.4,
-# 6.3 (electrical and other common specifications), accelerometer-only normal mode and the low-power mode's
-# update rates.
+# The current of each mode the emulated Pico's IMU models name in their ledgers (`imu_s`: "normal 50 Hz, gyro off",
+# "low power 20 Hz"; every normal mode is "normal" here), for the boards whose IMU the emulator carries.
 MPU6050_MODE_MA = {"normal": 0.50, "low power 1.25 Hz": 0.010, "low power 5 Hz": 0.020, "low power 20 Hz": 0.070,
                    "low power 40 Hz": 0.140, "sleep": 0.005}
-MPU6050_MODE_SOURCE = ("MPU-6050 product specification PS-MPU-6000A rev. 3.4, 6.3: accelerometer only 500 uA; "
-                       "low-power mode 10 / 20 / 70 / 140 uA at 1.25 / 5 / 20 / 40 Hz; idle 5 uA")
-# The IMUs other than the MPU-6050 that rest (firmware LOW_POWER_CYCLE): their current in the low-power mode the
-# firmware drives, charged for the share of the day the emulated chip's MPU-6050 spent in its own cycle.
-IMU_REST_MA = {
-    "bmi160": (0.010, "BMI160 datasheet (BST-BMI160-DS000), power consumption in low power mode, as quoted in "
-                      "boschsensortec/BMI160_SensorAPI issue #41: about 10 uA at 12.5 Hz with 4 samples averaged; "
-                      "the rest's 25 Hz without averaging measures half as often: at most that (an upper bound)"),
+BMI160_REST_MA = 0.010
+BMI160_MODE_MA = {"normal": IMU_MA["bmi160"][0], "suspend": BMI160_REST_MA,
+                  **{f"low power {hz:g} Hz": BMI160_REST_MA for hz in (6.25, 12.5, 25, 50)}}
+IMU_MODE_MA = {"mpu6050": MPU6050_MODE_MA, "bmi160": BMI160_MODE_MA}
+IMU_MODE_SOURCE = {
+    "mpu6050": "MPU-6050 product specification PS-MPU-6000A rev. 3.4, 6.3: accelerometer only 500 uA; low-power "
+               "mode 10 / 20 / 70 / 140 uA at 1.25 / 5 / 20 / 40 Hz; idle 5 uA",
+    "bmi160": "BMI160 datasheet (BST-BMI160-DS000), power consumption in low power mode, as quoted in "
+              "boschsensortec/BMI160_SensorAPI issue #41: about 10 uA at 12.5 Hz with 4 samples averaged (50 "
+              "conversions a second); the firmware's low power mode at up to 50 Hz without averaging converts at "
+              "most as often: 10 uA is an upper bound, and for its suspend mode too",
 }
+
+
+def imu_mode_ma(chip, mode):
+    """The current of `chip` in `mode` as its emulated model's ledger names it."""
+    table = IMU_MODE_MA[chip]
+    return table["normal"] if mode.startswith("normal") else table[mode]
+
+
 # What else on the board draws from the battery while the clip runs.
 BOARD_MA = {
     "pico_mpu6050": (0.8, "GY-521 power LED (0.5 mA, remove it) and its LDO; Pico RT6150 quiescent"),
@@ -60,14 +70,14 @@ BOARD_MA = {
 
 def chip_battery(desc, charge=1.0, mah=BATTERY_MAH):
     """The LiPo of an emulated RP2040 board: {mah, soc, ma, curve_mv}: the currents by the ledger's chip
-    state, the IMU's by its mode (the emulated chip carries an MPU-6050), `rest` the board all along,
+    state, the IMU's by its mode (IMU_MODE_MA: an IMU the emulator carries), `rest` the board all along,
     `motor` while it runs; the cell's curve (simulator/chips/lipo.py)."""
     project.use_firmware()
     import lipo
 
     mcu = MCU[desc["mcu"]]
     ma = {state: mcu[state + "_ma"] for state in ("run", "wfi", "lightsleep", "dormant")}
-    ma["imu"] = dict(MPU6050_MODE_MA)
+    ma["imu"] = dict(IMU_MODE_MA[desc["imu"]])
     ma["rest"] = BOARD_MA.get(desc["name"], (0.0, ""))[0]
     ma["motor"] = MOTOR_MA
     return {"mah": mah, "soc": charge, "ma": ma, "curve_mv": list(lipo.CURVE_MV)}

@@ -157,8 +157,15 @@ def test_bench_prints_the_figures():
         assert set(p["ma_by_part"]) == {"mcu_run", "mcu_sleep", "imu", "board", "motor"}
         assert p["measured"] == (project.board(name)["mcu"] == "rp2040" and "missing" not in figures["pico"])
     if "missing" not in figures["pico"]:
-        led = figures["pico"]["ledger"]
-        assert sum(led["seconds"].values()) == pytest.approx(led["seconds_replayed"], rel=0.01)
+        # every board whose IMU the emulated Pico carries is measured on its own ledger, the others on the default's
+        ledgers = {project.DEFAULT_BOARD: figures["pico"]["ledger"], **figures["pico"]["ledgers"]}
+        assert set(ledgers) == {"pico_mpu6050", "pico_bmi160"}
+        for name, led in ledgers.items():
+            assert led["board"] == name
+            assert sum(led["seconds"].values()) == pytest.approx(led["seconds_replayed"], rel=0.01)
+        for name, p in figures["power"].items():
+            if p["measured"]:
+                assert p["ledger_board"] == (name if name in ledgers else project.DEFAULT_BOARD)
     assert any("mAh" in line for line in figures["power_assumptions"])
     # boards/README.md's table says what the bench says (to its rounding); it holds the chip's measured figures,
     # so without the emulated Pico only the boards that are a model either way are compared

@@ -2,15 +2,13 @@
 and in JavaScript on the emulated Pico's bus (simulator/pico/mpu6050.mjs). Both get the same register writes,
 reads and timing over the same trace, and must give the same answer to every read."""
 
-import json
 import random
 import shutil
-import subprocess
 
 import pytest
 
-from simulator import project, replay, trace as tracemod, tracegen
-from simulator.pico import emulator
+from simulator import replay, trace as tracemod, tracegen
+from simulator.pico import chip_bus, emulator
 
 PWR_MGMT_1, SMPLRT_DIV, CONFIG, ACCEL_CONFIG, FIFO_EN = 0x6B, 0x19, 0x1A, 0x1C, 0x23
 INT_STATUS, USER_CTRL, FIFO_COUNTH, FIFO_R_W, WHO_AM_I = 0x3A, 0x6A, 0x72, 0x74, 0x75
@@ -55,36 +53,11 @@ def random_ops(seed, seconds=60):
 
 
 def python_answers(stream, ops):
-    project.use_firmware()
-    from mpu6050_model import MPU6050Model
-    from vclock import VirtualClock
-
-    clock = VirtualClock()
-    chip = MPU6050Model(clock, stream, RATE_HZ)
-    out = []
-    try:
-        for t, op, reg, arg in ops:
-            clock.us = t
-            if op == "w":
-                chip.write(reg, bytes([arg]))
-            elif op == "p":
-                out.append([int(chip.int_pin())])
-            else:
-                buf = bytearray(arg)
-                chip.read(reg, buf)
-                out.append(list(buf))
-    finally:
-        chip.close()
-    return out
+    return chip_bus.python_answers("mpu6050", stream, RATE_HZ, ops)
 
 
 def js_answers(fifo, ops, work):
-    script = work / "script.json"
-    script.write_text(json.dumps({"fifo": str(fifo), "rate_hz": RATE_HZ, "afs_sel": AFS_SEL, "ops": ops}))
-    proc = subprocess.run(["node", str(emulator.HERE / "mpu6050_bus.mjs"), str(script)], capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return chip_bus.js_answers("mpu6050", fifo, RATE_HZ, AFS_SEL, ops, work)
 
 
 @pytest.fixture(scope="module")

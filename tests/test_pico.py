@@ -56,9 +56,12 @@ def test_a_buzz_keeps_its_timing_while_the_log_writes():
         assert all(abs(x - y) <= 10 for x, y in zip(timing, pattern)), (k // 3, timing)
 
 
+@pytest.mark.parametrize("board", ["pico_mpu6050", "pico_bmi160"])
 @pytest.mark.parametrize("name", ["walk_1min.csv", "sit_2min.csv"])
-def test_shipped_traces_count_alike_on_the_chip(name):
-    unix, pico = both(TRACES / name)
+def test_shipped_traces_count_alike_on_the_chip(name, board):
+    """On each board whose IMU the emulated Pico carries (the MPU-6050 polled, the BMI160 woken by its FIFO
+    watermark), the chip counts what the unix port counts."""
+    unix, pico = both(TRACES / name, board_name=board)
     assert_alike(unix, pico)
     assert pico["runtime"] == "pico" and pico["pico"]["samples_lost"] == 0
     assert 100_000 < pico["pico"]["heap_free_running"] < pico["pico"]["heap_free_after_boot"]
@@ -84,8 +87,8 @@ def test_real_recordings_count_alike_on_the_chip(name, datasets):
 
 
 def test_bad_board_for_the_chip_is_refused():
-    with pytest.raises(replay.SimError, match="MPU-6050"):
-        replay.replay(TRACES / "walk_1min.csv", runtime="pico", board_name="pico_bmi160")
+    with pytest.raises(replay.SimError, match="carries an mpu6050 or a bmi160, not the qmi8658"):
+        replay.replay(TRACES / "walk_1min.csv", runtime="pico", board_name="waveshare_rp2040_lcd128")
 
 
 # -- a Pico from the box: deploy, wear, sync, sleep, hang ---------------------
@@ -265,22 +268,27 @@ print("R " + json.dumps({"ticks_ms": time.ticks_diff(time.ticks_ms(), t0), "rtc_
     assert r["ticks_ms"] < 50 and r["rtc_s"] == 0  # the chip's clocks stood still meanwhile
 
 
-def test_off_the_body_the_chip_rests_its_imu_as_the_unix_port_does():
-    """A clip put down (off_body_s 60 here, to be short) and picked up: on the chip the MPU-6050's motion
+@pytest.mark.parametrize("board", ["pico_mpu6050", "pico_bmi160"])
+def test_off_the_body_the_chip_rests_its_imu_as_the_unix_port_does(board):
+    """A clip put down (off_body_s 60 here, to be short) and picked up: on the chip the IMU's motion
     line ends the rest as the unix port's virtual clock sees it rise, and the counts are the full rate's."""
     from simulator import bench_traces
 
     trace = bench_traces.put_down([("walk", 30)], 120, [("walk", 30)])
-    kw = {"overrides": {"off_body_s": 60}}
+    kw = {"overrides": {"off_body_s": 60}, "board_name": board}
     unix, pico = both(trace, **kw)
-    full = replay.replay(trace, runtime="micropython", overrides={"off_body_s": 60, "rest_poll_ms": 0})
+    full = replay.replay(trace, runtime="micropython", board_name=board,
+                         overrides={"off_body_s": 60, "rest_poll_ms": 0})
     assert unix["samples"] < full["samples"] - 50 * 30  # the unix port rested
     for key in ("steps", "posture_changes", "logged_s", "errors"):
         assert pico[key] == unix[key], key
     assert pico["steps"] == full["steps"]
     # the rest begins at the loop pass after the posture says off the body: on the chip its passes drift
-    # from the unix port's by the time each takes, up to one poll (poll_ms 200: 10 samples) in all
-    assert abs(pico["samples"] - unix["samples"]) <= 10
+    # from the unix port's by the time each takes, up to one pass in all: a poll (poll_ms 200: 10 samples)
+    # on the MPU-6050, a FIFO watermark (imu_watermark) on the BMI160
+    s = replay.resolve_settings({})
+    per_pass = s["imu_watermark"] if board == "pico_bmi160" else s["poll_ms"] * 50 // 1000
+    assert abs(pico["samples"] - unix["samples"]) <= per_pass
 
 
 def test_each_flash_image_answers_its_own_unique_id(tmp_path):

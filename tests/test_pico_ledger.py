@@ -47,6 +47,22 @@ def test_off_the_body_the_ledger_is_the_rest_the_imu_in_its_low_power_cycle(tmp_
     assert off["i2c_bytes"] < 100  # a look at INT_STATUS per wake, no FIFO
 
 
+def test_the_bmi160_board_sleeps_until_its_fifo_watermark_and_rests_in_its_own_low_power_mode(sitting, tmp_path):
+    """pico_bmi160 on the chip, its own IMU model: sitting, INT1 (the FIFO watermark, imu_watermark samples)
+    wakes the chip instead of the poll, so it wakes a third as often as the polled MPU-6050 board; off the
+    body the BMI160 rests in its low power mode at 25 Hz."""
+    sit = ledger_bench.ledger("sit", 20, tmp_path / "sit", "pico_bmi160")
+    assert sum(sit["seconds"].values()) == pytest.approx(sit["seconds_replayed"], rel=0.01)
+    assert sit["imu_s"] == {"normal 50 Hz": pytest.approx(sit["seconds_replayed"], rel=0.01)}
+    watermark = replay.resolve_settings({})["imu_watermark"]
+    assert sit["i2c_bytes"] >= 20 * 50 * 6
+    assert sit["wakeups"]["lightsleep"] <= sit["seconds_replayed"] * 50 / watermark + 10
+    assert sit["wakeups"]["lightsleep"] < sitting["wakeups"]["lightsleep"] / 2
+    off = ledger_bench.ledger("off", 20, tmp_path / "off", "pico_bmi160")
+    assert off["imu_s"] == {"low power 25 Hz": pytest.approx(off["seconds_replayed"], rel=0.01)}
+    assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
+
+
 def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):
     from simulator.pico.run import execute
 

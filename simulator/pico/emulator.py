@@ -2,7 +2,7 @@
 
 This module finds the image and the boot ROM, builds and reads the flash
 file system (littlefs, as MicroPython's rp2 port lays it out), turns a
-sample stream into the MPU-6050's FIFO bytes, and starts and talks to the
+sample stream into the FIFO bytes of the board's IMU (an MPU-6050 or a BMI160), and starts and talks to the
 Node program. The clip on it is reached like a board: mpremote over the
 loopback socket the Node program bridges to the chip's USB CDC.
 """
@@ -135,22 +135,32 @@ def extract_image(path, dest):
 
 # -- the IMU's FIFO bytes ---------------------------------------------------
 
-def fifo_bytes(stream_path, afs_sel):
-    """The accelerometer frames of a sample stream as the MPU-6050's FIFO holds them: big-endian counts.
+# The IMUs the emulated Pico carries (simulator/pico/mpu6050.mjs, bmi160.mjs) and the byte order of their FIFO words.
+CHIP_WORDS = {"mpu6050": ">i2", "bmi160": "<i2"}
+
+
+def fifo_bytes(stream_path, afs_sel, chip="mpu6050"):
+    """The accelerometer frames of a sample stream as `chip`'s FIFO holds them: x, y, z counts at full-scale
+    index `afs_sel` (0: 2 g), big-endian on the MPU-6050, little-endian on the BMI160.
 
     The same rounding and saturation as stream_sensor.counts, for every frame at once.
     """
     frames = np.fromfile(stream_path, dtype="<i4").reshape(-1, 6)[:, :3].astype(np.int64)
     shift = afs_sel + _EXTRA_BITS
     c = np.clip((frames + (1 << (shift - 1))) >> shift, -32768, 32767)
-    return c.astype(">i2").tobytes()
+    return c.astype(CHIP_WORDS[chip]).tobytes()
 
 
 def imu_stream(job, settings, path):
-    """Write the FIFO bytes of a replay job's stream to `path`, at the range `settings` set; the `imu` of a Pico."""
+    """Write the FIFO bytes of a replay job's stream to `path`, for its board's IMU at the range `settings` set;
+    the `imu` of a Pico."""
+    chip = job["board"]["imu"]
+    if chip not in CHIP_WORDS:
+        raise PicoError(f"the emulated Pico carries an {' or a '.join(CHIP_WORDS)}, not the {chip} of "
+                        f"{job['board']['name']}")
     afs = (2, 4, 8, 16).index(settings["accel_range_g"])
-    Path(path).write_bytes(fifo_bytes(job["stream"], afs))
-    return {"fifo": str(path), "rate_hz": job["stream_rate_hz"], "afs_sel": afs}
+    Path(path).write_bytes(fifo_bytes(job["stream"], afs, chip))
+    return {"fifo": str(path), "rate_hz": job["stream_rate_hz"], "afs_sel": afs, "chip": chip}
 
 
 # -- the Node program -------------------------------------------------------
@@ -159,7 +169,7 @@ class Pico:
     """One emulated Pico: `start()`, reach it at socket://127.0.0.1:`port`, `stop()` (the flash is saved).
 
     `flash`: the file system image (created by MicroPython at first boot when absent).
-    `imu`: {"fifo": path, "rate_hz", "afs_sel"} for an MPU-6050 on the board's bus, or None.
+    `imu`: {"fifo": path, "rate_hz", "afs_sel", "chip"} (imu_stream) for the board's IMU on its bus, or None.
     `speed`: emulated seconds per wall second, 0 for as fast as it goes; `idle_speed`: the same before the
     trace starts and after it has been played (None: `speed`).
     `deadline_s`: a bound on the whole run, for jobs that must end (a bench, a replay).
@@ -182,8 +192,9 @@ class Pico:
             raise PicoError(why)
         self.flash = Path(flash)
         self.board = project.board(board_name)
-        if imu and self.board["imu"] != "mpu6050":
-            raise PicoError(f"the emulated Pico carries an MPU-6050, not the {self.board['imu']} of {board_name}")
+        if imu and imu.get("chip", "mpu6050") != self.board["imu"]:
+            raise PicoError(f"a stream for an {imu.get('chip', 'mpu6050')}, but {board_name} carries an "
+                            f"{self.board['imu']}")
         self.imu = imu
         self.want_port = port
         self.deadline_s = deadline_s  # wall seconds after which the chip is switched off, whatever it does

@@ -1,8 +1,9 @@
 """The emulated Pico's ledger per activity: a few minutes of each, worn (USB out), on the chip.
 
-    .venv/bin/python -m simulator.pico.ledger_bench [SECONDS]
+    .venv/bin/python -m simulator.pico.ledger_bench [SECONDS] [BOARD]
 
-prints, per activity, the seconds in each chip state (run, wfi, lightsleep, dormant), the
+prints, for BOARD (pico_mpu6050, or pico_bmi160: the boards whose IMU the emulator carries), per
+activity, the seconds in each chip state (run, wfi, lightsleep, dormant), the
 replayed seconds they add up to, wake-ups, I2C bytes, flash programs/erases and motor time,
 as JSON lines. The firmware is the one `stepclip deploy` builds, with usb_window_s 0 (no
 USB window: the clip is worn from its first sample). Off the body, the ledger is the night's
@@ -19,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from simulator import replay, trace as tracemod, tracegen
+from simulator import project, replay, trace as tracemod, tracegen
 from simulator.bench_traces import off_body
 from simulator.job import resolve_settings as job_settings
 from simulator.pico import run as pico_run
@@ -43,14 +44,14 @@ def activity_trace(activity, seconds, seed=0):
     return tracemod.Trace(f"<{activity}>", g.t, g.acc, g.gyro)
 
 
-def ledger(activity, seconds, work):
-    """The chip's ledger over `seconds` of `activity`, worn."""
+def ledger(activity, seconds, work, board_name=project.DEFAULT_BOARD):
+    """The chip's ledger over `seconds` of `activity`, worn, on board `board_name`."""
     settle = 0
     if activity == "off":
         settle = job_settings(WORN)["off_body_s"] + OFF_SETTLE_S
     elif activity == "rest":
         settle = job_settings(WORN)["worn_rest_s"] + REST_SETTLE_S
-    job = replay.prepare(activity_trace(activity, settle + seconds), Path(work), overrides=dict(WORN))
+    job = replay.prepare(activity_trace(activity, settle + seconds), Path(work), board_name, overrides=dict(WORN))
     job["worn"] = True
     job["ledger_from_s"] = settle
     r = pico_run._run(job, work)
@@ -60,9 +61,10 @@ def ledger(activity, seconds, work):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     seconds = float(argv[0]) if argv else 180
+    board_name = argv[1] if len(argv) > 1 else project.DEFAULT_BOARD
     for act in ACTIVITIES:
         with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
-            led = ledger(act, seconds, work)
+            led = ledger(act, seconds, work, board_name)
         print(json.dumps({"activity": act, **led}))
     return 0
 
@@ -71,11 +73,12 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def rest_shares(seed=0):
-    """Of each still activity's seconds on the demo day (from 08:30, on the unix port), the share the clip
-    rested its IMU through, as the posture told the seconds."""
+def rest_shares(seed=0, board_name=project.DEFAULT_BOARD):
+    """Of each still activity's seconds on the demo day (from 08:30, on the unix port, on board `board_name`),
+    the share the clip rested its IMU through, as the posture told the seconds."""
     trace, _ = tracegen.working_day(seed=seed)
-    r = replay.replay(tracemod.Trace("<day>", trace.t, trace.acc, trace.gyro), start_minute=trace.start_hhmm)
+    r = replay.replay(tracemod.Trace("<day>", trace.t, trace.acc, trace.gyro), board_name=board_name,
+                      start_minute=trace.start_hhmm)
     return {act: round(r["rest_s"].get(name, 0) / r["posture_s"][name], 4)
             for act, name in STILL.items() if r["posture_s"].get(name)}
 
@@ -103,15 +106,16 @@ def day_shares(per_activity, key="seconds", night="off", rest=None, seed=0):
     return {k: round(v, 5) for k, v in shares.items() if v > 0 or key == "seconds"}
 
 
-def measure(seconds=30):
-    """`pico.ledger` of `stepclip bench`: the activities' ledgers, their sum, and a worn day's shares."""
+def measure(seconds=30, board_name=project.DEFAULT_BOARD):
+    """`pico.ledger` of `stepclip bench` for `board_name`: the activities' ledgers, their sum, and a worn day's
+    shares."""
     per = {}
     for act in ACTIVITIES:
         with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
-            per[act] = ledger(act, seconds, work)
-    rest = rest_shares()
+            per[act] = ledger(act, seconds, work, board_name)
+    rest = rest_shares(board_name=board_name)
     total = {state: round(sum(p["seconds"][state] for p in per.values()), 3) for state in per["sit"]["seconds"]}
-    return {"seconds": total, "seconds_replayed": round(sum(p["seconds_replayed"] for p in per.values()), 3),
+    return {"board": board_name, "seconds": total, "seconds_replayed": round(sum(p["seconds_replayed"] for p in per.values()), 3),
             "wakeups": sum(p["wakeups"]["lightsleep"] + p["wakeups"]["wfi"] for p in per.values()),
             "i2c_bytes": sum(p["i2c_bytes"] for p in per.values()),
             "flash_programs": sum(p["flash_programs"] for p in per.values()),

@@ -5,35 +5,21 @@
 // PWR_MGMT_1 DEVICE_RESET and SLEEP, SMPLRT_DIV, CONFIG, ACCEL_CONFIG,
 // FIFO_EN, USER_CTRL FIFO_EN and FIFO_RESET, INT_STATUS FIFO_OFLOW_INT
 // cleared on read, FIFO_COUNTH/L, FIFO_R_W), one register address per
-// transfer, auto-incrementing except at FIFO_R_W. What the samples are is not
-// decided here: the host turned the trace into the FIFO's byte stream (the
+// transfer, auto-incrementing except at FIFO_R_W. Its stream is the
 // accelerometer's big-endian counts at the range the driver is expected to
-// set, simulator/pico/emulator.py), and this model only queues those bytes.
-//
-// Trace time 0 is the moment the driver first enables the FIFO (the wearer
-// clips on a clip that is ready); sample k arrives at (k + 1) / rate after it
-// and, from then on, whether or not the chip is awake to take it. Each byte
-// on the bus takes its nine clocks at the bus's speed.
+// set; trace time, the INT pin's own sampling, the bus and its faults are
+// stream_chip.mjs's.
 //
 // Low-power accelerometer cycle and motion detection as in the Python model
 // (PWR_MGMT_1 CYCLE, PWR_MGMT_2 LP_WAKE_CTRL, MOT_THR, MOT_DUR, INT_ENABLE,
-// INT_PIN_CFG): in a cycle the chip takes one sample at LP_WAKE_CTRL's rate
-// (the trace's frame nearest each wake); motion sets MOT_INT. The INT pin
-// (`onInt(level)`, the board wires it to a GPIO) is INT_STATUS & INT_ENABLE,
-// held until INT_STATUS is read; while an interrupt is enabled the chip
-// samples on its own timer, so motion raises the pin whether or not the MCU
-// is awake to ask. `ledger` holds the emulated ns spent in each mode.
+// INT_PIN_CFG): in a cycle the chip takes one sample at LP_WAKE_CTRL's rate;
+// motion sets MOT_INT. The INT pin is INT_STATUS & INT_ENABLE, held until
+// INT_STATUS is read.
 //
-// Bus faults (cfg.faults, times in trace seconds, all optional): `nack_per_k` per thousand read
-// transfers answered with a NACK of the address (drawn by the same xorshift as
-// simulator/unix/faults.py, from `seed`); during each `stuck` [start, seconds] every transfer is
-// NACKed, as a bus held by a wedged chip. Writes are spared by the random NACKs, as there: the
-// driver's next init resets a chip anyway. Counted in stats().nacks.
-//
-// tests/test_mpu6050_models.py drives this model (through mpu6050_bus.mjs) and
+// tests/test_mpu6050_models.py drives this model (through chip_bus.mjs) and
 // the Python one with the same transfers and compares every answer.
 
-import fs from 'fs';
+import { StreamChip } from './stream_chip.mjs';
 
 const SMPLRT_DIV = 0x19;
 const CONFIG = 0x1a;
@@ -69,35 +55,13 @@ const LP_WAKE_MHZ = [1250, 5000, 20000, 40000];
 const FIFO_SIZE = 1024;
 const FRAME = 6;
 
-export class MPU6050 {
+export class MPU6050 extends StreamChip {
   constructor(clock, cfg, emit) {
-    this.clock = clock;
-    this.cfg = cfg;
-    this.emit = emit;
-    this.addr = cfg.addr;
-    this.stream = fs.readFileSync(cfg.fifo);
-    this.samples = Math.floor(this.stream.length / FRAME);
-    this.t0 = -1; // trace time 0, emulated ns; -1 until the FIFO is first enabled
-    this.produced = 0; // samples of the trace that have happened
-    this.taken = 0; // of those, samples the chip put in its FIFO
-    this.lost = 0; // samples the chip missed (asleep, resetting, FIFO off) or overwrote
+    super(clock, cfg, emit, FRAME);
+    this.STREAM_REG = FIFO_R_W;
     this.regs = new Uint8Array(128);
     this.fifo = new Uint8Array(FIFO_SIZE);
-    this.finishedSaid = false;
     this.prev = [0, 0, 0]; // the sample before, for motion detection
-    this.ledger = {}; // mode -> emulated ns in it
-    this.ledgerMode = null;
-    this.ledgerSince = 0;
-    this.motionEdges = 0;
-    this.pin = false;
-    this.onInt = null;
-    this.intAlarm = null;
-    this.readBytes = 0; // FIFO bytes the driver took: the samples the MCU measured
-    const f = cfg.faults || {};
-    this.nackPerK = f.nack_per_k || 0;
-    this.stuck = f.stuck || [];
-    this.rng = ((f.seed || 1) * 2654435761 + 1) >>> 0 || 1;
-    this.nacks = { nack: 0, stuck: 0 };
     this.reset();
   }
 
@@ -122,52 +86,13 @@ export class MPU6050 {
     return `normal ${this.outputRate()} Hz, gyro ${(this.regs[PWR_MGMT_2] & 7) === 7 ? 'off' : 'on'}`;
   }
 
-  account() {
-    const now = this.clock.nanos;
-    if (this.ledgerMode !== null) this.ledger[this.ledgerMode] = (this.ledger[this.ledgerMode] || 0) + now - this.ledgerSince;
-    this.ledgerMode = this.mode();
-    this.ledgerSince = now;
-  }
-
-  ledgerS() {
-    this.account();
-    const out = {};
-    for (const [k, ns] of Object.entries(this.ledger)) out[k] = ns / 1e9;
-    return out;
-  }
-
   intLevel() {
     const regs = this.regs;
     return !!(regs[INT_STATUS] & regs[INT_ENABLE] & INT_SOURCES) !== !!(regs[INT_PIN_CFG] & 0x80);
   }
 
-  updatePin() {
-    const level = this.intLevel();
-    if (level !== this.pin) {
-      this.pin = level;
-      if (this.onInt) this.onInt(level);
-    }
-    // an enabled interrupt keeps the chip sampling on its own clock, MCU awake or not
-    if (!this.intAlarm && this.clock.createAlarm && this.regs[INT_ENABLE] & INT_SOURCES && this.awake() && this.t0 >= 0
-        && this.produced < this.samples) {
-      this.intAlarm = this.clock.createAlarm(() => {
-        this.intAlarm = null;
-        this.advance();
-        this.updatePin();
-      });
-      this.intAlarm.schedule(this.nextSampleNs());
-    }
-  }
-
-  nextSampleNs() {
-    // ns from now until the trace frame the chip samples next (in a cycle, every few frames)
-    const per = this.cfg.rate_hz * 1000;
-    const cycle = this.cycleMhz();
-    let k = this.produced;
-    while (cycle && !(Math.floor(((k + 1) * cycle) / per) > Math.floor((k * cycle) / per))) k++;
-    // frame k is there once timeUs() reaches (k + 1) / rate: a microsecond over, for advance()'s rounding
-    const at = this.t0 + Math.ceil(((k + 1) * 1e6) / this.cfg.rate_hz) * 1000 + 1000;
-    return Math.max(at - this.clock.nanos, 1000);
+  intArmed() {
+    return !!(this.regs[INT_ENABLE] & INT_SOURCES);
   }
 
   motion(s) {
@@ -201,42 +126,6 @@ export class MPU6050 {
     this.count = 0;
   }
 
-  timeUs() {
-    return this.t0 < 0 ? 0 : Math.floor((this.clock.nanos - this.t0) / 1000);
-  }
-
-  stats() {
-    return { samples: this.samples, produced: this.produced, taken: this.taken, lost: this.lost,
-      read: Math.floor(this.readBytes / FRAME), nacks: this.nacks };
-  }
-
-  below(n) {
-    // simulator/unix/faults.py FaultRNG
-    let x = this.rng;
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    this.rng = x;
-    return x % n;
-  }
-
-  nack(read) {
-    // true when this transfer's address is not acknowledged (cfg.faults)
-    if (this.t0 < 0) return false;
-    const t = this.timeUs() / 1e6;
-    for (const [a, d] of this.stuck) {
-      if (a <= t && t < a + d) {
-        this.nacks.stuck += 1;
-        return true;
-      }
-    }
-    if (read && this.nackPerK && this.below(1000) < this.nackPerK) {
-      this.nacks.nack += 1;
-      return true;
-    }
-    return false;
-  }
-
   // -- sampling -------------------------------------------------------------
 
   awake() {
@@ -249,43 +138,31 @@ export class MPU6050 {
     return Math.floor(gyroRate / (1 + this.regs[SMPLRT_DIV]));
   }
 
-  advance() {
-    if (this.t0 < 0) return;
-    const due = Math.min(this.samples, Math.floor((this.timeUs() * this.cfg.rate_hz) / 1e6));
-    if (due <= this.produced) return;
+  fifoOn() {
+    return !!(this.regs[USER_CTRL] & USER_FIFO_EN && this.regs[FIFO_EN] & ACCEL_FIFO_EN);
+  }
+
+  fifoCount() {
+    return this.count;
+  }
+
+  take(s) {
     const regs = this.regs;
-    const awake = this.awake();
-    const cycle = awake ? this.cycleMhz() : 0;
-    const fifoOn = regs[USER_CTRL] & USER_FIFO_EN && regs[FIFO_EN] & ACCEL_FIFO_EN;
-    if (awake && !cycle && (fifoOn || regs[INT_ENABLE] & MOT_INT)) this.check();
-    const per = this.cfg.rate_hz * 1000;
-    while (this.produced < due) {
-      const k = this.produced++;
-      // in a low-power cycle the chip wakes for one sample at its own rate
-      const sampled = awake && (!cycle || Math.floor(((k + 1) * cycle) / per) > Math.floor((k * cycle) / per));
-      if (!sampled || !fifoOn) this.lost += 1;
-      if (!sampled) continue;
-      const s = this.stream.subarray(k * FRAME, (k + 1) * FRAME);
-      regs.set(s, ACCEL_XOUT_H);
-      regs[INT_STATUS] |= DATA_RDY_INT;
-      this.motion(s);
-      if (!fifoOn) continue;
-      for (let w = 0; w < FRAME; w += 2) this.push(s[w], s[w + 1]);
-      this.taken += 1;
-    }
+    regs.set(s, ACCEL_XOUT_H);
+    regs[INT_STATUS] |= DATA_RDY_INT;
+    this.motion(s);
+    if (!this.fifoOn()) return;
+    for (let w = 0; w < FRAME; w += 2) this.push(s[w], s[w + 1]);
   }
 
   check() {
-    // The stream was made for one rate and range: a driver that sets others gets no wrong data.
+    // the stream was made for one rate and range (while the FIFO or motion detection takes samples)
+    if (!this.fifoOn() && !(this.regs[INT_ENABLE] & MOT_INT)) return;
     const rate = this.outputRate();
     const afs = (this.regs[ACCEL_CONFIG] >> 3) & 3;
     if (rate !== this.cfg.rate_hz || afs !== this.cfg.afs_sel) {
-      this.emit({
-        ev: 'error',
-        msg: `trace prepared at ${this.cfg.rate_hz} Hz, AFS_SEL ${this.cfg.afs_sel}; ` +
-          `the driver set ${rate} Hz, AFS_SEL ${afs}`,
-      });
-      process.exit(3);
+      this.fail(`trace prepared at ${this.cfg.rate_hz} Hz, AFS_SEL ${this.cfg.afs_sel}; ` +
+        `the driver set ${rate} Hz, AFS_SEL ${afs}`);
     }
   }
 
@@ -310,16 +187,6 @@ export class MPU6050 {
     this.fr = (this.fr + 1) % FIFO_SIZE;
     this.count -= 1;
     return b;
-  }
-
-  poll() {
-    // true once the whole trace has been sampled and the FIFO drained
-    this.advance();
-    if (!this.finishedSaid && this.t0 >= 0 && this.produced >= this.samples && this.count === 0) {
-      this.finishedSaid = true;
-      this.emit({ ev: 'stream', state: 'finished', t_us: this.timeUs(), ...this.stats() });
-    }
-    return this.finishedSaid;
   }
 
   // -- registers ------------------------------------------------------------
@@ -356,45 +223,6 @@ export class MPU6050 {
     this.regs[reg] = value;
     if (MODE_REGS.has(reg) || this.ledgerMode === null) this.account();
     if (reg === INT_ENABLE || reg === INT_PIN_CFG || MODE_REGS.has(reg)) this.updatePin();
-    if (reg === USER_CTRL && value & USER_FIFO_EN && this.t0 < 0) {
-      this.t0 = this.clock.nanos;
-      this.emit({ ev: 'stream', state: 'started', samples: this.samples });
-    }
-  }
-
-  // -- the bus --------------------------------------------------------------
-
-  attach(i2c) {
-    const later = (fn) => {
-      // nine SCL periods a byte (8 bits and the acknowledge)
-      const ns = (9 * (i2c.sclHighPeriod + i2c.sclLowPeriod) * 1e9) / i2c.rp2040.clkPeri;
-      this.clock.createAlarm(fn).schedule(ns);
-    };
-    let ours = false;
-    let first = false;
-    let reg = 0;
-    i2c.onStart = () => i2c.completeStart();
-    i2c.onConnect = (address, mode) => {
-      ours = address === this.addr;
-      first = true;
-      const ack = ours && !this.nack(mode === 1);
-      later(() => i2c.completeConnect(ack));
-    };
-    i2c.onWriteByte = (value) => {
-      if (first) {
-        reg = value & 0x7f;
-        first = false;
-      } else {
-        this.writeReg(reg, value);
-        if (reg !== FIFO_R_W) reg = (reg + 1) & 0x7f;
-      }
-      later(() => i2c.completeWrite(true));
-    };
-    i2c.onReadByte = () => {
-      const v = this.readReg(reg);
-      if (reg !== FIFO_R_W) reg = (reg + 1) & 0x7f;
-      later(() => i2c.completeRead(v));
-    };
-    i2c.onStop = () => i2c.completeStop();
+    if (reg === USER_CTRL && value & USER_FIFO_EN) this.start();
   }
 }

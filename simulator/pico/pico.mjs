@@ -9,9 +9,9 @@
 //                       2 MB flash); read at power-on if it exists, written back on
 //                       {"cmd": "save"} and when the process ends
 //   port                loopback TCP port bridged to the USB CDC (0: any free one)
-//   imu                 {bus, addr, fifo, rate_hz, accel_config, smplrt_div}: an
-//                       MPU-6050 on that I2C bus serving the FIFO byte stream in
-//                       file `fifo` (6 bytes a sample, as the chip's FIFO holds them)
+//   imu                 {chip, bus, addr, fifo, rate_hz, afs_sel, int_pin}: the board's IMU
+//                       (mpu6050.mjs or bmi160.mjs) on that I2C bus, serving the frames in file
+//                       `fifo` (6 bytes a sample, as the chip's FIFO holds them)
 //   motor_pin           GPIO whose PWM duty drives the motor (reported as events)
 //   marker_pin          GPIO a bench toggles around a measured window
 //   end_pin             GPIO driven high once the trace has been played and the FIFO drained
@@ -54,6 +54,7 @@ import { RP2040, USBCDC } from 'rp2040js';
 
 import { Dormant } from './dormant.mjs';
 import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
+import { BMI160 } from './bmi160.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 import { FlashTally, PowerCut, answerUniqueId } from './flash.mjs';
 
@@ -117,7 +118,8 @@ if (cfg.flash && fs.existsSync(cfg.flash)) {
   flash.set(fs.readFileSync(cfg.flash), cfg.fs_offset);
 }
 
-const imu = cfg.imu ? new MPU6050(clock, cfg.imu, emit) : null;
+const CHIPS = { mpu6050: MPU6050, bmi160: BMI160 };
+const imu = cfg.imu ? new CHIPS[cfg.imu.chip || 'mpu6050'](clock, cfg.imu, emit) : null;
 let mcu = null;
 let cdc = null;
 let boots = 0;
