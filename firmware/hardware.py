@@ -45,18 +45,29 @@ class BoardClock:
     def __init__(self, motor, usb_window_s, imu_line=None):
         self._motor = motor
         self._line = imu_line
+        self._edges = 0  # the line's rising edges when the last sleep ended
+        self.line_held = 0  # sleeps not cut short by a line high since before the last wake (a held line)
         self._light_from = time.ticks_add(time.ticks_ms(), usb_window_s * 1000)
         self._light = hasattr(machine, "lightsleep")
 
     def sleep_ms(self, ms):
-        """Sleep `ms`, or until the IMU's line rises (at once while it is high: a FIFO is waiting)."""
-        if self._line and self._line.high():
-            return
+        """Sleep `ms`, or until the IMU's line rises; at once if it rose since the last sleep and is still
+        high (a FIFO filled meanwhile). A line high since before the last wake, through a pass that served
+        it, is held (shorted, or a latch nothing clears): the loop sleeps its time instead of spinning awake
+        on it, and it is counted."""
+        line = self._line
+        if line and line.high():
+            if line.edges != self._edges:
+                self._edges = line.edges
+                return
+            self.line_held += 1
         if (self._light and ms >= _LIGHTSLEEP_MIN_MS and not self._motor.on
                 and time.ticks_diff(time.ticks_ms(), self._light_from) >= 0):
             machine.lightsleep(ms)
         else:
             time.sleep_ms(ms)
+        if line:
+            self._edges = line.edges
 
     def epoch(self):
         return epoch()

@@ -29,4 +29,4 @@ def test_recording_replays_on_micropython(datasets, path):
     assert r["samples"] / r["rate_hz"] <= r["clock_s"] < r["samples"] / r["rate_hz"] + 1
     assert math.ceil(r["samples"] / r["rate_hz"] / 60) <= len(r["minutes"]) <= math.ceil(r["clock_s"] / 60)
     assert sum(m["steps"] for m in r["minutes"]) == r["steps"]
-    assert r["errors"] == {"i2c": 0, "flash": 0, "fifo_overflows": 0, "imu_stalls": 0}
+    assert r["errors"] == {"i2c": 0, "flash": 0, "fifo_overflows": 0, "imu_stalls": 0, "imu_line_held": 0}

@@ -67,7 +67,7 @@ def test_a_bus_failing_one_read_in_ten_still_counts(walk, clean):
 
 def test_chip_reset_alone_is_noticed_and_recovers(walk, clean):
     r = replay.replay(walk, runtime="cpython", faults={"chip_reset": [60]})
-    assert r["errors"] == {"i2c": 0, "flash": 0, "fifo_overflows": 0, "imu_stalls": 1}
+    assert r["errors"] == {"i2c": 0, "flash": 0, "fifo_overflows": 0, "imu_stalls": 1, "imu_line_held": 0}
     # no more than the stall time (2 s by default) plus a FIFO's worth is lost
     assert clean["samples"] - r["samples"] <= 50 * 2.5
     assert_steps_within_target(r, clean)
@@ -132,3 +132,24 @@ def test_a_watchdog_reset_loses_only_the_minute_in_progress(walk, runtime):
     measured_s = r["samples"] / r["rate_hz"]
     assert 0 <= measured_s - r["logged_s"] < 60, (measured_s, r["logged_s"])
     assert [m["t"] for m in r["minutes"]][:2] == [0, 60]
+
+
+@pytest.mark.parametrize("runtime", ["micropython", "cpython"])
+@pytest.mark.parametrize("board", ["pico_mpu6050", "pico_bmi160"])
+def test_an_int_line_held_high_costs_timed_sleeps_and_no_count(board, runtime):
+    """The IMU's INT line shorted high for 40 s, while the clip rests off the body: no sleep is cut short by
+    it (the old loop returned at once from every sleep, for ever, in virtual time), each is counted, and the
+    steps, samples and rest are the fault-free run's."""
+    from simulator import bench_traces
+
+    trace = bench_traces.put_down([("walk", 30)], 200, [("walk", 30)])
+    kw = {"overrides": {"off_body_s": 60}, "board_name": board, "runtime": runtime}
+    clean = replay.replay(trace, **kw)
+    held = replay.replay(trace, faults={"line_high": [[120, 40]]}, **kw)
+    assert clean["rest_s"]["off_body"] > 100  # the line is held while the clip rests
+    for key in ("steps", "samples", "rest_s", "posture_changes", "clock_s"):
+        assert held[key] == clean[key], key
+    assert held["faults"]["line_high"] == 1
+    rest_poll_s = replay.resolve_settings({})["rest_poll_ms"] / 1000
+    assert held["errors"]["imu_line_held"] == pytest.approx(40 / rest_poll_s, abs=1)
+    assert clean["errors"]["imu_line_held"] == 0

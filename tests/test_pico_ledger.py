@@ -96,3 +96,27 @@ def test_a_worn_replay_drains_the_battery_by_the_energy_of_its_ledger():
     logged = [mv for _, mv in bat["logged_mv"]]
     assert len(logged) == 3 and all(a > b for a, b in zip(logged, logged[1:])), logged
     assert logged[0] < lipo.millivolts(0.9) and abs(logged[-1] - bat["mv"]) <= 25  # read each minute, via the ADC
+
+
+def test_an_int_line_held_high_does_not_keep_the_chip_awake(tmp_path):
+    """pico_bmi160 worn, its INT1 line shorted high for 30 s of 100: the firmware sleeps its backstop poll
+    instead of returning from every sleep at once (which kept the chip running through all 30 s: 31 s of
+    `run` against 1.7 s, measured before the mend), counts each such sleep, and counts what the clean run counts."""
+    from simulator.pico import run as pico_run
+
+    g = tracegen.generate([("walk", 20), ("sit", 60), ("walk", 20)], rate_hz=50, seed=2)
+    trace = tracemod.Trace("walk-sit-walk", g.t, g.acc, g.gyro)
+    out = {}
+    for name, faults in (("clean", None), ("held", {"line_high": [[30, 30]]})):
+        job = replay.prepare(trace, tmp_path / name, "pico_bmi160", overrides={"usb_window_s": 0})
+        job["worn"] = True
+        if faults:
+            job["bus_faults"] = faults
+        out[name] = pico_run._run(job, tmp_path / name)
+    clean, held = out["clean"], out["held"]
+    assert (held["steps"], held["samples"]) == (clean["steps"], clean["samples"])
+    assert held["faults"]["line_high"] == 1
+    run_s = lambda r: r["pico"]["ledger"]["seconds"]["run"]  # noqa: E731
+    assert run_s(held) < run_s(clean) + 0.5
+    assert held["errors"]["imu_line_held"] >= 30 / 1.7 - 2  # the watermark board's backstop: half its FIFO, 1.7 s
+    assert clean["errors"]["imu_line_held"] == 0

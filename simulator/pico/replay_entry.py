@@ -51,5 +51,5 @@ gc.collect()
 print("R " + json.dumps({
     "steps": clip.steps.total, "samples": clip.samples, "clock_s": time.ticks_diff(time.ticks_ms(), t0) / 1000,
     "rate_hz": imu.rate_hz, "i2c": clip.i2c_errors, "flash": clip.flash_errors, "fifo_overflows": imu.overflows,
-    "imu_stalls": clip.imu_stalls, "watchdog_restarts": clip.watchdog_restarts,
+    "imu_stalls": clip.imu_stalls, "imu_line_held": clock.line_held, "watchdog_restarts": clip.watchdog_restarts,
     "heap_free_after_boot": free_boot, "heap_free_running": gc.mem_free()}))

@@ -95,6 +95,8 @@ def _run(job, work):
     flash = work / "pico-flash.img"
     emulator.make_image(flash, tree)
     imu = emulator.imu_stream(job, s, work / "fifo.bin")
+    if job.get("bus_faults"):  # the IMU model's own (stream_chip.mjs): NACKs, a stuck bus, a held INT line
+        imu["faults"] = job["bus_faults"]
     seconds = Path(imu["fifo"]).stat().st_size / 6 / imu["rate_hz"]
     pico = emulator.Pico(flash, imu=imu, board_name=board["name"], deadline_s=600 + 2 * seconds,
                          worn=job.get("worn", False), ledger_from_s=job.get("ledger_from_s", 0),
@@ -120,8 +122,9 @@ def _run(job, work):
         "steps": r["steps"], "samples": r["samples"], "clock_s": r["clock_s"], "rate_hz": r["rate_hz"],
         "minutes": minutes, "logged_s": logged_s, "posture_changes": console.posture_changes,
         "posture_s": posture_s, "nudges": console.nudges, "goal_reached": console.goals, "motor": motor,
-        "errors": {k: r[k] for k in ("i2c", "flash", "fifo_overflows", "imu_stalls")},
-        "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions, "faults": {},
+        "errors": {k: r[k] for k in ("i2c", "flash", "fifo_overflows", "imu_stalls", "imu_line_held")},
+        "watchdog_restarts": r["watchdog_restarts"], "watchdog_sessions": watchdog_sessions,
+        "faults": dict(stats["stream"]["nacks"], line_high=stats["stream"]["line_high"]) if job.get("bus_faults") else {},
         "pico": {"heap_free_after_boot": r["heap_free_after_boot"], "heap_free_running": r["heap_free_running"],
                  "emulated_s": stats["emulated_us"] / 1e6, "wall_s": stats["wall_ms"] / 1000,
                  "samples_lost": stats["stream"]["lost"], "flash": stats["flash"], "ledger": stats["ledger"],

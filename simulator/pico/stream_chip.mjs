@@ -18,7 +18,9 @@
 // transfers answered with a NACK of the address (drawn by the same xorshift as
 // simulator/unix/faults.py, from `seed`); during each `stuck` [start, seconds] every transfer is
 // NACKed, as a bus held by a wedged chip. Writes are spared by the random NACKs, as there: the
-// driver's next init resets a chip anyway. Counted in stats().nacks.
+// driver's next init resets a chip anyway. Counted in stats().nacks. During each `line_high`
+// [start, seconds] the INT pin is high whatever the chip drives (a line shorted to its supply),
+// counted in stats().line_high.
 //
 // A model provides: FRAME, STREAM_REG (the FIFO's data register: a burst
 // there does not move the register pointer), awake(), cycleMhz(), mode(),
@@ -55,6 +57,9 @@ export class StreamChip {
     this.stuck = f.stuck || [];
     this.rng = ((f.seed || 1) * 2654435761 + 1) >>> 0 || 1;
     this.nacks = { nack: 0, stuck: 0 };
+    this.lineHigh = f.line_high || [];
+    this.held = false; // the INT line held high (cfg.faults.line_high)
+    this.heldWindows = 0;
   }
 
   start() {
@@ -62,6 +67,17 @@ export class StreamChip {
     if (this.t0 >= 0) return;
     this.t0 = this.clock.nanos;
     this.emit({ ev: 'stream', state: 'started', samples: this.samples });
+    if (!this.clock.createAlarm) return;
+    for (const [a, d] of this.lineHigh) {
+      this.clock.createAlarm(() => this.holdLine(true)).schedule(a * 1e9);
+      this.clock.createAlarm(() => this.holdLine(false)).schedule((a + d) * 1e9);
+    }
+  }
+
+  holdLine(on) {
+    this.held = on;
+    if (on) this.heldWindows += 1;
+    this.updatePin();
   }
 
   account() {
@@ -79,7 +95,7 @@ export class StreamChip {
   }
 
   updatePin() {
-    const level = this.intLevel();
+    const level = this.held || this.intLevel();
     if (level !== this.pin) {
       this.pin = level;
       if (this.onInt) this.onInt(level);
@@ -118,7 +134,7 @@ export class StreamChip {
 
   stats() {
     return { samples: this.samples, produced: this.produced, taken: this.taken, lost: this.lost,
-      read: Math.floor(this.readBytes / this.frame), nacks: this.nacks };
+      read: Math.floor(this.readBytes / this.frame), nacks: this.nacks, line_high: this.heldWindows };
   }
 
   below(n) {

@@ -18,6 +18,9 @@
 #   late            [[t, ms], ...]: the loop is held up for ms before a
 #                   transaction (the FIFO overflows when ms is long enough)
 #   flash_full      [start, end]: every flash write raises OSError(ENOSPC)
+#   line_high       [[start, seconds], ...]: the IMU's INT line reads high
+#                   meanwhile, whatever the chip drives (shorted to its
+#                   supply): on a board whose imu_int wakes the MCU
 #   hang            [t, ...]: the loop hangs in a bus transaction; after
 #                   watchdog_ms (default 8000) the watchdog restarts the MCU
 #                   (WatchdogReset; run_clip.py boots the firmware again)
@@ -58,9 +61,10 @@ class Faults:
         full = spec.get("flash_full")
         self.flash_full = (int(full[0] * 1000), int(full[1] * 1000)) if full else None
         self.hang = [int(t * 1000) for t in spec.get("hang", [])]
+        self.line_high = [(int(a * 1000), int((a + d) * 1000)) for a, d in spec.get("line_high", [])]
         self.watchdog_ms = spec.get("watchdog_ms", 8000)
         self.counts = {"oserror": 0, "stuck": 0, "chip_reset": 0, "garbage": 0, "late": 0, "flash_full": 0,
-                       "hang": 0}
+                       "hang": 0, "line_high": 0}
         self.armed = False
         self.resetting = False
         self.writes_cut = 0
@@ -121,6 +125,32 @@ class Faults:
             if self.flash_full[0] <= now < self.flash_full[1]:
                 self.counts["flash_full"] += 1
                 raise OSError(_ENOSPC)
+
+
+class HeldLine:
+    """The IMU's INT pin as the MCU sees it (what VirtualClock.watch looks at), held high during each
+    `line_high` window; each window met is counted once."""
+
+    def __init__(self, chip, faults):
+        self.chip = chip
+        self.faults = faults
+        self._met = []
+
+    def _held(self):
+        t = self.faults.clock.ticks_ms()
+        for w in self.faults.line_high:
+            if w[0] <= t < w[1]:
+                if w not in self._met:
+                    self._met.append(w)
+                    self.faults.counts["line_high"] += 1
+                return True
+        return False
+
+    def int_armed(self):
+        return self._held() or self.chip.int_armed()
+
+    def int_pin(self):
+        return self._held() or self.chip.int_pin()
 
 
 class FaultyChip:

@@ -25,18 +25,20 @@ class Rig:
         self.clock = VirtualClock(job.get("start_epoch", -1))
         self.bus = VirtualI2C()
         self.chip = make_chip(self.board, self.clock, job["stream"], job["stream_rate_hz"])
-        if self.board.get("imu_int") and hasattr(self.chip, "int_armed"):
-            self.clock.watch(self.chip, job["stream_rate_hz"])  # the board wires INT to the MCU
         self.storage = Storage(job["flash"])
         self.faults = None
+        line = self.chip
         if job.get("faults"):
-            from faults import Faults, FaultyChip, faulty_storage
+            from faults import Faults, FaultyChip, HeldLine, faulty_storage
 
             self.faults = Faults(job["faults"], self.clock)
             self.bus.attach(self.board["imu_addr"], FaultyChip(self.chip, self.faults))
             faulty_storage(self.storage, self.faults)
+            line = HeldLine(self.chip, self.faults)
         else:
             self.bus.attach(self.board["imu_addr"], self.chip)
+        if self.board.get("imu_int") and hasattr(self.chip, "int_armed"):
+            self.clock.watch(line, job["stream_rate_hz"])  # the board wires INT to the MCU
         s = settings.load(self.storage)
         for k in job["settings"]:
             s[k] = settings.check(k, job["settings"][k])
