@@ -25,7 +25,8 @@
 # posture at the gravity the rest began with, and sleeps up to
 # rest_poll_ms at a time (a minute's end, a nudge due, the watchdog). At
 # each wake it reads the IMU's last sample: a tilt that drifted
-# rest_tilt_mg, too slowly for the motion interrupt, ends the rest. A
+# rest_tilt_mg, too slowly for the motion interrupt, ends the rest (an IMU
+# whose rest gives no samples, REST_SAMPLES False, rests off the body only). A
 # double tap is seen in a rest only if its first knock wakes the IMU (the
 # button always is).
 
@@ -105,7 +106,9 @@ class Clip:
         self._rest_args = (s["still_wake_hz"], s["motion_mg"], s["motion_ms"])
         self._rest_tilt = s["rest_tilt_mg"] * 1024 // 1000
         self._g_now = array("i", (0, 0, 0))
-        self._worn_rest_s = s["worn_rest_s"]
+        # an IMU whose low-power mode puts out no samples cannot show a tilt drifting: it rests off the body only
+        self._rest_samples = getattr(imu, "REST_SAMPLES", True)
+        self._worn_rest_s = s["worn_rest_s"] if self._rest_samples else 0
         self.resting = False
         self.rests = 0  # times the IMU went to its low-power cycle
         self.rest_s = array("i", bytes(4 * len(NAMES)))  # seconds rested, per posture state
@@ -258,7 +261,7 @@ class Clip:
         n = v // 1000
         imu = self.imu
         try:
-            moved = imu.moved() or self._tilted()
+            moved = imu.moved() or (self._rest_samples and self._tilted())
             if moved:
                 imu.full_rate()
         except OSError:

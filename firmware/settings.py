@@ -13,7 +13,7 @@ SCHEMA = {
     "accel_range_g": (4, 2, 16, "accelerometer full scale, g (2, 4, 8 or 16)"),
     "poll_ms": (200, 20, 1000, "how often the IMU FIFO is drained, ms"),
     "imu_watermark": (32, 2, 100, "on a board whose IMU line wakes the MCU (imu_int), samples in the FIFO that raise it; the loop's timer then only backs it up"),
-    "still_wake_hz": (20, 1, 40, "while the clip rests (rest_poll_ms), the IMU's low-power sampling rate (MPU-6050: 1.25, 5, 20 or 40 Hz, the first at or above), Hz"),
+    "still_wake_hz": (20, 1, 40, "while the clip rests (rest_poll_ms), the IMU's low-power sampling rate (MPU-6050: 1.25, 5, 20 or 40 Hz; QMI8658: 3, 11, 21 or 128 Hz; the first at or above), Hz"),
     "motion_mg": (24, 2, 510, "while it rests, a change of acceleration this big wakes the IMU to its full rate (motion interrupt): small, as a still wearer's first move may be gentle (getting up from bed), mg"),
     "motion_ms": (1, 1, 255, "...held this long, ms"),
     "rest_tilt_mg": (16, 2, 200, "while it rests, its last sample this far from the gravity the rest began with, on an axis, ends the rest (a slow drift the posture must follow at the full rate), mg"),
