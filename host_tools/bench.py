@@ -19,8 +19,8 @@ def ledger_boards():
     """The RP2040 boards whose IMU the emulated Pico carries: each is measured on its own ledger."""
     from simulator.pico import emulator
 
-    return [name for name in project.board_names()
-            if project.board(name)["mcu"] == "rp2040" and project.board(name)["imu"] in emulator.CHIP_WORDS]
+    boards = [project.board(name) for name in project.board_names()]
+    return [b["name"] for b in boards if b["mcu"] == "rp2040" and b["imu"] in emulator.CHIP_WORDS]
 
 
 def firmware_figures():

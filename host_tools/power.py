@@ -86,22 +86,19 @@ def estimate(desc, call_equivalents, s=None, shares=None, imu_shares=None):
 def all_boards(call_equivalents, ledgers=None):
     """estimate() of every board; `ledgers`: {board: `pico.ledger`} of the bench for the boards whose IMU the
     emulated chip carries, None where it could not run. A board with a ledger of its own is measured from it
-    (chip states and IMU modes); another RP2040 board takes the default board's chip states with its IMU at
-    the full rate all day and spends the night at the full rate (day_shares_no_rest), since its IMU has no
-    low-power mode that the firmware drives."""
-    project.use_firmware()
-    from imu import driver
-
+    (chip states and IMU modes, its rests as its firmware took them); another RP2040 board takes the default
+    board's chip states with the night spent at the full rate (day_shares_no_rest) and its IMU in normal mode
+    all day: whatever rest its IMU has is not measured, so not charged (an upper bound)."""
+    ledgers = ledgers or {}
     out = {}
     for name in project.board_names():
         desc = project.board(name)
+        own = name in ledgers
+        source = name if own else project.DEFAULT_BOARD
+        led = ledgers.get(source)
         shares = imu_shares = None
-        source = name if ledgers and name in ledgers else project.DEFAULT_BOARD
-        if ledgers and source in ledgers:
-            led = ledgers[source]
-            own = source == name
-            rests = own and driver(desc["imu"]).LOW_POWER_CYCLE
-            shares = led["day_shares"] if rests else led["day_shares_no_rest"]
+        if led:
+            shares = led["day_shares"] if own else led["day_shares_no_rest"]
             imu_shares = led["imu_day_shares"] if own else None
         est = estimate(desc, call_equivalents, shares=shares, imu_shares=imu_shares)
         if est["measured"]:

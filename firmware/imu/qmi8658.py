@@ -39,7 +39,6 @@ _FIFO_SMPL_CNT = const(0x15)  # FIFO_SMPL_CNT, then FIFO_STATUS (16h): fifo_smpl
 _FIFO_DATA = const(0x17)  # FIFO_DATA, read in FIFO_RD_MODE only
 _STATUSINT = const(0x2D)  # STATUSINT: CmdDone bit 7
 _STATUS1 = const(0x2F)  # STATUS1: WoM bit 2, cleared (and the WoM line reset) by reading it
-_AX_L = const(0x35)  # AX_L .. AZ_H: the last sample, little-endian
 _RST_RESULT = const(0x4D)  # reads 0x80 once a soft reset has finished
 _RESET = const(0x60)  # RESET: soft reset when 0xB0 is written
 
@@ -73,8 +72,7 @@ class QMI8658(FifoDriver):
     RATES = (125, 250, 500, 1000)  # accelerometer-only aODR codes 6, 5, 4, 3
     LOW_POWER_HZ = (3, 11, 21, 128)  # low-power aODR codes 15, 14, 13, 12
     LOW_POWER_CYCLE = True
-    REST_SAMPLES = False  # Wake on Motion puts out no data: no tilt to look at while it rests
-    DATA_REG = _AX_L
+    REST_SAMPLES = False  # Wake on Motion puts out no data: no tilt to look at while it rests (no accel_into)
 
     def __init__(self, i2c, addr=0x6B, rate_hz=50, range_g=4, max_batch=32):
         super().__init__(i2c, addr, max_batch)

@@ -15,7 +15,7 @@ import { MPU6050 } from './mpu6050.mjs';
 const CHIPS = { mpu6050: MPU6050, bmi160: BMI160 };
 const script = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const clock = { nanos: 0 };
-const Chip = CHIPS[script.chip || 'mpu6050'];
+const Chip = CHIPS[script.chip];
 const chip = new Chip(clock, { addr: 0x68, fifo: script.fifo, rate_hz: script.rate_hz, afs_sel: script.afs_sel },
   (ev) => { if (ev.ev === 'error') console.error(ev.msg); });
 const answers = [];

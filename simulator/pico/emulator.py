@@ -192,8 +192,8 @@ class Pico:
             raise PicoError(why)
         self.flash = Path(flash)
         self.board = project.board(board_name)
-        if imu and imu.get("chip", "mpu6050") != self.board["imu"]:
-            raise PicoError(f"a stream for an {imu.get('chip', 'mpu6050')}, but {board_name} carries an "
+        if imu and imu["chip"] != self.board["imu"]:
+            raise PicoError(f"a stream for an {imu['chip']}, but {board_name} carries an "
                             f"{self.board['imu']}")
         self.imu = imu
         self.want_port = port

@@ -119,7 +119,7 @@ if (cfg.flash && fs.existsSync(cfg.flash)) {
 }
 
 const CHIPS = { mpu6050: MPU6050, bmi160: BMI160 };
-const imu = cfg.imu ? new CHIPS[cfg.imu.chip || 'mpu6050'](clock, cfg.imu, emit) : null;
+const imu = cfg.imu ? new CHIPS[cfg.imu.chip](clock, cfg.imu, emit) : null;
 let mcu = null;
 let cdc = null;
 let boots = 0;
