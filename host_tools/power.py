@@ -24,8 +24,8 @@ def assumptions():
              "RP2040 boards (measured): the share of a worn day in each chip state is the emulated Pico's "
              "ledger (pico.ledger: a short worn replay of each activity, USB out, weighted by the demo "
              "day's minutes with the rest of the 24 h off the body), on the board itself where the emulator "
-             "carries its IMU (pico_mpu6050, pico_bmi160: `ledger_board`), else on pico_mpu6050 with the IMU "
-             "at the full rate all day",
+             "carries its IMU (pico_mpu6050, pico_bmi160, waveshare_rp2040_lcd128: `ledger_board`), else on "
+             "pico_mpu6050 with the IMU at the full rate all day",
              "ESP32 boards (model): awake for the per-sample pipeline (call_equivalents x the empty-call "
              "time) and each FIFO batch's I2C burst at the bus speed, light sleep the rest",
              "every current from a datasheet or a published measurement (boards/README.md)"]

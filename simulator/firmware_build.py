@@ -7,6 +7,7 @@ gets the same files written into its flash image.
 import json
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def compile_firmware(desc, steps, arch=None):
     """Run the compile steps among `steps` and write the board description beside the modules.
 
     Each file is written aside and renamed into place, so that a build running beside this one (two test
-    workers, a deploy while a replay reads the build) never reads a file half written."""
+    workers or threads, a deploy while a replay reads the build) never reads a file half written."""
     out = out_dir(desc, arch)
     for what, argv in steps:
         if argv[0].endswith("mpy-cross"):
@@ -70,9 +71,9 @@ def compile_firmware(desc, steps, arch=None):
 
 
 def _aside(path):
-    """Where this process writes `path` before renaming it into place (its folder made)."""
+    """Where this process and thread writes `path` before renaming it into place (its folder made)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f"{path.name}.{os.getpid()}.part")
+    return path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
 
 
 def tree(board_name):

@@ -63,6 +63,22 @@ def test_the_bmi160_board_sleeps_until_its_fifo_watermark_and_rests_in_its_own_l
     assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
 
 
+def test_the_qmi8658_board_sleeps_until_its_fifo_watermark_and_rests_in_wake_on_motion(tmp_path):
+    """waveshare_rp2040_lcd128 on the chip, its own QMI8658 model: sitting, the FIFO watermark on INT1 wakes the
+    chip every imu_watermark samples of its 125 Hz; off the body the QMI8658 rests in Wake on Motion at 21 Hz
+    and the chip, woken only to count the time, reads no FIFO."""
+    sit = ledger_bench.ledger("sit", 20, tmp_path / "sit", "waveshare_rp2040_lcd128")
+    assert sum(sit["seconds"].values()) == pytest.approx(sit["seconds_replayed"], rel=0.01)
+    assert sit["imu_s"] == {"normal 125 Hz": pytest.approx(sit["seconds_replayed"], rel=0.01)}
+    watermark = replay.resolve_settings({})["imu_watermark"]
+    assert sit["i2c_bytes"] >= 20 * 125 * 6
+    assert sit["wakeups"]["lightsleep"] <= sit["seconds_replayed"] * 125 / watermark + 10
+    off = ledger_bench.ledger("off", 20, tmp_path / "off", "waveshare_rp2040_lcd128")
+    assert off["imu_s"] == {"wake on motion 21 Hz": pytest.approx(off["seconds_replayed"], rel=0.01)}
+    assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
+    assert off["i2c_bytes"] < 100
+
+
 def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):
     from simulator.pico.run import execute
 

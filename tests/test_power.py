@@ -53,18 +53,22 @@ def fake_ledger(run, imu_day_shares):
 
 def test_a_board_with_a_ledger_of_its_own_is_measured_from_it_and_the_others_borrow_the_default_boards():
     ledgers = {"pico_mpu6050": fake_ledger(0.01, {"normal 50 Hz, gyro off": 0.25, "low power 20 Hz": 0.75}),
-               "pico_bmi160": fake_ledger(0.005, {"normal 50 Hz": 0.5, "low power 25 Hz": 0.5})}
+               "pico_bmi160": fake_ledger(0.005, {"normal 50 Hz": 0.5, "low power 25 Hz": 0.5}),
+               "waveshare_rp2040_lcd128": fake_ledger(0.02, {"normal 125 Hz": 0.6, "wake on motion 21 Hz": 0.4})}
     out = power.all_boards(25, ledgers)
     run_ma = power.MCU["rp2040"]["run_ma"]
     mpu, bmi, wave = out["pico_mpu6050"], out["pico_bmi160"], out["waveshare_rp2040_lcd128"]
+    nano = out["nano_rp2040_connect"]
     assert mpu["ledger_board"] == "pico_mpu6050" and bmi["ledger_board"] == "pico_bmi160"
+    assert wave["ledger_board"] == "waveshare_rp2040_lcd128"
     assert mpu["ma_by_part"]["mcu_run"] == pytest.approx(0.01 * run_ma, abs=0.001)
     assert mpu["ma_by_part"]["imu"] == pytest.approx(0.25 * 0.50 + 0.75 * 0.070, abs=0.001)  # its own modes
     assert bmi["ma_by_part"]["mcu_run"] == pytest.approx(0.005 * run_ma, abs=0.001)
     assert bmi["ma_by_part"]["imu"] == pytest.approx(0.5 * power.IMU_MA["bmi160"][0] + 0.5 * 0.010, abs=0.001)
+    assert wave["ma_by_part"]["imu"] == pytest.approx(0.6 * 0.134 + 0.4 * 0.042, abs=0.001)  # table 15
     # a board whose IMU the emulator does not carry, and that does not rest: the default board's chip at the
     # full rate all night, its own IMU in normal mode all day
-    assert wave["ledger_board"] == "pico_mpu6050"
-    assert wave["ma_by_part"]["mcu_run"] == pytest.approx(0.04 * run_ma, abs=0.001)
-    assert wave["ma_by_part"]["imu"] == power.IMU_MA["qmi8658"][0]
+    assert nano["ledger_board"] == "pico_mpu6050"
+    assert nano["ma_by_part"]["mcu_run"] == pytest.approx(0.04 * run_ma, abs=0.001)
+    assert nano["ma_by_part"]["imu"] == power.IMU_MA["lsm6dsox"][0]
     assert "ledger_board" not in out["esp32_devkitc_mpu6050"] and not out["esp32_devkitc_mpu6050"]["measured"]

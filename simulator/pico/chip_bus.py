@@ -13,7 +13,8 @@ import subprocess
 from simulator import project
 from simulator.pico import emulator
 
-MODELS = {"mpu6050": ("mpu6050_model", "MPU6050Model"), "bmi160": ("bmi160_model", "BMI160Model")}
+MODELS = {"mpu6050": ("mpu6050_model", "MPU6050Model"), "bmi160": ("bmi160_model", "BMI160Model"),
+          "qmi8658": ("qmi8658_model", "QMI8658Model")}
 
 
 def python_answers(chip, stream, rate_hz, ops):

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m simulator.pico.ledger_bench [SECONDS] [BOARD]
 
-prints, for BOARD (pico_mpu6050, or pico_bmi160: the boards whose IMU the emulator carries), per
-activity, the seconds in each chip state (run, wfi, lightsleep, dormant), the
+prints, for BOARD (pico_mpu6050, pico_bmi160 or waveshare_rp2040_lcd128: the boards whose IMU the
+emulator carries), per activity, the seconds in each chip state (run, wfi, lightsleep, dormant), the
 replayed seconds they add up to, wake-ups, I2C bytes, flash programs/erases and motor time,
 as JSON lines. The firmware is the one `stepclip deploy` builds, with usb_window_s 0 (no
 USB window: the clip is worn from its first sample). Off the body, the ledger is the night's
@@ -16,8 +16,10 @@ clip rested through on the demo day, replayed on the unix port (rest_shares).
 """
 
 import json
+import os
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from simulator import project, replay, trace as tracemod, tracegen
@@ -58,19 +60,16 @@ def ledger(activity, seconds, work, board_name=project.DEFAULT_BOARD):
     return r["pico"]["ledger"]
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    seconds = float(argv[0]) if argv else 180
-    board_name = argv[1] if len(argv) > 1 else project.DEFAULT_BOARD
-    for act in ACTIVITIES:
-        with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
-            led = ledger(act, seconds, work, board_name)
-        print(json.dumps({"activity": act, **led}))
-    return 0
+def _ledger_in_a_folder(activity, seconds, board_name):
+    with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
+        return ledger(activity, seconds, work, board_name)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def activity_ledgers(seconds, board_name=project.DEFAULT_BOARD):
+    """ledger() of each of ACTIVITIES, in that order: one emulated Pico a core at a time (each is a Node
+    process, and its figures are emulated time, whatever else runs beside it)."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return list(pool.map(lambda act: _ledger_in_a_folder(act, seconds, board_name), ACTIVITIES))
 
 
 def rest_shares(seed=0, board_name=project.DEFAULT_BOARD):
@@ -109,10 +108,7 @@ def day_shares(per_activity, key="seconds", night="off", rest=None, seed=0):
 def measure(seconds=30, board_name=project.DEFAULT_BOARD):
     """`pico.ledger` of `stepclip bench` for `board_name`: the activities' ledgers, their sum, and a worn day's
     shares."""
-    per = {}
-    for act in ACTIVITIES:
-        with tempfile.TemporaryDirectory(prefix="stepclip-ledger-") as work:
-            per[act] = ledger(act, seconds, work, board_name)
+    per = dict(zip(ACTIVITIES, activity_ledgers(seconds, board_name)))
     rest = rest_shares(board_name=board_name)
     total = {state: round(sum(p["seconds"][state] for p in per.values()), 3) for state in per["sit"]["seconds"]}
     return {"board": board_name, "seconds": total, "seconds_replayed": round(sum(p["seconds_replayed"] for p in per.values()), 3),
@@ -125,3 +121,16 @@ def measure(seconds=30, board_name=project.DEFAULT_BOARD):
             "rest_shares": rest,
             "day_shares": day_shares(per, rest=rest), "day_shares_no_rest": day_shares(per, night="sit"),
             "imu_day_shares": day_shares(per, "imu_s", rest=rest)}
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    seconds = float(argv[0]) if argv else 180
+    board_name = argv[1] if len(argv) > 1 else project.DEFAULT_BOARD
+    for act, led in zip(ACTIVITIES, activity_ledgers(seconds, board_name)):
+        print(json.dumps({"activity": act, **led}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -23,7 +23,7 @@
 // counted in stats().line_high.
 //
 // A model provides: FRAME, STREAM_REG (the FIFO's data register: a burst
-// there does not move the register pointer), awake(), cycleMhz(), mode(),
+// there does not move the register pointer; or its own nextReg(reg)), awake(), cycleMhz(), mode(),
 // intLevel(), intArmed(), fifoOn(), check() (refuses a rate or range the
 // stream was not made for), begin() (optional: a transfer starts), take(frame) (one sample into the registers and,
 // with fifoOn(), the FIFO), fifoCount(), readReg(reg) and writeReg(reg, v).
@@ -204,13 +204,17 @@ export class StreamChip {
     // a transfer starts (a model whose answers depend on where a burst began keeps it here)
   }
 
+  nextReg(reg) {
+    // the register a burst goes on to: the next one, except at the FIFO's data register
+    return reg === this.STREAM_REG ? reg : (reg + 1) & 0x7f;
+  }
+
   attach(i2c) {
     const later = (fn) => {
       // nine SCL periods a byte (8 bits and the acknowledge)
       const ns = (9 * (i2c.sclHighPeriod + i2c.sclLowPeriod) * 1e9) / i2c.rp2040.clkPeri;
       this.clock.createAlarm(fn).schedule(ns);
     };
-    const next = (reg) => (reg === this.STREAM_REG ? reg : (reg + 1) & 0x7f);
     let ours = false;
     let first = false;
     let reg = 0;
@@ -228,13 +232,13 @@ export class StreamChip {
         first = false;
       } else {
         this.writeReg(reg, value);
-        reg = next(reg);
+        reg = this.nextReg(reg);
       }
       later(() => i2c.completeWrite(true));
     };
     i2c.onReadByte = () => {
       const v = this.readReg(reg);
-      reg = next(reg);
+      reg = this.nextReg(reg);
       later(() => i2c.completeRead(v));
     };
     i2c.onStop = () => i2c.completeStop();
