@@ -12,7 +12,7 @@ from simulator import project, replay
 from simulator.unix import runtime as unix_port
 from simulator.bench_traces import MIXED, generated
 
-LEDGER_S = 20  # seconds of each activity replayed worn on the emulated Pico for pico.ledger
+LEDGER_S = 60  # seconds of each activity replayed worn on the emulated Pico for pico.ledger: a minute and its end
 
 
 def ledger_boards():

@@ -43,7 +43,8 @@ BMI160_MODE_MA = {"normal": IMU_MA["bmi160"][0], "suspend": BMI160_REST_MA,
 QMI8658_MODE_MA = {"normal": IMU_MA["qmi8658"][0], "sleep": 0.015,
                    **{f"{mode} {hz} Hz": ma for hz, ma in ((128, 0.055), (21, 0.042), (11, 0.035), (3, 0.030))
                       for mode in ("low power", "wake on motion")}}
-IMU_MODE_MA = {"mpu6050": MPU6050_MODE_MA, "bmi160": BMI160_MODE_MA, "qmi8658": QMI8658_MODE_MA}
+IMU_MODE_MA = {"mpu6050": MPU6050_MODE_MA, "bmi160": BMI160_MODE_MA, "qmi8658": QMI8658_MODE_MA,
+               "lsm6dsox": {"normal": IMU_MA["lsm6dsox"][0]}}
 IMU_MODE_SOURCE = {
     "mpu6050": "MPU-6050 product specification PS-MPU-6000A rev. 3.4, 6.3: accelerometer only 500 uA; low-power "
                "mode 10 / 20 / 70 / 140 uA at 1.25 / 5 / 20 / 40 Hz; idle 5 uA",
@@ -51,6 +52,7 @@ IMU_MODE_SOURCE = {
               "boschsensortec/BMI160_SensorAPI issue #41: about 10 uA at 12.5 Hz with 4 samples averaged (50 "
               "conversions a second); the firmware's low power mode at up to 50 Hz without averaging converts at "
               "most as often: 10 uA is an upper bound, and for its suspend mode too",
+    "lsm6dsox": "its normal mode only (IMU_MA): the firmware never rests it, having no line to wake on",
     "qmi8658": "QMI8658A datasheet rev. A (QST 13-52-25), table 15: accelerometer only 134 uA at 125 Hz; low power "
                "55 / 42 / 35 / 30 uA at 128 / 21 / 11 / 3 Hz; table 31: Wake on Motion is that low-power accelerometer "
                "(aEN 1, aODR 11xx), and the sensors off with the clock on (power-on default) 15 uA",

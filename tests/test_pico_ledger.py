@@ -31,6 +31,7 @@ def test_unplugged_the_worn_clip_sleeps_most_of_the_time_and_wakes_to_read_the_i
     assert sitting["wakeups"]["lightsleep"] >= 20 * 2  # at least two FIFO reads a second
     assert sitting["i2c_bytes"] >= 20 * 50 * 6  # every sample's six bytes came over the bus
     assert sitting["motor_s"] == 0
+    assert sitting["flash_erases"] == 0  # the boot's erases (once a boot) fall before the steady window
     assert sitting["imu_s"] == {"normal 50 Hz, gyro off": pytest.approx(sitting["seconds_replayed"], rel=0.01)}
 
 
@@ -77,6 +78,17 @@ def test_the_qmi8658_board_sleeps_until_its_fifo_watermark_and_rests_in_wake_on_
     assert off["imu_s"] == {"wake on motion 21 Hz": pytest.approx(off["seconds_replayed"], rel=0.01)}
     assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
     assert off["i2c_bytes"] < 100
+
+
+def test_the_lsm6dsox_board_with_no_line_polls_its_fifo(tmp_path):
+    """nano_rp2040_connect on the chip, its own LSM6DSOX model: no INT line reaches the RP2040, so the chip wakes
+    every poll_ms to read the FIFO's tagged 7-byte words of its 52 Hz."""
+    sit = ledger_bench.ledger("sit", 20, tmp_path, "nano_rp2040_connect")
+    assert sum(sit["seconds"].values()) == pytest.approx(sit["seconds_replayed"], rel=0.01)
+    assert sit["imu_s"] == {"normal 52 Hz": pytest.approx(sit["seconds_replayed"], rel=0.01)}
+    polls = sit["seconds_replayed"] * 1000 / replay.resolve_settings({})["poll_ms"]
+    assert polls - 5 <= sit["wakeups"]["lightsleep"] <= polls + 5
+    assert sit["i2c_bytes"] >= sit["seconds_replayed"] * 52 * 7
 
 
 def test_the_battery_adc_reads_a_lipo_at_its_state_of_charge(tmp_path):

@@ -1,19 +1,20 @@
-// An emulated Pico's IMU model (mpu6050.mjs, bmi160.mjs, qmi8658.mjs) driven by a script of register
-// transfers instead of the chip's I2C controller, so that a test can give it and the
-// Python model (simulator/chips/) the same writes, reads and timing and compare every answer.
+// An emulated Pico's IMU model (mpu6050.mjs, bmi160.mjs, qmi8658.mjs, lsm6dsox.mjs) driven by a
+// script of register transfers instead of the chip's I2C controller, so that a test can give it and
+// the Python model (simulator/chips/) the same writes, reads and timing and compare every answer.
 //
 //   node chip_bus.mjs SCRIPT.json
-// SCRIPT: {"chip": "mpu6050" | "bmi160" | "qmi8658", "fifo": path, "rate_hz", "afs_sel",
+// SCRIPT: {"chip": "mpu6050" | "bmi160" | "qmi8658" | "lsm6dsox", "fifo": path, "rate_hz", "afs_sel",
 //          "ops": [[t_us, "w", reg, value] | [t_us, "r", reg, n] | [t_us, "p", 0, 0]]}
 // A read is one transfer of n bytes from reg, going on as the chip's nextReg() says; "p" reads
 // the INT pin. Prints one JSON list: the bytes of each read, in order.
 
 import fs from 'fs';
 import { BMI160 } from './bmi160.mjs';
+import { LSM6DSOX } from './lsm6dsox.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 import { QMI8658 } from './qmi8658.mjs';
 
-const CHIPS = { mpu6050: MPU6050, bmi160: BMI160, qmi8658: QMI8658 };
+const CHIPS = { mpu6050: MPU6050, bmi160: BMI160, qmi8658: QMI8658, lsm6dsox: LSM6DSOX };
 const script = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const clock = { nanos: 0 };
 const Chip = CHIPS[script.chip];

@@ -14,7 +14,7 @@ from simulator import project
 from simulator.pico import emulator
 
 MODELS = {"mpu6050": ("mpu6050_model", "MPU6050Model"), "bmi160": ("bmi160_model", "BMI160Model"),
-          "qmi8658": ("qmi8658_model", "QMI8658Model")}
+          "qmi8658": ("qmi8658_model", "QMI8658Model"), "lsm6dsox": ("lsm6dsox_model", "LSM6DSOXModel")}
 
 
 def python_answers(chip, stream, rate_hz, ops):

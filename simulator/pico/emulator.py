@@ -2,7 +2,7 @@
 
 This module finds the image and the boot ROM, builds and reads the flash
 file system (littlefs, as MicroPython's rp2 port lays it out), turns a
-sample stream into the FIFO bytes of the board's IMU (an MPU-6050, a BMI160 or a QMI8658), and starts and talks to the
+sample stream into the FIFO bytes of the board's IMU (an MPU-6050, a BMI160, a QMI8658 or an LSM6DSOX), and starts and talks to the
 Node program. The clip on it is reached like a board: mpremote over the
 loopback socket the Node program bridges to the chip's USB CDC.
 """
@@ -135,13 +135,13 @@ def extract_image(path, dest):
 
 # -- the IMU's FIFO bytes ---------------------------------------------------
 
-# The IMUs the emulated Pico carries (simulator/pico/mpu6050.mjs, bmi160.mjs, qmi8658.mjs) and the byte order of their FIFO words.
-CHIP_WORDS = {"mpu6050": ">i2", "bmi160": "<i2", "qmi8658": "<i2"}
+# The IMUs the emulated Pico carries (simulator/pico/*.mjs) and the byte order of their FIFO words.
+CHIP_WORDS = {"mpu6050": ">i2", "bmi160": "<i2", "qmi8658": "<i2", "lsm6dsox": "<i2"}
 
 
 def fifo_bytes(stream_path, afs_sel, chip="mpu6050"):
     """The accelerometer frames of a sample stream as `chip`'s FIFO holds them: x, y, z counts at full-scale
-    index `afs_sel` (0: 2 g), big-endian on the MPU-6050, little-endian on the BMI160 and the QMI8658.
+    index `afs_sel` (0: 2 g), big-endian on the MPU-6050, little-endian on the others.
 
     The same rounding and saturation as stream_sensor.counts, for every frame at once.
     """

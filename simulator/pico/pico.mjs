@@ -10,7 +10,7 @@
 //                       {"cmd": "save"} and when the process ends
 //   port                loopback TCP port bridged to the USB CDC (0: any free one)
 //   imu                 {chip, bus, addr, fifo, rate_hz, afs_sel, int_pin}: the board's IMU
-//                       (mpu6050.mjs, bmi160.mjs or qmi8658.mjs) on that I2C bus, serving the frames in file
+//                       (mpu6050.mjs, bmi160.mjs, qmi8658.mjs or lsm6dsox.mjs) on that I2C bus, serving the frames in file
 //                       `fifo` (6 bytes a sample, as the chip's FIFO holds them)
 //   motor_pin           GPIO whose PWM duty drives the motor (reported as events)
 //   marker_pin          GPIO a bench toggles around a measured window
@@ -55,6 +55,7 @@ import { RP2040, USBCDC } from 'rp2040js';
 import { Dormant } from './dormant.mjs';
 import { Battery, Ledger, plugUSB, unplugUSB } from './ledger.mjs';
 import { BMI160 } from './bmi160.mjs';
+import { LSM6DSOX } from './lsm6dsox.mjs';
 import { MPU6050 } from './mpu6050.mjs';
 import { QMI8658 } from './qmi8658.mjs';
 import { FlashTally, PowerCut, answerUniqueId } from './flash.mjs';
@@ -119,7 +120,7 @@ if (cfg.flash && fs.existsSync(cfg.flash)) {
   flash.set(fs.readFileSync(cfg.flash), cfg.fs_offset);
 }
 
-const CHIPS = { mpu6050: MPU6050, bmi160: BMI160, qmi8658: QMI8658 };
+const CHIPS = { mpu6050: MPU6050, bmi160: BMI160, qmi8658: QMI8658, lsm6dsox: LSM6DSOX };
 const imu = cfg.imu ? new CHIPS[cfg.imu.chip](clock, cfg.imu, emit) : null;
 let mcu = null;
 let cdc = null;

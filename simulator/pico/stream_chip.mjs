@@ -1,6 +1,6 @@
-// What the emulated Pico's IMU models share (mpu6050.mjs, bmi160.mjs): a
-// trace played into the chip in emulated time, the chip's mode ledger, its
-// INT pin, bus faults and the I2C bus side.
+// What the emulated Pico's IMU models share (mpu6050.mjs, bmi160.mjs, qmi8658.mjs, lsm6dsox.mjs):
+// a trace played into the chip in emulated time, the chip's mode ledger, its INT pin, bus faults
+// and the I2C bus side.
 //
 // The samples are not decided here: the host turned the trace into the bytes
 // of one accelerometer frame per sample, as the chip's FIFO holds them
