@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from simulator import replay, trace as tracemod, tracegen
-from simulator.pico import chip_bus, emulator
+from model_pair import ModelPair
 
 CHIP_ID, PMU_STATUS, DATA_ACC_X, INT_STATUS_0, FIFO_LENGTH, FIFO_DATA = 0x00, 0x03, 0x12, 0x1C, 0x22, 0x24
 ACC_CONF, ACC_RANGE, FIFO_CONFIG_0, FIFO_CONFIG_1 = 0x40, 0x41, 0x46, 0x47
@@ -72,60 +71,34 @@ def random_ops(seed, seconds=60):
     return ops
 
 
-def python_answers(stream, ops):
-    return chip_bus.python_answers("bmi160", stream, RATE_HZ, ops)
-
-
-def js_answers(fifo, ops, work):
-    return chip_bus.js_answers("bmi160", fifo, RATE_HZ, RANGE_INDEX, ops, work)
-
-
 @pytest.fixture(scope="module")
-def streams(tmp_path_factory):
-    """A minute and a half of walking and sitting, as the Python model's stream and the emulator's FIFO bytes."""
-    work = tmp_path_factory.mktemp("bmi")
-    g = tracegen.generate([("walk", 45), ("sit", 45)], rate_hz=RATE_HZ, seed=3)
-    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), work, board_name="pico_bmi160")
-    assert job["stream_rate_hz"] == RATE_HZ
-    fifo = work / "fifo.bin"
-    fifo.write_bytes(emulator.fifo_bytes(job["stream"], RANGE_INDEX, "bmi160"))
-    return job["stream"], fifo, work
-
-
-def answered(ops):
-    return [op for op in ops if op[1] != "w"]
+def pair(tmp_path_factory):
+    pair = ModelPair("bmi160", "pico_bmi160", RANGE_INDEX, tmp_path_factory.mktemp("bmi"))
+    assert pair.rate_hz == RATE_HZ
+    return pair
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_both_models_answer_every_read_alike(streams, seed):
-    stream, fifo, work = streams
-    ops = random_ops(seed)
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    asked = answered(ops)
-    assert len(py) == len(js) == len(asked)
-    for op, a, b in zip(asked, py, js):
-        assert a == b, f"at {op[0]} us, {op[1]} {op[3]} bytes from 0x{op[2]:02x}"
+def test_both_models_answer_every_read_alike(pair, seed):
+    py, asked = pair.answers(random_ops(seed))
     data = [a for op, a in zip(asked, py) if op[2] == FIFO_DATA and op[1] == "r"]
     assert sum(len(a) for a in data) > 1000 and any(b != 0x80 for a in data for b in a)
 
 
-def test_the_watermark_raises_int1_alike(streams):
+def test_the_watermark_raises_int1_alike(pair):
     """INT1 follows the FIFO watermark: low after a read, high once 15 words (10 frames) are in again."""
-    stream, fifo, work = streams
     ops = bring_up(watermark=15)
     for k in range(1, 60):
         t = k * 250_000  # 12.5 frames a time
         ops += [[t, "p", 0, 0], [t, "r", FIFO_LENGTH, 2], [t, "r", FIFO_DATA, 120], [t, "p", 0, 0]]
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    assert py == js
-    pins = [a[0] for op, a in zip(answered(ops), py) if op[1] == "p"]
+    py, asked = pair.answers(ops)
+    pins = [a[0] for op, a in zip(asked, py) if op[1] == "p"]
     assert pins[0::2] == [1] * 59 and pins[1::2] == [0] * 59  # high before each read, low after it
 
 
-def test_the_low_power_mode_and_any_motion_are_seen_alike(streams):
+def test_the_low_power_mode_and_any_motion_are_seen_alike(pair):
     """The driver's low_power() through the walk and into the sitting: INT1, INT_STATUS[0] and the data
     registers read alike, motion is seen during the walk, and full_rate() brings the FIFO back."""
-    stream, fifo, work = streams
     ops = bring_up() + low_power(2_000_000)
     t = 2_000_000
     while t < 85_000_000:
@@ -135,26 +108,21 @@ def test_the_low_power_mode_and_any_motion_are_seen_alike(streams):
             ops += full_rate(t) + [[t + 200_000, "r", FIFO_LENGTH, 2], [t + 200_000, "r", FIFO_DATA, 60]]
             t += 200_000
             ops += low_power(t)
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    assert py == js
-    pins = [a[0] for op, a in zip(answered(ops), py) if op[1] == "p"]
+    py, asked = pair.answers(ops)
+    pins = [a[0] for op, a in zip(asked, py) if op[1] == "p"]
     assert 1 in pins[:100] and 0 in pins[-50:]  # the walk fires any-motion; the sitting does not
 
 
-def test_a_full_fifo_is_seen_alike(streams):
+def test_a_full_fifo_is_seen_alike(pair):
     """Five seconds unread fill the 1024-byte FIFO: both hold the newest 170 frames, the same bytes."""
-    stream, fifo, work = streams
     ops = bring_up() + [[5_000_000, "r", FIFO_LENGTH, 2], [5_000_000, "r", FIFO_DATA, 1024],
                         [5_000_000, "r", FIFO_LENGTH, 2]]
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    assert py == js
+    py, asked = pair.answers(ops)
     assert py[2] == [1020 & 0xFF, 1020 >> 8] and py[4] == [0, 0] and py[3][-4:] == [0x80] * 4
 
 
-def test_a_burst_broken_off_mid_frame_gets_the_frame_again(streams):
+def test_a_burst_broken_off_mid_frame_gets_the_frame_again(pair):
     """Three bytes of a frame read, then a new burst: the frame is still the oldest, read again from its first byte."""
-    stream, fifo, work = streams
     ops = bring_up() + [[1_000_000, "r", FIFO_DATA, 3], [1_000_000, "r", FIFO_DATA, 12], [1_000_000, "r", FIFO_LENGTH, 2]]
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    assert py == js
+    py, asked = pair.answers(ops)
     assert py[3][:3] == py[2] and (py[4][0] | py[4][1] << 8) == 50 * 6 - 12

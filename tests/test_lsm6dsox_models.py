@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from simulator import replay, trace as tracemod, tracegen
-from simulator.pico import chip_bus, emulator
+from model_pair import ModelPair
 
 WHO_AM_I, FIFO_CTRL3, FIFO_CTRL4, CTRL1_XL, CTRL2_G, CTRL3_C = 0x0F, 0x09, 0x0A, 0x10, 0x11, 0x12
 OUTX_L_A, FIFO_STATUS1, FIFO_STATUS2, FIFO_OUT = 0x28, 0x3A, 0x3B, 0x78
@@ -64,39 +63,24 @@ def random_ops(seed, seconds=60):
 
 
 @pytest.fixture(scope="module")
-def streams(tmp_path_factory):
-    """A minute and a half of walking and sitting, as the Python model's stream and the emulator's FIFO bytes."""
-    work = tmp_path_factory.mktemp("lsm")
-    g = tracegen.generate([("walk", 45), ("sit", 45)], rate_hz=50, seed=3)
-    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), work, board_name="nano_rp2040_connect")
-    assert job["stream_rate_hz"] == RATE_HZ
-    fifo = work / "fifo.bin"
-    fifo.write_bytes(emulator.fifo_bytes(job["stream"], RANGE_INDEX, "lsm6dsox"))
-    return job["stream"], fifo, work
-
-
-def compare(stream, fifo, work, ops):
-    py = chip_bus.python_answers("lsm6dsox", stream, RATE_HZ, ops)
-    js = chip_bus.js_answers("lsm6dsox", fifo, RATE_HZ, RANGE_INDEX, ops, work)
-    asked = [op for op in ops if op[1] != "w"]
-    assert len(py) == len(js) == len(asked)
-    for op, a, b in zip(asked, py, js):
-        assert a == b, f"at {op[0]} us, {op[1]} {op[3]} bytes from 0x{op[2]:02x}"
-    return py, asked
+def pair(tmp_path_factory):
+    pair = ModelPair("lsm6dsox", "nano_rp2040_connect", RANGE_INDEX, tmp_path_factory.mktemp("lsm"))
+    assert pair.rate_hz == RATE_HZ
+    return pair
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_both_models_answer_every_read_alike(streams, seed):
-    py, asked = compare(*streams, random_ops(seed))
+def test_both_models_answer_every_read_alike(pair, seed):
+    py, asked = pair.answers(random_ops(seed))
     words = [a for op, a in zip(asked, py) if op[2] == FIFO_OUT and op[3] >= 70]
     assert sum(1 for a in words for k in range(0, len(a) - 6, 7) if a[k] >> 3 == 0x02) > 100  # tagged samples
 
 
-def test_an_overrun_is_flagged_and_latched_alike(streams):
+def test_an_overrun_is_flagged_and_latched_alike(pair):
     """Twelve seconds unread overrun the 512-word FIFO: both say so, keep the newest 512 and clear the latch."""
     ops = bring_up() + [[12_000_000, "r", FIFO_STATUS1, 2], [12_000_000, "r", FIFO_STATUS2, 1]]
     ops += read_fifo(12_000_000, 7 * 512)
-    py, _ = compare(*streams, ops)
+    py, _ = pair.answers(ops)
     assert py[2] == [0, 0x02 | 0x40 | 0x20 | 0x08]  # 512 words, overrun, full, latched
     assert py[3] == [0x02 | 0x40 | 0x20]  # FIFO_STATUS2 again: the latch cleared by the read
     assert [b >> 3 for b in py[-1][0::7]] == [0x02] * 512

@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from simulator import replay, trace as tracemod, tracegen
-from simulator.pico import chip_bus, emulator
+from model_pair import ModelPair
 
 PWR_MGMT_1, SMPLRT_DIV, CONFIG, ACCEL_CONFIG, FIFO_EN = 0x6B, 0x19, 0x1A, 0x1C, 0x23
 INT_STATUS, USER_CTRL, FIFO_COUNTH, FIFO_R_W, WHO_AM_I = 0x3A, 0x6A, 0x72, 0x74, 0x75
@@ -52,43 +51,23 @@ def random_ops(seed, seconds=60):
     return ops
 
 
-def python_answers(stream, ops):
-    return chip_bus.python_answers("mpu6050", stream, RATE_HZ, ops)
-
-
-def js_answers(fifo, ops, work):
-    return chip_bus.js_answers("mpu6050", fifo, RATE_HZ, AFS_SEL, ops, work)
-
-
 @pytest.fixture(scope="module")
-def streams(tmp_path_factory):
-    """A minute and a half of walking and sitting, as the Python model's stream and the emulator's FIFO bytes."""
-    work = tmp_path_factory.mktemp("mpu")
-    g = tracegen.generate([("walk", 45), ("sit", 45)], rate_hz=RATE_HZ, seed=3)
-    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), work)
-    assert job["stream_rate_hz"] == RATE_HZ
-    fifo = work / "fifo.bin"
-    fifo.write_bytes(emulator.fifo_bytes(job["stream"], AFS_SEL))
-    return job["stream"], fifo, work
+def pair(tmp_path_factory):
+    pair = ModelPair("mpu6050", "pico_mpu6050", AFS_SEL, tmp_path_factory.mktemp("mpu"))
+    assert pair.rate_hz == RATE_HZ
+    return pair
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_both_models_answer_every_read_alike(streams, seed):
-    stream, fifo, work = streams
-    ops = random_ops(seed)
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    reads = [op for op in ops if op[1] == "r"]
-    assert len(py) == len(js) == len(reads)
-    for op, a, b in zip(reads, py, js):
-        assert a == b, f"at {op[0]} us, reading {op[3]} bytes from 0x{op[2]:02x}"
+def test_both_models_answer_every_read_alike(pair, seed):
+    py, reads = pair.answers(random_ops(seed))
     fifo_bytes = sum(len(a) for op, a in zip(reads, py) if op[2] == FIFO_R_W)
     assert fifo_bytes > 1000 and any(any(a) for op, a in zip(reads, py) if op[2] == FIFO_R_W)
 
 
-def test_the_low_power_cycle_and_the_motion_interrupt_are_seen_alike(streams):
+def test_the_low_power_cycle_and_the_motion_interrupt_are_seen_alike(pair):
     """The driver's low_power(): a 5 Hz cycle with the FIFO off and the motion interrupt on INT, through the
     walk and into the sitting; INT_STATUS, the data registers and the INT pin read alike, and motion is seen."""
-    stream, fifo, work = streams
     ops = bring_up() + [[2_000_000, "w", 0x1F, 32], [2_000_000, "w", 0x20, 1], [2_000_000, "w", 0x37, 0x20],
                         [2_000_000, "w", USER_CTRL, 0], [2_000_000, "r", INT_STATUS, 1],
                         [2_000_000, "w", 0x38, 0x40], [2_000_000, "w", 0x6C, 0x47], [2_000_000, "w", PWR_MGMT_1, 0x28]]
@@ -96,17 +75,14 @@ def test_the_low_power_cycle_and_the_motion_interrupt_are_seen_alike(streams):
     while t < 85_000_000:
         t += 370_000
         ops += [[t, "p", 0, 0], [t, "r", 0x3B, 6], [t, "r", INT_STATUS, 1], [t, "p", 0, 0]]
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    assert py == js
-    pins = [a[0] for op, a in zip([op for op in ops if op[1] != "w"], py) if op[1] == "p"]
+    py, asked = pair.answers(ops)
+    pins = [a[0] for op, a in zip(asked, py) if op[1] == "p"]
     assert 1 in pins[:200] and 0 in pins  # the walk raises INT; reading INT_STATUS lowers it
 
 
-def test_an_overflow_and_its_flag_are_seen_alike(streams):
+def test_an_overflow_and_its_flag_are_seen_alike(pair):
     """Five seconds unread at 300 bytes a second overflow the 1024-byte FIFO: both flag it and hold the same newest bytes."""
-    stream, fifo, work = streams
     ops = bring_up() + [[5_000_000, "r", INT_STATUS, 1], [5_000_000, "r", FIFO_COUNTH, 2],
                         [5_000_000, "r", FIFO_R_W, 1024], [5_000_000, "r", INT_STATUS, 1]]
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    assert py == js
+    py, asked = pair.answers(ops)
     assert py[2][0] & 0x10 and (py[3][0] << 8 | py[3][1]) == 1024 and not py[5][0] & 0x10

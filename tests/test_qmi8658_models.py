@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from simulator import replay, trace as tracemod, tracegen
-from simulator.pico import chip_bus, emulator
+from model_pair import ModelPair
 
 CTRL1, CTRL2, CTRL7, CTRL8, CTRL9, CAL1_L, CAL1_H = 0x02, 0x03, 0x08, 0x09, 0x0A, 0x0B, 0x0C
 FIFO_WTM_TH, FIFO_CTRL, FIFO_SMPL_CNT, FIFO_DATA = 0x13, 0x14, 0x15, 0x17
@@ -98,61 +97,33 @@ def random_ops(seed, seconds=40):
     return ops
 
 
-def python_answers(stream, ops):
-    return chip_bus.python_answers("qmi8658", stream, RATE_HZ, ops)
-
-
-def js_answers(fifo, ops, work):
-    return chip_bus.js_answers("qmi8658", fifo, RATE_HZ, RANGE_INDEX, ops, work)
-
-
 @pytest.fixture(scope="module")
-def streams(tmp_path_factory):
-    """A minute and a half of walking and sitting, as the Python model's stream and the emulator's FIFO bytes."""
-    work = tmp_path_factory.mktemp("qmi")
-    g = tracegen.generate([("walk", 45), ("sit", 45)], rate_hz=50, seed=3)
-    job = replay.prepare(tracemod.Trace("<generated>", g.t, g.acc, g.gyro), work,
-                         board_name="waveshare_rp2040_lcd128")
-    assert job["stream_rate_hz"] == RATE_HZ
-    fifo = work / "fifo.bin"
-    fifo.write_bytes(emulator.fifo_bytes(job["stream"], RANGE_INDEX, "qmi8658"))
-    return job["stream"], fifo, work
-
-
-def answered(ops):
-    return [op for op in ops if op[1] != "w"]
-
-
-def compare(stream, fifo, work, ops):
-    py, js = python_answers(stream, ops), js_answers(fifo, ops, work)
-    asked = answered(ops)
-    assert len(py) == len(js) == len(asked)
-    for op, a, b in zip(asked, py, js):
-        assert a == b, f"at {op[0]} us, {op[1]} {op[3]} bytes from 0x{op[2]:02x}"
-    return py, asked
+def pair(tmp_path_factory):
+    pair = ModelPair("qmi8658", "waveshare_rp2040_lcd128", RANGE_INDEX, tmp_path_factory.mktemp("qmi"))
+    assert pair.rate_hz == RATE_HZ
+    return pair
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_both_models_answer_every_read_alike(streams, seed):
-    stream, fifo, work = streams
-    py, asked = compare(*streams, random_ops(seed))
+def test_both_models_answer_every_read_alike(pair, seed):
+    py, asked = pair.answers(random_ops(seed))
     data = [a for op, a in zip(asked, py) if op[2] == FIFO_DATA and op[3] > 12]
     assert sum(len(a) for a in data) > 500 and sum(1 for a in data for b in a if b) > 200  # real samples read
 
 
-def test_the_watermark_raises_int1_alike(streams):
+def test_the_watermark_raises_int1_alike(pair):
     """INT1 follows the FIFO watermark: high once 16 samples are in, kept through FIFO_RD_MODE, low after."""
     ops = bring_up(watermark=16)
     for k in range(1, 60):
         t = k * 200_000  # 25 samples a time
         ops += [[t, "p", 0, 0]] + read_fifo(t, 150)[:-1] + [[t, "p", 0, 0], [t, "w", FIFO_CTRL, STREAM_128],
                                                          [t, "p", 0, 0]]
-    py, asked = compare(*streams, ops)
+    py, asked = pair.answers(ops)
     pins = [a[0] for op, a in zip(asked, py) if op[1] == "p"]
     assert pins[0::3] == [1] * 59 and pins[1::3] == [1] * 59 and pins[2::3] == [0] * 59
 
 
-def test_wake_on_motion_is_seen_alike(streams):
+def test_wake_on_motion_is_seen_alike(pair):
     """The driver's low_power() through the walk and into the sitting: INT1, STATUS1 and the data registers read
     alike, the walk toggles the line, the sitting does not; full_rate() brings the FIFO back."""
     ops = bring_up(watermark=32) + low_power(2_000_000)
@@ -164,17 +135,17 @@ def test_wake_on_motion_is_seen_alike(streams):
             ops += full_rate(t, 32) + read_fifo(t + 300_000, 240)
             t += 300_000
             ops += low_power(t)
-    py, asked = compare(*streams, ops)
+    py, asked = pair.answers(ops)
     status = [a[0] & 0x04 for op, a in zip(asked, py) if op[2] == STATUS1]
     assert any(status[:100]) and not any(status[-50:])
 
 
-def test_a_full_fifo_is_seen_alike(streams):
+def test_a_full_fifo_is_seen_alike(pair):
     """Two seconds unread overflow the 128-sample FIFO in stream mode; in FIFO mode it stops: both alike."""
     ops = bring_up() + [[2_000_000, "r", FIFO_SMPL_CNT, 2]] + read_fifo(2_000_000, 768)
     ops += [[2_000_000, "w", FIFO_CTRL, 0x0D]] + command(2_000_000, 0x04) + [[4_000_000, "r", FIFO_SMPL_CNT, 2]]
     ops += read_fifo(4_000_000, 768)
-    py, asked = compare(*streams, ops)
+    py, asked = pair.answers(ops)
     assert py[1] == [384 & 0xFF, 0xB0 | 384 >> 8]  # 128 samples (384 words), full, overflowed, not empty
     assert py[8] == [384 & 0xFF, 0x90 | 384 >> 8]  # FIFO mode: full, stopped, no overflow
     assert py[-1][:6] != py[5][:6] and any(py[-1][-6:])  # the samples after the reset, all 128 of them
