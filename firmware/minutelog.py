@@ -410,6 +410,17 @@ class MinuteLog:
         """The host has stored every block up to `seq`: they may be freed."""
         if seq > self.next_seq - 1:
             raise ValueError("cannot acknowledge seq %d: the last written is %d" % (seq, self.next_seq - 1))
-        if seq > self.acked:
-            self.acked = seq
-            self._save_state()
+        if seq <= self.acked:
+            return
+        was, self.acked = self.acked, seq
+        try:
+            try:
+                self._save_state()
+            except OSError:
+                # a full flash: the blocks just acknowledged make the room to say so
+                if not self._free_acked():
+                    raise
+                self._save_state()
+        except OSError:
+            self.acked = was  # not saved: not acknowledged
+            raise

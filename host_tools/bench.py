@@ -42,8 +42,19 @@ def realtime_factors():
     return out
 
 
-def run():
+def run(ledger_s=LEDGER_S, boards=None):
+    """Every figure; `ledger_s`: seconds of each activity on the emulated Pico, `boards`: the boards measured
+    on their own ledgers (None: every one whose IMU the emulator carries; the other RP2040 boards borrow the
+    default board's, which must be among them)."""
     from simulator.pico import bench as pico_bench
+
+    carried = ledger_boards()
+    boards = carried if boards is None else list(boards)
+    for name in boards:
+        if name not in carried:
+            raise ValueError(f"no ledger for board {name!r}: the emulated Pico carries the IMU of {', '.join(carried)}")
+    if project.DEFAULT_BOARD not in boards:
+        raise ValueError(f"the boards measured on the chip must include {project.DEFAULT_BOARD}, whose ledger the others borrow")
 
     figures = firmware_figures()
     # four significant digits, not three decimals: call_us is about 0.05 us, and three decimals would leave
@@ -57,7 +68,7 @@ def run():
         figures["pico"].update(bench_sync.pico_figures())
         from simulator.pico import ledger_bench
 
-        ledgers = {name: ledger_bench.measure(LEDGER_S, name) for name in ledger_boards()}
+        ledgers = {name: ledger_bench.measure(ledger_s, name) for name in boards}
         figures["pico"]["ledger"] = ledgers[project.DEFAULT_BOARD]  # pico.ledger: the default board's
         figures["pico"]["ledgers"] = {k: v for k, v in ledgers.items() if k != project.DEFAULT_BOARD}
     figures["power"] = power.all_boards(figures["call_equivalents"], ledgers)

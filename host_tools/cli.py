@@ -194,7 +194,11 @@ def cmd_eval_rest(args):
 def cmd_bench(args):
     from host_tools import bench
 
-    figures = bench.run()
+    seconds = bench.LEDGER_S if args.ledger_seconds is None else args.ledger_seconds
+    if not seconds > 0:
+        raise UsageError(f"--ledger-seconds must be above 0, not {seconds:g}")
+    boards = args.ledger_boards.split(",") if args.ledger_boards else None
+    figures = bench.run(seconds, boards)
     if args.json:
         print(json.dumps(figures))
         return
@@ -538,6 +542,10 @@ def build_parser():
 
     b = sub.add_parser("bench", help="measure per-sample cost, allocation, simulator speed; estimate battery life")
     b.add_argument("--json", action="store_true", help="print one line of JSON")
+    b.add_argument("--ledger-seconds", type=float, metavar="S",
+                   help="seconds of each activity replayed on the emulated Pico (default: 60, a minute)")
+    b.add_argument("--ledger-boards", metavar="A,B", help="the RP2040 boards measured on their own ledgers (default: "
+                   "every one whose IMU the emulator carries; the others borrow pico_mpu6050's)")
     b.set_defaults(func=cmd_bench)
 
     v = sub.add_parser("virtual-clip", help="run a clip in software, reachable with mpremote",

@@ -139,7 +139,8 @@ def test_generate_writes_a_trace_the_loader_accepts(tmp_path):
 
 
 def test_bench_prints_the_figures():
-    proc = cli("bench", "--json")
+    # the chip's ledgers of the default board alone, 20 s an activity (the others: tests/test_pico_ledger.py)
+    proc = cli("bench", "--json", "--ledger-seconds", "20", "--ledger-boards", "pico_mpu6050")
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert set(figures) >= {"us_per_sample", "call_us", "call_equivalents", "alloc_bytes_per_sample",
@@ -157,9 +158,9 @@ def test_bench_prints_the_figures():
         assert set(p["ma_by_part"]) == {"mcu_run", "mcu_sleep", "imu", "board", "motor"}
         assert p["measured"] == (project.board(name)["mcu"] == "rp2040" and "missing" not in figures["pico"])
     if "missing" not in figures["pico"]:
-        # every board whose IMU the emulated Pico carries is measured on its own ledger, the others on the default's
+        # the boards asked for are measured on their own ledgers, the other RP2040 boards on the default's
         ledgers = {project.DEFAULT_BOARD: figures["pico"]["ledger"], **figures["pico"]["ledgers"]}
-        assert set(ledgers) == {"pico_mpu6050", "pico_bmi160"}
+        assert set(ledgers) == {"pico_mpu6050"}
         for name, led in ledgers.items():
             assert led["board"] == name
             assert sum(led["seconds"].values()) == pytest.approx(led["seconds_replayed"], rel=0.01)
@@ -173,8 +174,14 @@ def test_bench_prints_the_figures():
                             (project.BOARDS / "README.md").read_text(), re.M))
     assert set(table) == set(figures["power"])
     for name, p in figures["power"].items():
-        if p["measured"] or project.board(name)["mcu"] != "rp2040":
+        if p.get("ledger_board") == name or project.board(name)["mcu"] != "rp2040":
             assert abs(float(table[name]) - p["ma"]) <= 0.1, (name, table[name], p["ma"])
+
+
+def test_bench_refuses_a_board_the_chip_cannot_measure():
+    for boards, word in (("pico_mpu6050,m5_atom_matrix", "m5_atom_matrix"), ("pico_bmi160", "pico_mpu6050")):
+        proc = cli("bench", "--json", "--ledger-boards", boards)
+        assert proc.returncode != 0 and word in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_demo_summarises_the_working_day(tmp_path):

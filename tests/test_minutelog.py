@@ -164,7 +164,7 @@ def test_full_flash_frees_acknowledged_files_first_then_counts_what_it_drops(tmp
 
 
 class FullFlash(Storage):
-    """Storage whose appends fail with ENOSPC while `full` is set, as a file system with no free block."""
+    """Storage whose writes fail with ENOSPC while `full` is set, as a file system with no free block."""
 
     full = False
 
@@ -172,6 +172,11 @@ class FullFlash(Storage):
         if self.full:
             raise OSError(28, "ENOSPC")
         super().append(name, data)
+
+    def write_atomic(self, name, data):
+        if self.full:
+            raise OSError(28, "ENOSPC")
+        super().write_atomic(name, data)
 
 
 def full_flash_log(tmp_path):
@@ -319,3 +324,38 @@ def test_a_block_written_is_not_written_again_from_its_copy(tmp_path):
     again.start_session()
     assert [(b.seq, len(b.records)) for b in again.blocks_after(0)] == [(1, 4), (2, 2)]
     assert store.read(minutelog.UNSAVED) is None
+
+
+def test_an_ack_on_a_full_file_system_frees_what_it_acknowledges_and_is_kept(tmp_path):
+    """The host has stored every block and says so while the flash is full (the log filled it): the clip cannot
+    save the acknowledgement until room is made, and the blocks just acknowledged make it; a clip reopened
+    later still knows what the host has."""
+    s = dict(S, log_file_kb=1, log_block_min=8)
+    write_log(tmp_path, [(1, [60, 0, 0, 0, 0, 0], 0, 0)] * 8 * 30, s)  # 30 blocks over several files
+    store = FullFlash(str(tmp_path))
+    log = MinuteLog(store, s)
+    files = log.files()
+    store.full = True
+    store.remove = lambda name, remove=store.remove: (remove(name), setattr(store, "full", False))  # room made
+    last = log.next_seq - 1
+    log.ack(last)
+    assert files[0] not in log.files() and files[1] in log.files()  # only the oldest file went
+    again = MinuteLog(Storage(str(tmp_path)), s)
+    assert again.acked == last and again.next_seq == last + 1
+    assert [b.seq for b in again.blocks_after(0)][-1] == last  # the rest of the log is there
+
+
+def test_an_ack_on_a_full_file_system_with_nothing_to_free_fails_and_keeps_the_log(tmp_path):
+    """Nothing acknowledged before and only one file: no room can be made, the ack fails with the file
+    system's error, and the log and its old acknowledgement are as they were."""
+    log = write_log(tmp_path, [(1, [60, 0, 0, 0, 0, 0], 0, 0)] * 16, S)
+    store = FullFlash(str(tmp_path))
+    log = MinuteLog(store, S)
+    before = [b.seq for b in log.blocks_after(0)]
+    assert len(log.files()) == 1
+    store.full = True
+    with pytest.raises(OSError):
+        log.ack(log.next_seq - 1)
+    assert log.acked == 0
+    again = MinuteLog(Storage(str(tmp_path)), S)
+    assert again.acked == 0 and [b.seq for b in again.blocks_after(0)] == before
