@@ -22,6 +22,7 @@ from simulator import project
 
 CHUNK_BYTES = 32 * 1024  # log bytes asked for per call: bounds the clip's output buffer and a retry
 _EXEC_TIMEOUT_S = 30
+_SILENT_S = 120  # a clip that says nothing for this long has stopped answering (an emulated one is ~25x slow)
 CHECK_BLOCKS = 4  # blocks compared with the database before a sync of a known clip
 CHECK_BYTES = 1024
 
@@ -58,12 +59,17 @@ class ReadAhead:
         return self.inWaiting()
 
     def read(self, n=1):
-        """Exactly `n` bytes, waiting for them, as the port mpremote opened (no timeout) would."""
+        """Exactly `n` bytes, waiting for them as the port mpremote opened (no timeout) would, but not for ever:
+        a clip silent for _SILENT_S (a raw REPL that never acknowledged the code) is an OSError, not a hang."""
         buf = self._buf
+        heard = time.monotonic()
         while len(buf) < n:
             got = self._port.read(65536)
             if got:
                 buf.extend(got)
+                heard = time.monotonic()
+            elif time.monotonic() - heard > _SILENT_S:
+                raise OSError(f"no answer for {_SILENT_S} s")
             else:
                 time.sleep(0.0005)
         out = bytes(buf[:n])
