@@ -139,7 +139,7 @@ def extract_image(path, dest):
 CHIP_WORDS = {"mpu6050": ">i2", "bmi160": "<i2", "qmi8658": "<i2", "lsm6dsox": "<i2"}
 
 
-def fifo_bytes(stream_path, afs_sel, chip="mpu6050"):
+def fifo_bytes(stream_path, afs_sel, chip):
     """The accelerometer frames of a sample stream as `chip`'s FIFO holds them: x, y, z counts at full-scale
     index `afs_sel` (0: 2 g), big-endian on the MPU-6050, little-endian on the others.
 

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m simulator.pico.ledger_bench [SECONDS] [BOARD]
 
-prints, for BOARD (pico_mpu6050, pico_bmi160 or waveshare_rp2040_lcd128: the boards whose IMU the
-emulator carries), per activity, the seconds in each chip state (run, wfi, lightsleep, dormant), the
+prints, for BOARD (an RP2040 board whose IMU the emulator carries: host_tools/bench.py
+ledger_boards), per activity, the seconds in each chip state (run, wfi, lightsleep, dormant), the
 replayed seconds they add up to, wake-ups, I2C bytes, flash programs/erases and motor time,
 as JSON lines. The firmware is the one `stepclip deploy` builds, with usb_window_s 0 (no
 USB window: the clip is worn from its first sample). Each ledger is a steady state. Worn, it
@@ -32,7 +32,7 @@ from simulator.pico import run as pico_run
 
 ACTIVITIES = ("sit", "stand", "walk", "lie", "off", "rest")
 WORN = {"usb_window_s": 0}
-BOOT_SETTLE_S = 5  # from the first sample: past the boot's own flash writes (a session, its files), once a charge
+BOOT_SETTLE_S = 5  # from the first sample: past the boot's own flash writes (a session, its files), once a boot
 OFF_SETTLE_S = 30  # beyond off_body_s: the posture held (posture_hold_s), the IMU resting
 REST_SETTLE_S = 10  # beyond worn_rest_s: the rest begun
 STILL = {"sit": "sitting", "stand": "standing", "lie": "lying"}  # activities that rest, as the posture names them
