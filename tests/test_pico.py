@@ -86,9 +86,10 @@ def test_real_recordings_count_alike_on_the_chip(name, datasets):
     assert_alike(unix, pico)
 
 
-def test_bad_board_for_the_chip_is_refused():
-    with pytest.raises(replay.SimError, match="carries an mpu6050 or a bmi160, not the qmi8658"):
-        replay.replay(TRACES / "walk_1min.csv", runtime="pico", board_name="waveshare_rp2040_lcd128")
+@pytest.mark.parametrize("board", ["esp32_devkitc_mpu6050", "m5_atom_matrix"])
+def test_a_board_without_an_rp2040_is_refused_by_name(board):
+    with pytest.raises(replay.SimError, match=f"the emulated Pico is an RP2040; {board} carries an esp32"):
+        replay.replay(TRACES / "walk_1min.csv", runtime="pico", board_name=board)
 
 
 # -- a Pico from the box: deploy, wear, sync, sleep, hang ---------------------

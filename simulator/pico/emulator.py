@@ -151,6 +151,13 @@ def fifo_bytes(stream_path, afs_sel, chip):
     return c.astype(CHIP_WORDS[chip]).tobytes()
 
 
+def emulated_board(board):
+    """`board` (a description), refused by name (PicoError) unless its MCU is the RP2040 emulated here."""
+    if board["mcu"] != "rp2040":
+        raise PicoError(f"the emulated Pico is an RP2040; {board['name']} carries an {board['mcu']}")
+    return board
+
+
 def imu_stream(job, settings, path):
     """Write the FIFO bytes of a replay job's stream to `path`, for its board's IMU at the range `settings` set;
     the `imu` of a Pico."""
@@ -191,7 +198,7 @@ class Pico:
         if why:
             raise PicoError(why)
         self.flash = Path(flash)
-        self.board = project.board(board_name)
+        self.board = emulated_board(project.board(board_name))
         if imu and imu["chip"] != self.board["imu"]:
             raise PicoError(f"a stream for an {imu['chip']}, but {board_name} carries an "
                             f"{self.board['imu']}")

@@ -87,7 +87,7 @@ def run(job, work, progress=None):
 
 def _run(job, work):
     work = Path(work)
-    board = job["board"]
+    board = emulator.emulated_board(job["board"])
     settings_json, s = settings_file(job["settings"])
     tree = firmware_build.tree(board["name"])
     del tree["main.py"]  # the entry comes over the raw REPL
