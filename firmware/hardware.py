@@ -195,11 +195,15 @@ def hold_watchdog(watchdog):
     """Feed the watchdog from a timer while the host holds the REPL (the loop was stopped for a sync).
 
     A watchdog cannot be stopped once started; a soft reset ends the timer
-    and main.py takes over feeding again. The timer is kept referenced: on
+    and main.py takes over feeding again. `watchdog` None: the loop was
+    stopped before it built its own, and the one an earlier session started
+    may still run, so it is taken over. The timer is kept referenced: on
     the rp2 port a timer nothing refers to is collected, its callback stops,
     and the board resets in the middle of the sync.
     """
     global _holding
+    if watchdog is None:
+        watchdog = WDT(timeout=_WATCHDOG_MS)
     try:
         _holding = machine.Timer(-1)
     except ValueError:  # ports without virtual timers

@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import pytest
+from mpremote.transport import TransportExecError
 from mpremote.transport_serial import SerialTransport
 
 from host_tools import db, deploy, sync
@@ -145,6 +146,42 @@ def test_the_clip_light_sleeps_after_its_usb_window_and_still_answers(deployed):
     assert after["lightsleep_us"] > before["lightsleep_us"]
     out = mpremote(deployed, "resume", "exec", "import sys; print(sys.platform)")
     assert out.stdout.strip().endswith("rp2"), out.stderr
+
+
+STOPPED_LOADING = """
+import sys
+
+class Interrupted:  # the host's Ctrl-C, landing while main.py loads the settings
+    def load(self, storage):
+        raise KeyboardInterrupt
+
+sys.modules["settings"] = Interrupted()
+try:
+    exec(open("main.py").read())
+finally:
+    del sys.modules["settings"]
+"""
+
+
+def test_a_host_that_stops_main_py_while_it_loads_still_holds_the_watchdog(deployed):
+    """A soft reset does not stop the watchdog an earlier session started, and main.py's loop feeds it only
+    once built. A Ctrl-C that lands while main.py still loads (a sync right after a soft reset) must hold it
+    too, or the chip resets 8 s into the sync (seen: the second sync of the deploy test, on a slow host)."""
+    mark = len(deployed.pico.events)
+    transport = SerialTransport(deployed.url, baudrate=115200)
+    try:
+        transport.enter_raw_repl(soft_reset=True)  # the running watchdog's holding timer ends here
+        with pytest.raises(TransportExecError, match="KeyboardInterrupt"):
+            transport.exec(STOPPED_LOADING)
+        since = deployed.pico.stats()["emulated_us"]
+        end = time.monotonic() + 120  # the host silent, the chip runs through its idle time in the REPL
+        while deployed.pico.stats()["emulated_us"] < since + 12e6 and time.monotonic() < end:
+            time.sleep(0.5)
+        assert deployed.pico.stats()["emulated_us"] >= since + 12e6
+        assert [ev for ev in deployed.pico.events[mark:] if ev["ev"] == "boot"] == []
+        assert transport.exec("print(6 * 7)").strip() == b"42"
+    finally:
+        transport.close()
 
 
 HANG = """
