@@ -502,8 +502,10 @@ function run() {
       continue;
     }
     const cycles = core.executeInstruction();
-    ledger.charge((cycles * 1e9) / mcu.clkSys, false, mcu.clkSys);
-    clock.tick((cycles * 1e9) / mcu.clkSys);
+    const clkSys = mcu.clkSys;
+    const ns = (cycles * 1e9) / clkSys;
+    ledger.charge(ns, false, clkSys);
+    clock.tick(ns);
   }
   if (!mcu) {
     timer = setTimeout(run, IDLE_MS);
