@@ -10,12 +10,12 @@ from simulator.pico import emulator, powercut as chip
 
 WHY = emulator.missing()
 pytestmark = pytest.mark.skipif(WHY is not None, reason=f"emulated Pico: {WHY}")
-WORN_S = 720  # twice the room left: the clip must free old minutes for the newest
+WORN_S = (chip.ROOM_BLOCKS + 2) * 60  # past the room left: the clip must free old minutes for the newest
 
 
 def test_a_full_log_on_the_chip_keeps_the_newest_minutes_and_says_how_many_old_ones_it_dropped(tmp_path):
     """A clip not synced for long: its log's budget (log_max_kb) holds unsynced minutes but for ROOM_BLOCKS.
-    Worn 12 minutes more on the chip, it frees its oldest file for them, unsynced; the sync then brings every
+    Worn 8 minutes more on the chip, it frees its oldest file for them, unsynced; the sync then brings every
     minute of the new session and the older ones left, and says how many blocks were dropped."""
     image = tmp_path / "full.img"
     old = chip.full_log_minutes()
