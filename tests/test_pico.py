@@ -185,6 +185,7 @@ def test_a_host_that_stops_main_py_while_it_loads_still_holds_the_watchdog(deplo
 
 
 HANG = """
+import time
 import board, hardware, settings
 from clip import Clip
 from storage import Storage
@@ -194,8 +195,8 @@ class Hang:
 
     def poll(self, clip):
         self.passes += 1
-        while self.passes > 5:
-            pass
+        while self.passes > 5:  # waiting for what never comes (asleep: the emulator skips the time)
+            time.sleep_ms(1000)
 
 st = Storage()
 s = settings.load(st)
