@@ -10,6 +10,7 @@ from simulator.pico import emulator, ledger_bench
 
 WHY = emulator.missing()
 pytestmark = pytest.mark.skipif(WHY is not None, reason=f"emulated Pico: {WHY}")
+QUICK_NIGHT = {"off_body_s": 60}  # off the body after its shortest still time: the night's steady state sooner
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_unplugged_the_worn_clip_sleeps_most_of_the_time_and_wakes_to_read_the_i
 def test_off_the_body_the_ledger_is_the_rest_the_imu_in_its_low_power_cycle(tmp_path):
     """The night's steady state: counted from off_body_s + OFF_SETTLE_S on, the MPU-6050 in its 20 Hz cycle all
     along and the chip woken only to count the time (every rest_poll_ms), not five times a second."""
-    off = ledger_bench.ledger("off", 20, tmp_path)
+    off = ledger_bench.ledger("off", 20, tmp_path, overrides=QUICK_NIGHT)
     # its start and end are seen when the chip wakes, at most rest_poll_ms (4 s) apart
     assert off["seconds_replayed"] == pytest.approx(20, abs=4.5)
     assert sum(off["seconds"].values()) == pytest.approx(off["seconds_replayed"], rel=0.01)
@@ -59,7 +60,7 @@ def test_the_bmi160_board_sleeps_until_its_fifo_watermark_and_rests_in_its_own_l
     assert sit["i2c_bytes"] >= 20 * 50 * 6
     assert sit["wakeups"]["lightsleep"] <= sit["seconds_replayed"] * 50 / watermark + 10
     assert sit["wakeups"]["lightsleep"] < sitting["wakeups"]["lightsleep"] / 2
-    off = ledger_bench.ledger("off", 20, tmp_path / "off", "pico_bmi160")
+    off = ledger_bench.ledger("off", 20, tmp_path / "off", "pico_bmi160", QUICK_NIGHT)
     assert off["imu_s"] == {"low power 25 Hz": pytest.approx(off["seconds_replayed"], rel=0.01)}
     assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
 
@@ -74,7 +75,7 @@ def test_the_qmi8658_board_sleeps_until_its_fifo_watermark_and_rests_in_wake_on_
     watermark = replay.resolve_settings({})["imu_watermark"]
     assert sit["i2c_bytes"] >= 20 * 125 * 6
     assert sit["wakeups"]["lightsleep"] <= sit["seconds_replayed"] * 125 / watermark + 10
-    off = ledger_bench.ledger("off", 20, tmp_path / "off", "waveshare_rp2040_lcd128")
+    off = ledger_bench.ledger("off", 20, tmp_path / "off", "waveshare_rp2040_lcd128", QUICK_NIGHT)
     assert off["imu_s"] == {"wake on motion 21 Hz": pytest.approx(off["seconds_replayed"], rel=0.01)}
     assert off["seconds"]["run"] < 0.002 * off["seconds_replayed"]
     assert off["i2c_bytes"] < 100

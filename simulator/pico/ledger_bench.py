@@ -50,14 +50,16 @@ def activity_trace(activity, seconds, seed=0):
     return tracemod.Trace(f"<{activity}>", g.t, g.acc, g.gyro)
 
 
-def ledger(activity, seconds, work, board_name=project.DEFAULT_BOARD):
-    """The chip's ledger over `seconds` of `activity`, worn, on board `board_name`."""
+def ledger(activity, seconds, work, board_name=project.DEFAULT_BOARD, overrides=None):
+    """The chip's ledger over `seconds` of `activity`, worn, on board `board_name`; `overrides`: settings
+    beside WORN (a shorter off_body_s reaches the night's steady state with less of the trace)."""
+    worn = dict(WORN, **(overrides or {}))
     settle = BOOT_SETTLE_S
     if activity == "off":
-        settle = job_settings(WORN)["off_body_s"] + OFF_SETTLE_S
+        settle = job_settings(worn)["off_body_s"] + OFF_SETTLE_S
     elif activity == "rest":
-        settle = job_settings(WORN)["worn_rest_s"] + REST_SETTLE_S
-    job = replay.prepare(activity_trace(activity, settle + seconds), Path(work), board_name, overrides=dict(WORN))
+        settle = job_settings(worn)["worn_rest_s"] + REST_SETTLE_S
+    job = replay.prepare(activity_trace(activity, settle + seconds), Path(work), board_name, overrides=worn)
     job["worn"] = True
     job["ledger_from_s"] = settle
     r = pico_run._run(job, work)
