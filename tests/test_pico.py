@@ -88,9 +88,11 @@ def test_real_recordings_count_alike_on_the_chip(name, datasets):
 
 
 @pytest.mark.parametrize("board", ["esp32_devkitc_mpu6050", "m5_atom_matrix"])
-def test_a_board_without_an_rp2040_is_refused_by_name(board):
+def test_a_board_without_an_rp2040_is_refused_by_name(board, tmp_path):
     with pytest.raises(replay.SimError, match=f"the emulated Pico is an RP2040; {board} carries an esp32"):
         replay.replay(TRACES / "walk_1min.csv", runtime="pico", board_name=board)
+    with pytest.raises(emulator.PicoError, match=f"the emulated Pico is an RP2040; {board} carries an esp32"):
+        PicoClip(tmp_path, board_name=board)  # stepclip virtual-clip --target pico
 
 
 # -- a Pico from the box: deploy, wear, sync, sleep, hang ---------------------

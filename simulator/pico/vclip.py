@@ -38,13 +38,14 @@ class PicoClip:
 
     def __init__(self, flash, trace=None, speed=1.0, board_name=project.DEFAULT_BOARD, port=0, overrides=None,
                  idle_speed=None, charge=1.0, worn=False):
+        board = emulator.emulated_board(project.board(board_name))
         self.flash = Path(flash)
         self.flash.mkdir(parents=True, exist_ok=True)
         self._work = tempfile.TemporaryDirectory(prefix="stepclip-picoclip-")
         work = Path(self._work.name)
         job = replay.prepare(tracemod.load(trace or DEFAULT_TRACE), work, board_name, overrides)
         imu = emulator.imu_stream(job, replay.resolve_settings(overrides or {}), work / "fifo.bin")
-        battery = currents.chip_battery(project.board(board_name), charge)  # the ledger's worn time drains it
+        battery = currents.chip_battery(board, charge)  # the ledger's worn time drains it
         self.pico = emulator.Pico(self.flash / IMAGE, imu, port=port, speed=speed, board_name=board_name,
                                   idle_speed=idle_speed, battery=battery, worn=worn)
 
